@@ -1,0 +1,199 @@
+package dev.pgconductor;
+
+import dev.pgconductor.internal.worker.OrchestratorRuntime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs workers in this process (SPEC section 5): installs or upgrades the schema, registers
+ * itself and heartbeats, starts one worker per queue, wakes them on LISTEN/NOTIFY, rescues the
+ * work of orchestrators that stopped heartbeating, and stops gracefully on {@link #stop()}, on
+ * {@link #close()} or on SIGTERM/SIGINT.
+ *
+ * <pre>{@code
+ * try (Orchestrator orchestrator = Orchestrator.builder(conductor).tasks(greet).build()) {
+ *   orchestrator.start();
+ *   orchestrator.stopped().join();   // until SIGTERM/SIGINT or stop()
+ * }
+ * }</pre>
+ */
+public final class Orchestrator implements AutoCloseable {
+  private final OrchestratorRuntime<?> runtime;
+
+  private Orchestrator(OrchestratorRuntime<?> runtime) {
+    this.runtime = runtime;
+  }
+
+  /** A builder for an orchestrator running tasks registered with this Conductor. */
+  public static Builder builder(Conductor<?> conductor) {
+    return new Builder(conductor);
+  }
+
+  /**
+   * Installs or upgrades the schema, registers, and starts the workers and heartbeats (WRK-5).
+   * Returns once everything runs. An orchestrator starts once.
+   */
+  public void start() {
+    runtime.start();
+  }
+
+  /**
+   * Stops gracefully (WRK-6): stops fetching, lets running handlers finish within the shutdown
+   * grace period, releases what is still held back to the queue, writes all outcomes, and
+   * deregisters. Safe to call more than once; returns {@link #stopped()}.
+   */
+  public CompletableFuture<Void> stop() {
+    return runtime.stop();
+  }
+
+  /** Completes when the orchestrator has fully stopped. */
+  public CompletableFuture<Void> stopped() {
+    return runtime.stopped();
+  }
+
+  /**
+   * Starts (if needed), runs until no ready or running work is left on the served queues,
+   * including work created while draining, then stops (WRK-7). Executions due later are left
+   * alone. Meant for tests and batch jobs. Blocks.
+   */
+  public void drain() {
+    runtime.drain(Duration.ofMillis(25));
+  }
+
+  /** Id and lifecycle state (WRK-8). */
+  public OrchestratorInfo info() {
+    return runtime.info();
+  }
+
+  /** {@link #stop()} and wait for it. */
+  @Override
+  public void close() {
+    stop().join();
+  }
+
+  /** Builder of an {@link Orchestrator}. */
+  public static final class Builder {
+    private final Conductor<?> conductor;
+    private final List<Task<?, ?>> tasks = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private WorkerConfig defaultWorker = WorkerConfig.DEFAULT;
+    private Duration heartbeatInterval = Duration.ofSeconds(5);
+    private Duration heartbeatTimeout = Duration.ofSeconds(30);
+    private Duration shutdownGrace = Duration.ofSeconds(30);
+    private boolean handleSignals = true;
+
+    private Builder(Conductor<?> conductor) {
+      this.conductor = Objects.requireNonNull(conductor, "conductor");
+    }
+
+    /**
+     * Tasks served by default workers, one per queue the tasks are on (usually just "default"),
+     * configured by {@link #defaultWorker}.
+     */
+    public Builder tasks(Task<?, ?>... tasks) {
+      this.tasks.addAll(List.of(tasks));
+      return this;
+    }
+
+    /** Tasks served by default workers; see {@link #tasks(Task[])}. */
+    public Builder tasks(List<? extends Task<?, ?>> tasks) {
+      this.tasks.addAll(tasks);
+      return this;
+    }
+
+    /** Custom workers, each for one queue (from {@link Conductor#createWorker}). */
+    public Builder workers(Worker... workers) {
+      this.workers.addAll(List.of(workers));
+      return this;
+    }
+
+    /** Config of the default workers (default {@link WorkerConfig#DEFAULT}). */
+    public Builder defaultWorker(WorkerConfig config) {
+      this.defaultWorker = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /** How often this orchestrator heartbeats (default 5 s). */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval = positive("heartbeatInterval", interval);
+      return this;
+    }
+
+    /**
+     * After how long without a heartbeat an orchestrator counts as dead and its executions are
+     * released to others (default 30 s). Judged by the database clock.
+     */
+    public Builder heartbeatTimeout(Duration timeout) {
+      this.heartbeatTimeout = positive("heartbeatTimeout", timeout);
+      return this;
+    }
+
+    /** How long {@link #stop()} lets running handlers finish before interrupting them (30 s). */
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
+    /** Whether SIGTERM/SIGINT (a JVM shutdown hook) stop the orchestrator (default true). */
+    public Builder handleSignals(boolean handleSignals) {
+      this.handleSignals = handleSignals;
+      return this;
+    }
+
+    public Orchestrator build() {
+      if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+        throw new IllegalArgumentException(
+            "heartbeatTimeout (" + heartbeatTimeout + ") must be at least twice the"
+                + " heartbeatInterval (" + heartbeatInterval + ")");
+      }
+      Map<String, List<Task<?, ?>>> byQueue = new LinkedHashMap<>();
+      for (Task<?, ?> task : tasks) {
+        byQueue.computeIfAbsent(task.options().queue(), q -> new ArrayList<>()).add(task);
+      }
+      List<Worker> all = new ArrayList<>();
+      byQueue.forEach((queue, list) -> all.add(new Worker(queue, list, defaultWorker)));
+      all.addAll(workers);
+      Set<String> queues = new HashSet<>();
+      Set<String> names = new HashSet<>();
+      for (Worker worker : all) {
+        if (!queues.add(worker.queue())) {
+          throw new IllegalArgumentException(
+              "queue '" + worker.queue() + "' has two workers in this orchestrator; give each"
+                  + " queue one worker with all its tasks");
+        }
+        for (Task<?, ?> task : worker.tasks()) {
+          if (!names.add(task.name())) {
+            throw new IllegalArgumentException(
+                "task '" + task.name() + "' is given to this orchestrator twice");
+          }
+          if (conductor.core().registered(task.name()).orElse(null) != task) {
+            throw new IllegalArgumentException(
+                "task '" + task.name() + "' was not created by this orchestrator's Conductor");
+          }
+        }
+      }
+      return new Orchestrator(
+          new OrchestratorRuntime<>(
+              conductor.core(),
+              all,
+              heartbeatInterval,
+              heartbeatTimeout,
+              shutdownGrace,
+              handleSignals));
+    }
+
+    private static Duration positive(String what, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+      return d;
+    }
+  }
+}

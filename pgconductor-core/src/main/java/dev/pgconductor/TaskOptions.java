@@ -1,0 +1,77 @@
+package dev.pgconductor;
+
+import java.util.Objects;
+
+/**
+ * How a handler runs a task: which definition it serves and how often it is attempted. Immutable;
+ * every setter returns a copy.
+ *
+ * <pre>{@code
+ * TaskOptions.of(GREET).maxAttempts(5)
+ * TaskOptions.named("send-digest").queue("mail")   // a task without payload or result
+ * }</pre>
+ *
+ * @param <P> payload type
+ * @param <R> result type
+ */
+public final class TaskOptions<P, R> {
+  /** Attempts made when none is set (SPEC DEF-1). */
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+
+  private final TaskDefinition<P, R> definition;
+  private final int maxAttempts;
+
+  private TaskOptions(TaskDefinition<P, R> definition, int maxAttempts) {
+    this.definition = Objects.requireNonNull(definition, "definition");
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException(
+          "maxAttempts of task '" + definition.name() + "' must be at least 1, got " + maxAttempts);
+    }
+    this.maxAttempts = maxAttempts;
+  }
+
+  /** Options for a defined task. */
+  public static <P, R> TaskOptions<P, R> of(TaskDefinition<P, R> definition) {
+    return new TaskOptions<>(definition, DEFAULT_MAX_ATTEMPTS);
+  }
+
+  /** Options for a task without payload or result, defined as {@code TaskDefinition.of(name)}. */
+  public static TaskOptions<Void, Void> named(String name) {
+    return of(TaskDefinition.of(name));
+  }
+
+  /**
+   * The queue of the task. It must match the queue of the definition in the Conductor's {@link
+   * TaskSchemas}; the definition is what invokers use to route executions.
+   */
+  public TaskOptions<P, R> queue(String queue) {
+    return new TaskOptions<>(definition.onQueue(queue), maxAttempts);
+  }
+
+  /** Attempts before an execution fails for good (default 3). */
+  public TaskOptions<P, R> maxAttempts(int maxAttempts) {
+    return new TaskOptions<>(definition, maxAttempts);
+  }
+
+  public TaskDefinition<P, R> definition() {
+    return definition;
+  }
+
+  public String name() {
+    return definition.name();
+  }
+
+  public String queue() {
+    return definition.queue();
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  @Override
+  public String toString() {
+    return "TaskOptions[" + definition.name() + ", queue=" + definition.queue()
+        + ", maxAttempts=" + maxAttempts + "]";
+  }
+}

@@ -1,0 +1,151 @@
+package dev.pgconductor.internal.db;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+/** SQL calls about orchestrators, their heartbeats, registered tasks and queue partitions. */
+public final class OrchestratorStore {
+  private final Db db;
+
+  public OrchestratorStore(Db db) {
+    this.db = db;
+  }
+
+  /** A task as the orchestrator registers it. */
+  public record TaskRow(String name, String queue, int maxAttempts, boolean invocable) {}
+
+  public void register(UUID id, String host, long pid) {
+    db.call(
+        "register orchestrator " + id,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  insert into pgconductor.orchestrators (id, host, pid) values (?, ?, ?)
+                  on conflict (id) do update set last_heartbeat_at = now()""")) {
+            ps.setObject(1, id);
+            ps.setString(2, host);
+            ps.setLong(3, pid);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  /** Upserts the served tasks in one statement. */
+  public void registerTasks(List<TaskRow> tasks) {
+    db.call(
+        "register tasks",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  insert into pgconductor.tasks (key, queue, max_attempts, invocable)
+                  select * from unnest(?::text[], ?::text[], ?::int[], ?::boolean[])
+                  on conflict (key) do update set queue = excluded.queue,
+                    max_attempts = excluded.max_attempts, invocable = excluded.invocable,
+                    updated_at = now()""")) {
+            ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
+            ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
+            ps.setArray(
+                3, c.createArrayOf("int4", tasks.stream().map(TaskRow::maxAttempts).toArray()));
+            ps.setArray(
+                4, c.createArrayOf("bool", tasks.stream().map(TaskRow::invocable).toArray()));
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  public void ensureQueue(String queue) {
+    db.call(
+        "create the partition of queue '" + queue + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("select pgconductor.ensure_queue(?)")) {
+            ps.setString(1, queue);
+            ps.execute();
+            return null;
+          }
+        });
+  }
+
+  /** Beats; returns false when this orchestrator was declared dead and must register again. */
+  public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
+    try (var c = db.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision))")) {
+      ps.setObject(1, id);
+      ps.setDouble(2, timeout.toMillis() / 1000.0);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Releases what dead or unregistered orchestrators held; returns how many executions. */
+  public int rescue(Duration timeout, boolean sweep) {
+    return db.call(
+        "release executions of dead orchestrators",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?)")) {
+            ps.setDouble(1, timeout.toMillis() / 1000.0);
+            ps.setBoolean(2, sweep);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getInt(1);
+            }
+          }
+        });
+  }
+
+  /** Removes the orchestrator and releases anything it still holds (attempts not counted). */
+  public int deregister(UUID id) {
+    return db.call(
+        "deregister orchestrator " + id,
+        c -> {
+          try (PreparedStatement release =
+                  c.prepareStatement(
+                      """
+                      update pgconductor.executions
+                      set locked_by = null, locked_at = null, attempts = attempts - 1
+                      where locked_by = ?""");
+              PreparedStatement delete =
+                  c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
+            release.setObject(1, id);
+            int released = release.executeUpdate();
+            delete.setObject(1, id);
+            delete.executeUpdate();
+            return released;
+          }
+        });
+  }
+
+  /** Whether any of the given tasks on the given queues is ready to run or running. */
+  public boolean hasActiveWork(List<String> queues, List<String> tasks) {
+    return db.call(
+        "look for ready work",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  select exists (
+                    select 1 from pgconductor.executions
+                    where queue = any (?) and task_key = any (?)
+                      and (locked_by is not null or run_at <= coalesce(?::timestamptz, now())))""")) {
+            ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+            ps.setArray(2, c.createArrayOf("text", tasks.toArray()));
+            ps.setString(3, db.nowParam());
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getBoolean(1);
+            }
+          }
+        });
+  }
+}

@@ -1,0 +1,77 @@
+package dev.pgconductor.internal.worker;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Collection;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds one connection that LISTENs on the {@code pgconductor} channel (payload: the queue name,
+ * sent once per invoking transaction) and wakes the worker of that queue (SPEC WRK-3). After a
+ * lost connection it reconnects and wakes every worker, in case a notification was missed.
+ */
+final class NotificationListener implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
+  static final String CHANNEL = "pgconductor";
+
+  private final DataSource dataSource;
+  private final Map<String, ? extends WorkerRunner<?>> workers;
+  private volatile boolean running = true;
+
+  NotificationListener(DataSource dataSource, Map<String, ? extends WorkerRunner<?>> workers) {
+    this.dataSource = dataSource;
+    this.workers = workers;
+  }
+
+  void stop() {
+    running = false;
+  }
+
+  @Override
+  public void run() {
+    long retryMs = 500;
+    while (running) {
+      try (Connection connection = dataSource.getConnection()) {
+        PGConnection pg = connection.unwrap(PGConnection.class);
+        try (Statement st = connection.createStatement()) {
+          st.execute("listen " + CHANNEL);
+        }
+        retryMs = 500;
+        wakeAll(workers.values());
+        while (running) {
+          PGNotification[] notifications = pg.getNotifications(250);
+          if (notifications == null) {
+            continue;
+          }
+          for (PGNotification n : notifications) {
+            WorkerRunner<?> worker = workers.get(n.getParameter());
+            if (worker != null) {
+              worker.wake();
+            }
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        LOG.warn("LISTEN connection lost, reconnecting in {} ms: {}", retryMs, e.getMessage());
+        try {
+          Thread.sleep(retryMs);
+        } catch (InterruptedException ie) {
+          return;
+        }
+        retryMs = Math.min(retryMs * 2, 10_000);
+      }
+    }
+  }
+
+  private static void wakeAll(Collection<? extends WorkerRunner<?>> workers) {
+    workers.forEach(WorkerRunner::wake);
+  }
+}

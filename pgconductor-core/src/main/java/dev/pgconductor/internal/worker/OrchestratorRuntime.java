@@ -1,0 +1,256 @@
+package dev.pgconductor.internal.worker;
+
+import dev.pgconductor.OrchestratorInfo;
+import dev.pgconductor.Worker;
+import dev.pgconductor.internal.ConductorCore;
+import dev.pgconductor.internal.db.OrchestratorStore;
+import dev.pgconductor.internal.task.RegisteredTask;
+import dev.pgconductor.internal.util.UuidV7;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The machinery behind {@code Orchestrator}: registration, heartbeats, rescue of dead peers, the
+ * LISTEN connection, the workers, and the ordered, idempotent stop.
+ */
+public final class OrchestratorRuntime<C> {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorRuntime.class);
+
+  /** Lifecycle phases; only ever move forward. */
+  private enum Phase {
+    NEW,
+    RUNNING,
+    STOPPING,
+    STOPPED
+  }
+
+  private final ConductorCore<C> core;
+  private final OrchestratorStore store;
+  private final UUID id = UuidV7.next();
+  private final List<Worker> workers;
+  private final Duration heartbeatInterval;
+  private final Duration heartbeatTimeout;
+  private final Duration shutdownGrace;
+  private final boolean handleSignals;
+  private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.NEW);
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final Map<String, WorkerRunner<C>> runners = new LinkedHashMap<>();
+  private ScheduledExecutorService heartbeat;
+  private NotificationListener listener;
+  private Thread listenerThread;
+  private Thread shutdownHook;
+
+  public OrchestratorRuntime(
+      ConductorCore<C> core,
+      List<Worker> workers,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Duration shutdownGrace,
+      boolean handleSignals) {
+    this.core = core;
+    this.store = core.orchestrators();
+    this.workers = List.copyOf(workers);
+    this.heartbeatInterval = heartbeatInterval;
+    this.heartbeatTimeout = heartbeatTimeout;
+    this.shutdownGrace = shutdownGrace;
+    this.handleSignals = handleSignals;
+  }
+
+  public String id() {
+    return id.toString();
+  }
+
+  public OrchestratorInfo info() {
+    Phase p = phase.get();
+    return new OrchestratorInfo(
+        id.toString(), p == Phase.RUNNING, p == Phase.STOPPING, p == Phase.STOPPED);
+  }
+
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  public synchronized void start() {
+    if (!phase.compareAndSet(Phase.NEW, Phase.RUNNING)) {
+      throw new IllegalStateException(
+          "orchestrator " + id + " was already started; create a new one to start again");
+    }
+    try {
+      core.migrator().ensureInstalled();
+      List<OrchestratorStore.TaskRow> rows = new ArrayList<>();
+      for (Worker worker : workers) {
+        for (var task : worker.tasks()) {
+          RegisteredTask<?, ?, ?> registered = (RegisteredTask<?, ?, ?>) task;
+          rows.add(
+              new OrchestratorStore.TaskRow(
+                  task.name(), worker.queue(), task.options().maxAttempts(), registered.invocable()));
+        }
+      }
+      if (!rows.isEmpty()) {
+        store.registerTasks(rows);
+      }
+      store.register(id, hostName(), ProcessHandle.current().pid());
+      int rescued = store.rescue(heartbeatTimeout, true);
+      if (rescued > 0) {
+        LOG.info("Released {} executions held by orchestrators that are gone", rescued);
+      }
+      for (Worker worker : workers) {
+        store.ensureQueue(worker.queue());
+        runners.put(worker.queue(), new WorkerRunner<>(core, id, worker));
+      }
+      heartbeat =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().name("pgconductor-heartbeat").daemon().factory());
+      heartbeat.scheduleWithFixedDelay(
+          this::beat,
+          heartbeatInterval.toMillis(),
+          heartbeatInterval.toMillis(),
+          TimeUnit.MILLISECONDS);
+      listener = new NotificationListener(core.db().dataSource(), runners);
+      listenerThread =
+          Thread.ofPlatform().name("pgconductor-listener").daemon().start(listener);
+      runners.values().forEach(WorkerRunner::start);
+      if (handleSignals) {
+        shutdownHook =
+            new Thread(
+                () -> {
+                  LOG.info("Shutdown signal: stopping orchestrator {}", id);
+                  stop().join();
+                },
+                "pgconductor-shutdown-hook");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
+      LOG.info(
+          "Orchestrator {} started: queues {}, heartbeat every {} (timeout {})",
+          id, runners.keySet(), heartbeatInterval, heartbeatTimeout);
+    } catch (RuntimeException e) {
+      LOG.error("Orchestrator {} failed to start: {}", id, e.getMessage());
+      stop().join();
+      throw e;
+    }
+  }
+
+  /** Starts stopping (once) and returns a future that completes when fully stopped. */
+  public CompletableFuture<Void> stop() {
+    Phase p = phase.get();
+    while (p == Phase.NEW || p == Phase.RUNNING) {
+      if (phase.compareAndSet(p, Phase.STOPPING)) {
+        if (p == Phase.NEW) {
+          phase.set(Phase.STOPPED);
+          stopped.complete(null);
+        } else {
+          Thread.ofPlatform().name("pgconductor-stop").start(this::shutdown);
+        }
+        break;
+      }
+      p = phase.get();
+    }
+    return stopped;
+  }
+
+  /** Runs until no ready or running work is left on the served queues, then stops. */
+  public void drain(Duration pollEvery) {
+    if (phase.get() == Phase.NEW) {
+      start();
+    }
+    List<String> queues = List.copyOf(runners.keySet());
+    List<String> tasks = runners.values().stream().flatMap(r -> r.taskNames().stream()).toList();
+    try {
+      while (phase.get() == Phase.RUNNING) {
+        boolean localIdle = runners.values().stream().allMatch(WorkerRunner::isIdle);
+        if (localIdle && !store.hasActiveWork(queues, tasks)) {
+          break;
+        }
+        runners.values().forEach(WorkerRunner::wake);
+        Thread.sleep(pollEvery.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      stop().join();
+    }
+  }
+
+  private void shutdown() {
+    try {
+      LOG.info("Orchestrator {} stopping", id);
+      if (listener != null) {
+        listener.stop();
+      }
+      for (WorkerRunner<C> runner : runners.values()) {
+        runner.stop(shutdownGrace);
+      }
+      if (heartbeat != null) {
+        heartbeat.shutdownNow();
+      }
+      joinQuietly(listenerThread);
+      int released = store.deregister(id);
+      if (released > 0) {
+        LOG.info("Released {} executions back to their queues", released);
+      }
+      LOG.info("Orchestrator {} stopped", id);
+    } catch (RuntimeException e) {
+      LOG.error("Orchestrator {} did not stop cleanly: {}", id, e.getMessage(), e);
+    } finally {
+      removeShutdownHook();
+      phase.set(Phase.STOPPED);
+      stopped.complete(null);
+    }
+  }
+
+  private void beat() {
+    try {
+      if (!store.heartbeat(id, heartbeatTimeout)) {
+        LOG.warn(
+            "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
+                + " again. Work it held was given to others; its late results are discarded.",
+            id, heartbeatTimeout);
+        store.register(id, hostName(), ProcessHandle.current().pid());
+      }
+    } catch (Throwable e) {
+      LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  private void removeShutdownHook() {
+    if (shutdownHook == null || Thread.currentThread() == shutdownHook) {
+      return;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down; the hook is running or will run
+    }
+  }
+
+  private static void joinQuietly(Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    try {
+      thread.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+}

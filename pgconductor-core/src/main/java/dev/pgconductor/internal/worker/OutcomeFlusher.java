@@ -1,0 +1,196 @@
+package dev.pgconductor.internal.worker;
+
+import dev.pgconductor.internal.db.ExecutionStore;
+import dev.pgconductor.internal.db.Outcome;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers outcomes of one worker and writes them back with one call per batch (SPEC WRK-2): when
+ * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
+ * worker has nothing else in flight (so a quiet worker reports at once). On a database error the
+ * batch is kept and retried; the leases make a late write harmless.
+ */
+final class OutcomeFlusher implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
+
+  private final ExecutionStore store;
+  private final UUID orchestrator;
+  private final String queue;
+  private final int batchSize;
+  private final long intervalNanos;
+  private final BooleanSupplier idle;
+
+  private final Object lock = new Object();
+  private List<Outcome> pending = new ArrayList<>();
+  private long oldestAt;
+  private boolean closing;
+  private boolean closed;
+
+  OutcomeFlusher(
+      ExecutionStore store,
+      UUID orchestrator,
+      String queue,
+      int batchSize,
+      Duration interval,
+      BooleanSupplier idle) {
+    this.store = store;
+    this.orchestrator = orchestrator;
+    this.queue = queue;
+    this.batchSize = batchSize;
+    this.intervalNanos = interval.toNanos();
+    this.idle = idle;
+  }
+
+  void add(Outcome outcome) {
+    synchronized (lock) {
+      if (pending.isEmpty()) {
+        oldestAt = System.nanoTime();
+      }
+      pending.add(outcome);
+      if (pending.size() >= batchSize || idle.getAsBoolean()) {
+        lock.notifyAll();
+      }
+    }
+  }
+
+  /** Wakes the flusher to re-check (the worker may have become idle). */
+  void nudge() {
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+  }
+
+  boolean isEmpty() {
+    synchronized (lock) {
+      return pending.isEmpty();
+    }
+  }
+
+  /** Flushes what is left, then stops the loop. Blocks until done. */
+  void close() {
+    synchronized (lock) {
+      closing = true;
+      lock.notifyAll();
+      while (!closed) {
+        try {
+          lock.wait(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void run() {
+    long retryDelayMs = 100;
+    while (true) {
+      List<Outcome> batch;
+      boolean last;
+      synchronized (lock) {
+        while (!closing && !due()) {
+          long waitNanos =
+              pending.isEmpty() ? intervalNanos : oldestAt + intervalNanos - System.nanoTime();
+          try {
+            lock.wait(Math.max(1, waitNanos / 1_000_000), 0);
+          } catch (InterruptedException e) {
+            closing = true;
+          }
+        }
+        last = closing;
+        batch = pending;
+        pending = new ArrayList<>();
+      }
+      if (!batch.isEmpty()) {
+        try {
+          write(batch);
+          retryDelayMs = 100;
+        } catch (SQLException | RuntimeException e) {
+          LOG.warn(
+              "Could not write {} outcomes of queue '{}', retrying: {}",
+              batch.size(), queue, e.getMessage());
+          requeue(batch);
+          if (!last) {
+            pause(retryDelayMs);
+            retryDelayMs = Math.min(retryDelayMs * 2, 5000);
+            continue;
+          }
+          // closing: try a few more times, then give up; the deregistration releases the rows
+          if (!retryOnClose()) {
+            break;
+          }
+          continue;
+        }
+      }
+      if (last) {
+        synchronized (lock) {
+          if (pending.isEmpty()) {
+            break;
+          }
+        }
+      }
+    }
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+  }
+
+  private int closeRetries;
+
+  private boolean retryOnClose() {
+    if (++closeRetries > 3) {
+      LOG.error("Giving up on {} outcomes of queue '{}'; they will run again", pending.size(), queue);
+      return false;
+    }
+    pause(200L * closeRetries);
+    return true;
+  }
+
+  private boolean due() {
+    if (pending.isEmpty()) {
+      return false;
+    }
+    return pending.size() >= batchSize
+        || System.nanoTime() - oldestAt >= intervalNanos
+        || idle.getAsBoolean();
+  }
+
+  private void write(List<Outcome> batch) throws SQLException {
+    for (int from = 0; from < batch.size(); from += 1000) {
+      List<Outcome> chunk = batch.subList(from, Math.min(batch.size(), from + 1000));
+      int written = store.flush(orchestrator, queue, chunk);
+      if (written < chunk.size()) {
+        LOG.warn(
+            "{} of {} outcomes on queue '{}' were not written: their lease was lost (the"
+                + " executions were given to another worker after this orchestrator was declared"
+                + " dead)",
+            chunk.size() - written, chunk.size(), queue);
+      }
+    }
+  }
+
+  private void requeue(List<Outcome> batch) {
+    synchronized (lock) {
+      batch.addAll(pending);
+      pending = batch;
+      oldestAt = System.nanoTime();
+    }
+  }
+
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package dev.pgconductor.internal.worker;
+
+import dev.pgconductor.Worker;
+import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.internal.ConductorCore;
+import dev.pgconductor.internal.db.Claimed;
+import dev.pgconductor.internal.db.Outcome;
+import dev.pgconductor.internal.task.RegisteredTask;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link Worker}: a fetcher thread claims batches ahead of the handlers (up to {@code
+ * concurrency + fetchBatchSize} executions held at once), handlers run on virtual threads with at
+ * most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
+ * batches. An idle fetcher sleeps until a notification or the poll interval.
+ */
+public final class WorkerRunner<C> {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
+
+  private final ConductorCore<C> core;
+  private final UUID orchestratorId;
+  private final String queue;
+  private final WorkerConfig config;
+  private final Map<String, RegisteredTask<?, ?, C>> tasks;
+  private final String[] taskNames;
+  private final ExecutionRunner<C> runner;
+  private final OutcomeFlusher flusher;
+  private final Semaphore slots;
+  private final int maxInFlight;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
+  private final ExecutorService handlers;
+
+  private final Object signal = new Object();
+  private boolean woken;
+  private boolean waitingForCapacity;
+  private volatile boolean fetching = true;
+  private volatile boolean stopping;
+  private Thread fetcherThread;
+  private Thread flusherThread;
+
+  @SuppressWarnings("unchecked")
+  public WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker) {
+    this.core = core;
+    this.orchestratorId = orchestratorId;
+    this.queue = worker.queue();
+    this.config = worker.config();
+    this.tasks =
+        worker.tasks().stream()
+            .map(t -> (RegisteredTask<?, ?, C>) t)
+            .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
+    this.taskNames = tasks.keySet().toArray(String[]::new);
+    this.runner = new ExecutionRunner<>(core, queue);
+    this.slots = new Semaphore(config.concurrency());
+    this.maxInFlight = config.concurrency() + config.fetchBatchSize();
+    this.flusher =
+        new OutcomeFlusher(
+            core.executions(),
+            orchestratorId,
+            queue,
+            Math.max(config.fetchBatchSize(), config.concurrency()),
+            config.flushInterval(),
+            () -> inFlight.get() == 0);
+    this.handlers =
+        Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("pgconductor-" + queue + "-handler-", 0).factory());
+  }
+
+  public String queue() {
+    return queue;
+  }
+
+  public List<String> taskNames() {
+    return List.of(taskNames);
+  }
+
+  public void start() {
+    flusherThread =
+        Thread.ofPlatform().name("pgconductor-flusher-" + queue).daemon().start(flusher);
+    fetcherThread =
+        Thread.ofPlatform().name("pgconductor-worker-" + queue).daemon().start(this::fetchLoop);
+    LOG.info("Worker for queue '{}' started: tasks {}, {}", queue, tasks.keySet(), config);
+  }
+
+  /** New work may be ready (a notification arrived). */
+  public void wake() {
+    synchronized (signal) {
+      woken = true;
+      signal.notifyAll();
+    }
+  }
+
+  /** Nothing claimed is waiting to run or running, and no outcome waits to be written. */
+  public boolean isIdle() {
+    return inFlight.get() == 0 && flusher.isEmpty();
+  }
+
+  /**
+   * Stops fetching, lets running handlers finish within {@code grace} (handlers not yet started
+   * are released), interrupts the rest, and writes all outcomes back. Blocks until done.
+   */
+  public void stop(Duration grace) {
+    fetching = false;
+    wake();
+    join(fetcherThread);
+    stopping = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+      awaitInFlightChange(deadline);
+    }
+    if (inFlight.get() > 0) {
+      LOG.warn(
+          "Queue '{}': {} handlers still running after {}; interrupting them (their executions"
+              + " are released and run again)",
+          queue, inFlight.get(), grace);
+      handlerThreads.forEach(Thread::interrupt);
+      long interruptDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (inFlight.get() > 0 && System.nanoTime() < interruptDeadline) {
+        awaitInFlightChange(interruptDeadline);
+      }
+    }
+    handlers.shutdown();
+    flusher.close();
+    join(flusherThread);
+  }
+
+  private void fetchLoop() {
+    long errorDelayMs = 100;
+    while (fetching) {
+      try {
+        int free = maxInFlight - inFlight.get();
+        if (free < config.fetchBatchSize()) {
+          awaitCapacity();
+          continue;
+        }
+        int limit = Math.min(config.fetchBatchSize(), free);
+        List<Claimed> claimed = core.executions().claim(orchestratorId, queue, taskNames, limit);
+        for (Claimed c : claimed) {
+          inFlight.incrementAndGet();
+          handlers.execute(() -> runOne(c));
+        }
+        errorDelayMs = 100;
+        if (claimed.size() < limit) {
+          awaitWake(config.pollInterval().toMillis());
+        }
+      } catch (Throwable e) {
+        if (!fetching) {
+          break;
+        }
+        LOG.warn("Queue '{}': claiming failed, retrying in {} ms: {}", queue, errorDelayMs, e.toString());
+        awaitWake(errorDelayMs);
+        errorDelayMs = Math.min(errorDelayMs * 2, config.pollInterval().toMillis() * 10);
+      }
+    }
+  }
+
+  private void runOne(Claimed claimed) {
+    Outcome outcome = null;
+    boolean acquired = false;
+    Thread self = Thread.currentThread();
+    try {
+      slots.acquire();
+      acquired = true;
+      if (stopping) {
+        outcome = Outcome.released(claimed);
+      } else {
+        handlerThreads.add(self);
+        outcome = runner.run(tasks.get(claimed.taskName()), claimed);
+        if (stopping && outcome.kind() == Outcome.Kind.FAILED && self.isInterrupted()) {
+          // interrupted by shutdown, not the handler's own failure
+          outcome = Outcome.released(claimed);
+        }
+      }
+    } catch (InterruptedException e) {
+      outcome = Outcome.released(claimed);
+    } finally {
+      handlerThreads.remove(self);
+      if (acquired) {
+        slots.release();
+      }
+      flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
+      int now = inFlight.decrementAndGet();
+      if (now == 0) {
+        flusher.nudge();
+      }
+      afterCompletion(now);
+    }
+  }
+
+  private void afterCompletion(int nowInFlight) {
+    synchronized (signal) {
+      if ((waitingForCapacity && maxInFlight - nowInFlight >= config.fetchBatchSize())
+          || stopping) {
+        signal.notifyAll();
+      }
+    }
+  }
+
+  private void awaitCapacity() {
+    synchronized (signal) {
+      waitingForCapacity = true;
+      try {
+        while (fetching && maxInFlight - inFlight.get() < config.fetchBatchSize()) {
+          signal.wait(config.pollInterval().toMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fetching = false;
+      } finally {
+        waitingForCapacity = false;
+      }
+    }
+  }
+
+  private void awaitWake(long millis) {
+    synchronized (signal) {
+      long deadline = System.currentTimeMillis() + millis;
+      try {
+        while (!woken && fetching) {
+          long left = deadline - System.currentTimeMillis();
+          if (left <= 0) {
+            break;
+          }
+          signal.wait(left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fetching = false;
+      }
+      woken = false;
+    }
+  }
+
+  private void awaitInFlightChange(long deadlineNanos) {
+    synchronized (signal) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+      if (inFlight.get() > 0 && left > 0) {
+        try {
+          signal.wait(Math.min(left, 100));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  private static void join(Thread thread) {
+    if (thread == null) {
+      return;
+    }
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.pgconductor.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.pgconductor.Conductor;
+import dev.pgconductor.TaskSchemas;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Gives a test class a fresh database on the test server ({@link TestPostgres}), and closes the
+ * Conductors it made and drops the database afterwards.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+ * }</pre>
+ */
+public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCallback {
+  private String url;
+  private HikariDataSource dataSource;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    url = TestPostgres.createDatabase();
+    dataSource = TestPostgres.pool(url, 4);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    for (AutoCloseable c : closeables.reversed()) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    closeables.clear();
+    dataSource.close();
+    TestPostgres.dropDatabase(url);
+  }
+
+  /** JDBC URL of this class's database. */
+  public String url() {
+    return url;
+  }
+
+  /** A pool on this class's database, for the test's own queries. */
+  public HikariDataSource dataSource() {
+    return dataSource;
+  }
+
+  /** A Conductor builder on this database; its result is closed after the class. */
+  public Conductor.Builder<Void> conductor(TaskSchemas tasks) {
+    return Conductor.builder().connectionString(url).tasks(tasks);
+  }
+
+  /** Registers something to close after the class. */
+  public <T extends AutoCloseable> T closeAfter(T closeable) {
+    closeables.add(closeable);
+    return closeable;
+  }
+
+  /** Runs one query returning a single long (counts, mostly). */
+  public long queryLong(String sql, Object... args) {
+    try (Connection c = dataSource.getConnection();
+        var ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs a statement. */
+  public void execute(String sql) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
