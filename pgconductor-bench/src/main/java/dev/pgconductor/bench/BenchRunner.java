@@ -1,0 +1,136 @@
+package dev.pgconductor.bench;
+
+import dev.pgconductor.bench.db.BenchDatabase;
+import dev.pgconductor.bench.db.PgServer;
+import dev.pgconductor.bench.peer.Peer;
+import dev.pgconductor.bench.peer.Peers;
+import dev.pgconductor.bench.report.BenchReport;
+import dev.pgconductor.bench.report.TrialResult;
+import dev.pgconductor.bench.scenario.Scenario;
+import dev.pgconductor.bench.scenario.Scenarios;
+import dev.pgconductor.bench.util.Versions;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs a benchmark: starts or connects to Postgres, warms the JVM up, runs every selected
+ * scenario's trials the given number of times (each run on a fresh database, after a checkpoint),
+ * and collects a {@link BenchReport}. A failing trial is reported with its error; the others go on.
+ */
+public final class BenchRunner {
+  private final BenchOptions options;
+  private final PrintStream log;
+
+  public BenchRunner(BenchOptions options, PrintStream log) {
+    this.options = options;
+    this.log = log;
+  }
+
+  public BenchReport run() {
+    log.println(
+        options.url() == null
+            ? "Starting an embedded Postgres" + (options.smoke() ? " (smoke: fsync off)" : "") + " …"
+            : "Using the Postgres at " + dev.pgconductor.bench.db.JdbcUrl.mask(options.url()));
+    try (PgServer server =
+        options.url() == null ? PgServer.embedded(!options.smoke()) : PgServer.external(options.url())) {
+      List<Peer> peers = Peers.create(options.peers(), options.workDir(), log);
+      Map<String, String> peerSettings = new LinkedHashMap<>();
+      for (Peer peer : peers) {
+        var why = peer.unavailableReason();
+        peerSettings.put(peer.name(), why.orElseGet(peer::settings));
+        why.ifPresent(reason -> log.println("  " + peer.name() + ": " + reason));
+      }
+      BenchContext context = new BenchContext(options, peers, log);
+      Map<String, String> environment = environment(server);
+      warmUp(server);
+      List<TrialResult> results = new ArrayList<>();
+      for (Scenario scenario : Scenarios.all()) {
+        if (!options.scenarios().contains(scenario.number())) {
+          continue;
+        }
+        log.printf("Scenario %d: %s%n", scenario.number(), scenario.title());
+        for (Trial trial : scenario.trials(context)) {
+          results.add(runTrial(server, scenario, trial));
+        }
+      }
+      return new BenchReport(environment, peerSettings, results);
+    }
+  }
+
+  private TrialResult runTrial(PgServer server, Scenario scenario, Trial trial) {
+    String label = trial.system() + " / " + trial.variant();
+    if (trial.isSkipped()) {
+      log.printf("  %-44s skipped: %s%n", label, trial.skipReason());
+      return new TrialResult(scenario.number(), scenario.title(), trial.system(), trial.variant(),
+          trial.role(), List.of(), trial.skipReason(), null);
+    }
+    List<Measurement> runs = new ArrayList<>();
+    String error = null;
+    for (int run = 1; run <= options.runs(); run++) {
+      try (BenchDatabase db = server.createDatabase("s" + scenario.number() + "_" + trial.system())) {
+        db.execute("checkpoint");
+        System.gc();
+        Measurement m = trial.body().run(db);
+        runs.add(m);
+        log.printf("  %-44s run %d/%d: %s%n", label, run, options.runs(), describe(m));
+      } catch (Exception | Error e) {
+        error = e.getClass().getSimpleName() + ": " + e.getMessage();
+        log.printf("  %-44s run %d/%d FAILED: %s%n", label, run, options.runs(), error);
+        break;
+      }
+    }
+    return new TrialResult(scenario.number(), scenario.title(), trial.system(), trial.variant(),
+        trial.role(), runs, null, error);
+  }
+
+  private static String describe(Measurement m) {
+    StringBuilder s = new StringBuilder();
+    for (Sample sample : m.samples()) {
+      if (!s.isEmpty()) {
+        s.append(", ");
+      }
+      s.append(sample.metric()).append(' ')
+          .append("ms".equals(sample.unit())
+              ? String.format(Locale.ROOT, "%.2f", sample.value())
+              : String.format(Locale.ROOT, "%,.0f", sample.value()))
+          .append(' ').append(sample.unit());
+    }
+    return s.toString();
+  }
+
+  /** One unmeasured drain and enqueue, so the first measured run does not pay for JIT and pools. */
+  private void warmUp(PgServer server) {
+    int jobs = Math.min(2_000, options.jobs());
+    log.printf("Warming up (%,d jobs, not measured) …%n", jobs);
+    try (BenchDatabase db = server.createDatabase("warmup")) {
+      Scenarios.warmUp(db, jobs);
+    } catch (Exception e) {
+      log.println("  warm-up failed, going on: " + e);
+    }
+  }
+
+  private Map<String, String> environment(PgServer server) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("date", Instant.now().toString());
+    env.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    env.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+    env.put("pgconductor", Versions.of("dev.pgconductor", "pgconductor-core"));
+    Map<String, String> pg = server.describe();
+    env.put("postgres", pg.get("version") + " (" + pg.get("server") + "), fsync "
+        + pg.get("fsync") + ", synchronous_commit " + pg.get("synchronous_commit")
+        + ", shared_buffers " + pg.get("shared_buffers") + ", max_connections "
+        + pg.get("max_connections"));
+    env.put("options", String.format(Locale.ROOT,
+        "jobs %,d, runs %d, scenarios %s, peers %s, steady %d s, latency samples %,d, backlog %,d%s",
+        options.jobs(), options.runs(), options.scenarios(), options.peers(),
+        options.steadyDuration().toSeconds(), options.latencySamples(), options.backlog(),
+        options.smoke() ? ", smoke" : ""));
+    return env;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.pgconductor.bench.report;
+
+import dev.pgconductor.bench.Sample;
+import dev.pgconductor.bench.Trial;
+import dev.pgconductor.bench.scenario.DrainScenario;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The targets of issue 3, checked against a report. A target whose numbers are missing (scenario
+ * not run, skipped, peer not available) is "n/a" with the reason.
+ */
+public final class Targets {
+  private static final String TP = Sample.THROUGHPUT;
+  private static final String PGC = Trial.PGCONDUCTOR;
+
+  private Targets() {}
+
+  static List<TargetCheck> check(BenchReport r) {
+    List<TargetCheck> checks = new ArrayList<>();
+    Optional<Row> drainTuned = r.row(3, PGC, DrainScenario.TUNED, TP);
+    Optional<Row> drainDefault = r.row(3, PGC, DrainScenario.DEFAULT, TP);
+
+    checks.add(vsPeer(r, "drain of no-op tasks >= 1.5x the best peer", drainTuned, 3, 1.5));
+    checks.add(vsBound(r, "drain of no-op tasks >= 60% of the raw-SQL claim+complete bound", drainTuned, 3, 0.6));
+    checks.add(vsBound(r, "steady state >= 60% of the raw-SQL end-to-end bound", r.row(4, PGC, null, TP), 4, 0.6));
+    checks.add(vsPeer(r, "batch enqueue >= 2x the best peer", r.row(2, PGC, null, TP), 2, 2.0));
+    checks.add(vsPeer(r, "one-at-a-time enqueue >= 1.5x the best peer", r.row(1, PGC, null, TP), 1, 1.5));
+    checks.add(ratio("2-step >= 50% of no-op drain", r.row(5, PGC, null, TP), drainTuned, 0.5));
+    String parents = "parent+child >= 5,000 parents/s";
+    checks.add(
+        r.row(6, PGC, null, TP)
+            .map(row -> TargetCheck.of(parents, row.median() >= 5000, fmt(row.median()) + " parents/s"))
+            .orElse(TargetCheck.na(parents, missing(r, 6))));
+    checks.add(limit(r, "pickup latency p50 < 5 ms (default poll interval)", "pickup p50", 5));
+    checks.add(limit(r, "pickup latency p99 < 25 ms (default poll interval)", "pickup p99", 25));
+    List<Row> claims = r.subjectRows(8, "claim p50");
+    String claimTarget = "with 1M queued, claim latency within 1.5x of an empty queue";
+    checks.add(
+        claims.size() < 2
+            ? TargetCheck.na(claimTarget, missing(r, 8))
+            : TargetCheck.of(
+                claimTarget,
+                claims.get(1).median() <= 1.5 * claims.get(0).median(),
+                String.format(Locale.ROOT, "%.2fx (p50 %.2f ms with %s vs %.2f ms with %s)",
+                    claims.get(1).median() / claims.get(0).median(), claims.get(1).median(),
+                    claims.get(1).variant(), claims.get(0).median(), claims.get(0).variant())));
+    List<Row> limited = r.subjectRows(9, TP);
+    String limitTarget = "a concurrency-limited task costs the unlimited ones < 10%";
+    checks.add(
+        limited.size() < 2
+            ? TargetCheck.na(limitTarget, missing(r, 9))
+            : TargetCheck.of(
+                limitTarget,
+                limited.get(1).median() >= 0.9 * limited.get(0).median(),
+                String.format(Locale.ROOT, "%.0f%% slower",
+                    100 * (1 - limited.get(1).median() / limited.get(0).median()))));
+    checks.add(ratio("default worker config >= 50% of the tuned drain rate", drainDefault, drainTuned, 0.5));
+    return checks;
+  }
+
+  private static TargetCheck vsPeer(BenchReport r, String target, Optional<Row> subject, int scenario, double factor) {
+    Optional<Row> peer = r.bestPeer(scenario, TP);
+    if (subject.isEmpty()) {
+      return TargetCheck.na(target, missing(r, scenario));
+    }
+    if (peer.isEmpty()) {
+      return TargetCheck.na(target, "no peer result");
+    }
+    double x = subject.get().median() / peer.get().median();
+    return TargetCheck.of(target, x >= factor,
+        String.format(Locale.ROOT, "%.2fx (%s vs %s %s jobs/s)", x, fmt(subject.get().median()),
+            peer.get().system(), fmt(peer.get().median())));
+  }
+
+  private static TargetCheck vsBound(BenchReport r, String target, Optional<Row> subject, int scenario, double share) {
+    Optional<Row> bound = r.bound(scenario, TP);
+    if (subject.isEmpty()) {
+      return TargetCheck.na(target, missing(r, scenario));
+    }
+    if (bound.isEmpty()) {
+      return TargetCheck.na(target, "no raw-SQL bound result");
+    }
+    double x = subject.get().median() / bound.get().median();
+    return TargetCheck.of(target, x >= share,
+        String.format(Locale.ROOT, "%.0f%% (%s vs %s jobs/s)", 100 * x, fmt(subject.get().median()),
+            fmt(bound.get().median())));
+  }
+
+  private static TargetCheck ratio(String target, Optional<Row> a, Optional<Row> b, double min) {
+    if (a.isEmpty() || b.isEmpty()) {
+      return TargetCheck.na(target, a.isEmpty() ? "not measured (scenario skipped or not run)" : "no tuned drain result");
+    }
+    double x = a.get().median() / b.get().median();
+    return TargetCheck.of(target, x >= min,
+        String.format(Locale.ROOT, "%.0f%% (%s vs %s jobs/s)", 100 * x, fmt(a.get().median()), fmt(b.get().median())));
+  }
+
+  private static TargetCheck limit(BenchReport r, String target, String metric, double maxMs) {
+    return r.row(7, PGC, null, metric)
+        .map(row -> TargetCheck.of(target, row.median() < maxMs,
+            String.format(Locale.ROOT, "%.2f ms", row.median())))
+        .orElse(TargetCheck.na(target, missing(r, 7)));
+  }
+
+  private static String missing(BenchReport r, int scenario) {
+    return r.trials().stream()
+        .filter(t -> t.scenario() == scenario && t.system().equals(PGC))
+        .filter(t -> t.skipped() != null || t.error() != null)
+        .map(t -> t.skipped() != null ? "skipped: " + t.skipped() : "error: " + t.error())
+        .findFirst()
+        .orElse("scenario " + scenario + " not run");
+  }
+
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%,.0f", v);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.pgconductor.bench.scenario;
+
+import dev.pgconductor.Conductor;
+import dev.pgconductor.Invocation;
+import dev.pgconductor.Orchestrator;
+import dev.pgconductor.Task;
+import dev.pgconductor.TaskDefinition;
+import dev.pgconductor.TaskOptions;
+import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.Trigger;
+import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.bench.db.BenchDatabase;
+import dev.pgconductor.bench.util.Completions;
+import dev.pgconductor.bench.util.Poll;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * How the scenarios drive pgconductor: one no-op task, a Conductor on the run's database, the
+ * default and the tuned worker configs, bulk enqueue, and the check that every execution's
+ * outcome is written.
+ */
+final class PgcHarness {
+  /** Payload of the benchmark task: a sequence number, so it is not empty JSON. */
+  record Noop(int n) {}
+
+  static final TaskDefinition<Noop, Void> NOOP = TaskDefinition.of("bench-noop", Noop.class);
+
+  /** Connections of the Conductor's pool in every scenario (the library's default). */
+  static final int POOL_SIZE = 10;
+
+  /**
+   * The tuned config for no-op tasks: large claim batches so a claim round trip is amortised over
+   * hundreds of executions, enough handlers in flight to keep the fetch-ahead buffer moving, and a
+   * short flush interval (outcomes are written sooner anyway when a batch fills).
+   */
+  static final WorkerConfig TUNED =
+      WorkerConfig.builder()
+          .concurrency(100)
+          .fetchBatchSize(500)
+          .pollInterval(Duration.ofSeconds(1))
+          .flushInterval(Duration.ofMillis(100))
+          .build();
+
+  private PgcHarness() {}
+
+  /** A Conductor on the run's database with pgconductor's own pool, schema installed. */
+  static Conductor<Void> conductor(BenchDatabase db) {
+    Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(db.url())
+            .tasks(TaskSchemas.of(NOOP))
+            .poolSize(POOL_SIZE)
+            .build();
+    conductor.ensureInstalled();
+    return conductor;
+  }
+
+  /** A Conductor on a given data source (e.g. a timed one), schema installed. */
+  static Conductor<Void> conductor(DataSource dataSource) {
+    Conductor<Void> conductor =
+        Conductor.builder().dataSource(dataSource).tasks(TaskSchemas.of(NOOP)).build();
+    conductor.ensureInstalled();
+    return conductor;
+  }
+
+  /** Registers the no-op handler, which only counts. */
+  static Task<Noop, Void> noopTask(Conductor<Void> conductor, Completions completions) {
+    return conductor.createTask(
+        TaskOptions.of(NOOP),
+        Trigger.invocable(),
+        (event, ctx) -> {
+          completions.done();
+          return null;
+        });
+  }
+
+  /** An orchestrator serving the task on the default queue; signals left to the harness. */
+  static Orchestrator orchestrator(Conductor<Void> conductor, Task<Noop, Void> task, WorkerConfig config) {
+    return Orchestrator.builder(conductor)
+        .tasks(task)
+        .defaultWorker(config)
+        .handleSignals(false)
+        .build();
+  }
+
+  /** {@code count} invocations numbered from {@code from}. */
+  static List<Invocation<Noop>> invocations(int from, int count) {
+    List<Invocation<Noop>> list = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      list.add(Invocation.of(new Noop(from + i)));
+    }
+    return list;
+  }
+
+  /** Enqueues {@code jobs} executions in batches of {@code batch} (setup, not measured). */
+  static void enqueue(Conductor<Void> conductor, int jobs, int batch) {
+    for (int done = 0; done < jobs; done += batch) {
+      conductor.invokeBatch(NOOP, invocations(done, Math.min(batch, jobs - done)));
+    }
+  }
+
+  /**
+   * Waits until every execution's outcome is written: the hot table holds no pending or running
+   * row. Polls on one connection of its own.
+   */
+  static void awaitAllWritten(BenchDatabase db, Duration timeout) throws Exception {
+    try (Connection c = db.connect()) {
+      Poll.until(
+          "all outcomes to be written",
+          () -> BenchDatabase.queryLong(c, "select count(*) from pgconductor.executions") == 0,
+          Duration.ofMillis(2),
+          timeout);
+    }
+  }
+
+  /** Fails unless exactly {@code jobs} executions are stored (the enqueue scenarios' check). */
+  static void requireStored(BenchDatabase db, int jobs) throws Exception {
+    long stored = db.queryLong("select count(*) from pgconductor.executions");
+    if (stored != jobs) {
+      throw new IllegalStateException("expected " + jobs + " executions stored, found " + stored);
+    }
+  }
+
+  /** A generous timeout for work of {@code jobs} executions. */
+  static Duration budget(long jobs) {
+    return Poll.budget(Duration.ofSeconds(60), jobs, 200);
+  }
+}

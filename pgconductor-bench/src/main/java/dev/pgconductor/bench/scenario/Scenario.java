@@ -1,0 +1,21 @@
+package dev.pgconductor.bench.scenario;
+
+import dev.pgconductor.bench.BenchContext;
+import dev.pgconductor.bench.Trial;
+import java.util.List;
+
+/**
+ * One benchmark scenario of issue 3: a number, a title, and the trials that measure it
+ * (pgconductor in one or more variants, peers, raw-SQL bounds). Each trial run starts from a fresh
+ * database, so from a clean queue.
+ */
+public interface Scenario {
+  /** 1–9, as numbered in the issue and in BENCHMARKS.md. */
+  int number();
+
+  /** A short title for the table. */
+  String title();
+
+  /** The trials to run, in the order they are reported. */
+  List<Trial> trials(BenchContext context);
+}

@@ -1,0 +1,85 @@
+package dev.pgconductor.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgconductor.bench.peer.Peers;
+import dev.pgconductor.bench.report.BenchReport;
+import dev.pgconductor.bench.report.JsonReport;
+import dev.pgconductor.bench.report.Row;
+import dev.pgconductor.bench.report.TablePrinter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark's smoke run, part of {@code ./mvnw verify} so the harness cannot rot: every
+ * scenario once with a few hundred jobs, on the Postgres of {@code PGCONDUCTOR_TEST_URL} or an
+ * embedded one, with the in-JVM peers. Checks that the table and the JSON have a row for every
+ * scenario and sane numbers; it does not judge the numbers (that is the full run's job).
+ */
+class BenchSmokeIT {
+  @TempDir Path workDir;
+
+  @Test
+  void everyScenarioReportsSaneNumbers() throws Exception {
+    String url = System.getenv("PGCONDUCTOR_TEST_URL");
+    BenchOptions options =
+        BenchOptions.smoke(
+            url == null || url.isBlank() ? null : url.strip(),
+            Set.of(Peers.DB_SCHEDULER, Peers.JOBRUNR),
+            workDir);
+
+    BenchReport report = new BenchRunner(options, System.err).run();
+
+    ByteArrayOutputStream table = new ByteArrayOutputStream();
+    TablePrinter.print(report, new PrintStream(table, true, StandardCharsets.UTF_8));
+    String printed = table.toString(StandardCharsets.UTF_8);
+    System.out.println(printed);
+
+    List<Row> rows = report.rows();
+    assertThat(rows.stream().map(Row::scenario).distinct().sorted())
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 9).boxed().toList());
+    for (int scenario : List.of(1, 2, 3, 4, 7, 8)) {
+      List<Row> pgc =
+          rows.stream()
+              .filter(r -> r.scenario() == scenario && r.system().equals(Trial.PGCONDUCTOR))
+              .toList();
+      assertThat(pgc).as("pgconductor rows of scenario %d", scenario).isNotEmpty();
+      for (Row r : pgc) {
+        assertThat(r.status()).as("status of %s", r).isEqualTo("ok");
+        assertThat(r.median()).as("median of scenario %d %s %s", scenario, r.variant(), r.metric())
+            .isPositive()
+            .isFinite();
+      }
+    }
+    for (int scenario : List.of(5, 6, 9)) {
+      assertThat(rows.stream().filter(r -> r.scenario() == scenario))
+          .allSatisfy(r -> assertThat(r.status()).isEqualTo("skipped"));
+    }
+    for (String peer : List.of(Peers.DB_SCHEDULER, Peers.JOBRUNR)) {
+      for (int scenario : List.of(1, 2, 3, 4)) {
+        assertThat(report.row(scenario, peer, null, Sample.THROUGHPUT))
+            .as("%s in scenario %d", peer, scenario)
+            .hasValueSatisfying(r -> assertThat(r.median()).isPositive());
+      }
+    }
+    assertThat(printed).contains("targets (issue 3)").contains("drain no-op tasks");
+
+    JsonNode json = new ObjectMapper().readTree(JsonReport.toJson(report));
+    assertThat(json.path("results").size()).isEqualTo(rows.size());
+    assertThat(json.path("targets").size()).isEqualTo(12);
+    for (JsonNode r : json.path("results")) {
+      if (r.path("status").asText().equals("ok")) {
+        assertThat(r.path("median").asDouble()).as(r.toString()).isPositive();
+      }
+    }
+  }
+}
