@@ -120,7 +120,7 @@ public final class BenchRunner {
     env.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
         + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
     env.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
-    env.put("pgconductor", Versions.of("dev.pgconductor", "pgconductor-core"));
+    env.put("pgconductor", Versions.of("pgconductor"));
     Map<String, String> pg = server.describe();
     env.put("postgres", pg.get("version") + " (" + pg.get("server") + "), fsync "
         + pg.get("fsync") + ", synchronous_commit " + pg.get("synchronous_commit")

@@ -154,7 +154,7 @@ public final class DbSchedulerPeer implements Peer {
   }
 
   private static String version() {
-    return Versions.of("com.github.kagkarlsson", "db-scheduler");
+    return Versions.of("db-scheduler");
   }
 
   private static String readDdl() {

@@ -55,7 +55,7 @@ public final class JobRunrPeer implements Peer {
 
   @Override
   public String settings() {
-    return "JobRunr " + Versions.of("org.jobrunr", "jobrunr")
+    return "JobRunr " + Versions.of("jobrunr")
         + ": default worker count, poll interval " + POLL.toSeconds() + " s, pool " + POOL
         + ", Jackson mapper";
   }

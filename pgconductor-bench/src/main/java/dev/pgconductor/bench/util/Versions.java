@@ -2,24 +2,29 @@ package dev.pgconductor.bench.util;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** Versions of libraries on the class path, read from the {@code pom.properties} Maven packs. */
+/** Versions of pgconductor and the in-JVM peers, as the build recorded them. */
 public final class Versions {
+  private static final Properties VERSIONS = load();
+
   private Versions() {}
 
-  /** The version of a Maven artifact on the class path, or "?" when it cannot be told. */
-  public static String of(String groupId, String artifactId) {
-    String path = "/META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
-    try (InputStream in = Versions.class.getResourceAsStream(path)) {
-      if (in == null) {
-        return "?";
+  /** The version of {@code name} ("pgconductor", "db-scheduler", "jobrunr"), or "?". */
+  public static String of(String name) {
+    return VERSIONS.getProperty(name, "?");
+  }
+
+  private static Properties load() {
+    Properties p = new Properties();
+    try (InputStream in = Versions.class.getResourceAsStream("/dev/pgconductor/bench/versions.properties")) {
+      if (in != null) {
+        p.load(in);
       }
-      Properties p = new Properties();
-      p.load(in);
-      return p.getProperty("version", "?");
     } catch (IOException e) {
-      return "?";
+      throw new UncheckedIOException(e);
     }
+    return p;
   }
 }
