@@ -7,6 +7,8 @@ import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.task.RegisteredTask;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -39,10 +40,13 @@ public final class WorkerRunner<C> {
   private final String[] taskNames;
   private final ExecutionRunner<C> runner;
   private final OutcomeFlusher flusher;
-  private final Semaphore slots;
+  private final Object dispatchLock = new Object();
+  private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; claim order
+  private int running; // handlers started and not finished; guarded by dispatchLock
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> interruptedByStop = ConcurrentHashMap.newKeySet();
   private final ExecutorService handlers;
 
   private final Object signal = new Object();
@@ -65,7 +69,6 @@ public final class WorkerRunner<C> {
             .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
     this.runner = new ExecutionRunner<>(core, queue);
-    this.slots = new Semaphore(config.concurrency());
     this.maxInFlight = config.concurrency() + config.fetchBatchSize();
     this.flusher =
         new OutcomeFlusher(
@@ -118,6 +121,7 @@ public final class WorkerRunner<C> {
     wake();
     join(fetcherThread);
     stopping = true;
+    releaseUnstarted();
     long deadline = System.nanoTime() + grace.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       awaitInFlightChange(deadline);
@@ -127,7 +131,10 @@ public final class WorkerRunner<C> {
           "Queue '{}': {} handlers still running after {}; interrupting them (their executions"
               + " are released and run again)",
           queue, inFlight.get(), grace);
-      handlerThreads.forEach(Thread::interrupt);
+      for (Thread thread : handlerThreads) {
+        interruptedByStop.add(thread);
+        thread.interrupt();
+      }
       long interruptDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (inFlight.get() > 0 && System.nanoTime() < interruptDeadline) {
         awaitInFlightChange(interruptDeadline);
@@ -149,9 +156,12 @@ public final class WorkerRunner<C> {
         }
         int limit = Math.min(config.fetchBatchSize(), free);
         List<Claimed> claimed = core.executions().claim(orchestratorId, queue, taskNames, limit);
-        for (Claimed c : claimed) {
-          inFlight.incrementAndGet();
-          handlers.execute(() -> runOne(c));
+        if (!claimed.isEmpty()) {
+          inFlight.addAndGet(claimed.size());
+          synchronized (dispatchLock) {
+            ready.addAll(claimed);
+            dispatch();
+          }
         }
         errorDelayMs = 100;
         if (claimed.size() < limit) {
@@ -168,31 +178,46 @@ public final class WorkerRunner<C> {
     }
   }
 
+  /** Starts handlers for claimed executions while slots are free. Holds dispatchLock. */
+  private void dispatch() {
+    while (running < config.concurrency() && !ready.isEmpty() && !stopping) {
+      Claimed next = ready.poll();
+      running++;
+      handlers.execute(() -> runOne(next));
+    }
+  }
+
+  /** At stop: executions claimed but not started go back to the queue. */
+  private void releaseUnstarted() {
+    List<Claimed> unstarted;
+    synchronized (dispatchLock) {
+      unstarted = new ArrayList<>(ready);
+      ready.clear();
+    }
+    for (Claimed c : unstarted) {
+      flusher.add(Outcome.released(c));
+    }
+    afterCompletion(inFlight.addAndGet(-unstarted.size()));
+  }
+
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
-    boolean acquired = false;
     Thread self = Thread.currentThread();
+    handlerThreads.add(self);
     try {
-      slots.acquire();
-      acquired = true;
-      if (stopping) {
+      outcome = runner.run(tasks.get(claimed.taskName()), claimed);
+      if (outcome.kind() == Outcome.Kind.FAILED && interruptedByStop.contains(self)) {
+        // interrupted by shutdown, not the handler's own failure: not a failed attempt
         outcome = Outcome.released(claimed);
-      } else {
-        handlerThreads.add(self);
-        outcome = runner.run(tasks.get(claimed.taskName()), claimed);
-        if (stopping && outcome.kind() == Outcome.Kind.FAILED && self.isInterrupted()) {
-          // interrupted by shutdown, not the handler's own failure
-          outcome = Outcome.released(claimed);
-        }
       }
-    } catch (InterruptedException e) {
-      outcome = Outcome.released(claimed);
     } finally {
       handlerThreads.remove(self);
-      if (acquired) {
-        slots.release();
-      }
+      interruptedByStop.remove(self);
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
+      synchronized (dispatchLock) {
+        running--;
+        dispatch();
+      }
       int now = inFlight.decrementAndGet();
       if (now == 0) {
         flusher.nudge();
