@@ -1,5 +1,6 @@
 package dev.pgconductor.internal.worker;
 
+import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.internal.ConductorCore;
@@ -13,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
  * batches. An idle fetcher sleeps until a notification or the poll interval.
  */
-public final class WorkerRunner<C> {
+final class WorkerRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
 
   private final ConductorCore<C> core;
@@ -42,11 +42,10 @@ public final class WorkerRunner<C> {
   private final OutcomeFlusher flusher;
   private final Object dispatchLock = new Object();
   private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; claim order
-  private int running; // handlers started and not finished; guarded by dispatchLock
+  private int started; // handlers started and not finished; guarded by dispatchLock
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
-  private final Set<Thread> interruptedByStop = ConcurrentHashMap.newKeySet();
+  private final RunningExecutions running = new RunningExecutions();
   private final ExecutorService handlers;
 
   private final Object signal = new Object();
@@ -58,7 +57,7 @@ public final class WorkerRunner<C> {
   private Thread flusherThread;
 
   @SuppressWarnings("unchecked")
-  public WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker) {
+  WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker, StepWriter stepWriter) {
     this.core = core;
     this.orchestratorId = orchestratorId;
     this.queue = worker.queue();
@@ -68,7 +67,7 @@ public final class WorkerRunner<C> {
             .map(t -> (RegisteredTask<?, ?, C>) t)
             .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
-    this.runner = new ExecutionRunner<>(core, queue);
+    this.runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running);
     this.maxInFlight = config.concurrency() + config.fetchBatchSize();
     this.flusher =
         new OutcomeFlusher(
@@ -107,14 +106,26 @@ public final class WorkerRunner<C> {
     }
   }
 
+  /** Aborts the run of this execution if it runs in this worker (a cancellation). */
+  void abort(UUID executionId, TaskSignal.Reason reason) {
+    running.abort(executionId, reason);
+  }
+
+  /** Ids of the executions whose handlers run in this worker now. */
+  Set<UUID> runningIds() {
+    return running.ids();
+  }
+
   /** Nothing claimed is waiting to run or running, and no outcome waits to be written. */
   public boolean isIdle() {
     return inFlight.get() == 0 && flusher.isEmpty();
   }
 
   /**
-   * Stops fetching, lets running handlers finish within {@code grace} (handlers not yet started
-   * are released), interrupts the rest, and writes all outcomes back. Blocks until done.
+   * Stops gracefully: stops fetching, releases claimed executions that have not started, aborts
+   * the signal of running handlers (and interrupts them) so they end at their next step or
+   * checkpoint, waits up to {@code grace} for them, interrupts stragglers once more, and writes all
+   * outcomes back. Blocks until done.
    */
   public void stop(Duration grace) {
     fetching = false;
@@ -122,18 +133,20 @@ public final class WorkerRunner<C> {
     join(fetcherThread);
     stopping = true;
     releaseUnstarted();
+    for (UUID id : running.ids()) {
+      running.abort(id, TaskSignal.Reason.SHUTDOWN);
+    }
     long deadline = System.nanoTime() + grace.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       awaitInFlightChange(deadline);
     }
     if (inFlight.get() > 0) {
       LOG.warn(
-          "Queue '{}': {} handlers still running after {}; interrupting them (their executions"
-              + " are released and run again)",
+          "Queue '{}': {} handlers still running {} after the stop began; interrupting them again"
+              + " (their executions are released and resume elsewhere)",
           queue, inFlight.get(), grace);
-      for (Thread thread : handlerThreads) {
-        interruptedByStop.add(thread);
-        thread.interrupt();
+      for (UUID id : running.ids()) {
+        running.abort(id, TaskSignal.Reason.SHUTDOWN);
       }
       long interruptDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (inFlight.get() > 0 && System.nanoTime() < interruptDeadline) {
@@ -180,9 +193,9 @@ public final class WorkerRunner<C> {
 
   /** Starts handlers for claimed executions while slots are free. Holds dispatchLock. */
   private void dispatch() {
-    while (running < config.concurrency() && !ready.isEmpty() && !stopping) {
+    while (started < config.concurrency() && !ready.isEmpty() && !stopping) {
       Claimed next = ready.poll();
-      running++;
+      started++;
       handlers.execute(() -> runOne(next));
     }
   }
@@ -202,20 +215,12 @@ public final class WorkerRunner<C> {
 
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
-    Thread self = Thread.currentThread();
-    handlerThreads.add(self);
     try {
-      outcome = runner.run(tasks.get(claimed.taskName()), claimed);
-      if (outcome.kind() == Outcome.Kind.FAILED && interruptedByStop.contains(self)) {
-        // interrupted by shutdown, not the handler's own failure: not a failed attempt
-        outcome = Outcome.released(claimed);
-      }
+      outcome = runner.run(tasks.get(claimed.taskName()), claimed, stopping);
     } finally {
-      handlerThreads.remove(self);
-      interruptedByStop.remove(self);
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
       synchronized (dispatchLock) {
-        running--;
+        started--;
         dispatch();
       }
       int now = inFlight.decrementAndGet();
