@@ -1,11 +1,9 @@
 package dev.pgconductor.bench.scenario;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.Orchestrator;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.bench.BenchContext;
 import dev.pgconductor.bench.Measurement;
-import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.peer.Workload;
@@ -49,20 +47,8 @@ public final class DrainScenario implements Scenario {
     try (Conductor<Void> conductor = PgcHarness.conductor(db)) {
       var task = PgcHarness.noopTask(conductor, completions);
       PgcHarness.enqueue(conductor, jobs, 1_000);
-      Orchestrator orchestrator = PgcHarness.orchestrator(conductor, task, config);
-      try {
-        long t0 = System.nanoTime();
-        orchestrator.start();
-        completions.await(jobs, PgcHarness.budget(jobs));
-        long handlersDone = System.nanoTime() - t0;
-        PgcHarness.awaitAllWritten(db, PgcHarness.budget(jobs));
-        long elapsed = System.nanoTime() - t0;
-        return Measurement.of(Sample.throughput(jobs, elapsed))
-            .withDetail("last_handler_ms", handlersDone / 1e6)
-            .withDetail("all_written_ms", elapsed / 1e6);
-      } finally {
-        orchestrator.close();
-      }
+      return PgcHarness.timedDrain(
+          db, PgcHarness.orchestrator(conductor, task, config), completions, jobs);
     }
   }
 }

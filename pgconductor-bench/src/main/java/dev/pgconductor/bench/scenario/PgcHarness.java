@@ -9,6 +9,8 @@ import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.Trigger;
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.bench.Measurement;
+import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.util.Completions;
 import dev.pgconductor.bench.util.Poll;
@@ -49,10 +51,15 @@ final class PgcHarness {
 
   /** A Conductor on the run's database with pgconductor's own pool, schema installed. */
   static Conductor<Void> conductor(BenchDatabase db) {
+    return conductor(db, NOOP);
+  }
+
+  /** A Conductor knowing the given tasks, on the run's database, schema installed. */
+  static Conductor<Void> conductor(BenchDatabase db, TaskDefinition<?, ?>... tasks) {
     Conductor<Void> conductor =
         Conductor.builder()
             .connectionString(db.url())
-            .tasks(TaskSchemas.of(NOOP))
+            .tasks(TaskSchemas.of(tasks))
             .poolSize(POOL_SIZE)
             .build();
     conductor.ensureInstalled();
@@ -78,13 +85,49 @@ final class PgcHarness {
         });
   }
 
-  /** An orchestrator serving the task on the default queue; signals left to the harness. */
-  static Orchestrator orchestrator(Conductor<Void> conductor, Task<Noop, Void> task, WorkerConfig config) {
+  /** An orchestrator serving the tasks on the default queue; signals left to the harness. */
+  static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task, WorkerConfig config) {
+    return orchestrator(conductor, List.of(task), config);
+  }
+
+  /** An orchestrator serving the tasks on the default queue; signals left to the harness. */
+  static Orchestrator orchestrator(
+      Conductor<Void> conductor, List<? extends Task<?, ?>> tasks, WorkerConfig config) {
     return Orchestrator.builder(conductor)
-        .tasks(task)
+        .tasks(tasks)
         .defaultWorker(config)
         .handleSignals(false)
         .build();
+  }
+
+  /**
+   * Starts an orchestrator and measures until {@code jobs} handler completions were counted and
+   * every outcome is written (the hot table is empty): the drain measurement of scenarios 3, 5
+   * and 6. Stops the orchestrator afterwards (not measured).
+   */
+  static Measurement timedDrain(
+      BenchDatabase db, Orchestrator orchestrator, Completions completions, int jobs)
+      throws Exception {
+    try {
+      long t0 = System.nanoTime();
+      orchestrator.start();
+      completions.await(jobs, budget(jobs));
+      long handlersDone = System.nanoTime() - t0;
+      awaitAllWritten(db, budget(jobs));
+      long elapsed = System.nanoTime() - t0;
+      return Measurement.of(Sample.throughput(jobs, elapsed))
+          .withDetail("last_handler_ms", handlersDone / 1e6)
+          .withDetail("all_written_ms", elapsed / 1e6);
+    } finally {
+      orchestrator.close();
+    }
+  }
+
+  /** Enqueues {@code jobs} executions of {@code task} in batches of 1,000 (setup, not measured). */
+  static void enqueue(Conductor<Void> conductor, TaskDefinition<Noop, ?> task, int jobs) {
+    for (int done = 0; done < jobs; done += 1_000) {
+      conductor.invokeBatch(task, invocations(done, Math.min(1_000, jobs - done)));
+    }
   }
 
   /** {@code count} invocations numbered from {@code from}. */
