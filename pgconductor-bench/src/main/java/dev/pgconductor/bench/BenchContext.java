@@ -4,6 +4,7 @@ import dev.pgconductor.bench.peer.Peer;
 import dev.pgconductor.bench.peer.Workload;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a scenario needs to build its trials: the options, and the peers selected for this run
@@ -37,7 +38,7 @@ public record BenchContext(BenchOptions options, List<Peer> peers, PrintStream l
   public List<Trial> peerTrials(Workload workload, String variant) {
     return peers.stream()
         .map(p -> peerTrial(p, workload, variant))
-        .filter(java.util.Objects::nonNull)
+        .filter(Objects::nonNull)
         .toList();
   }
 }

@@ -33,7 +33,7 @@ class BenchSmokeIT {
     String url = System.getenv("PGCONDUCTOR_TEST_URL");
     BenchOptions options =
         BenchOptions.smoke(
-            url == null || url.isBlank() ? null : url.strip(),
+            url != null && url.strip().startsWith("jdbc:postgresql:") ? url.strip() : null,
             Set.of(Peers.DB_SCHEDULER, Peers.JOBRUNR),
             workDir);
 
