@@ -30,11 +30,13 @@ public final class ConductorSetup {
   public record App(Mailer mailer) {}
   // end::context-type[]
 
-  /** A welcome mail. */
+  // tag::welcome-definition[]
+  /** A welcome mail: the constraints are checked on every invoke. */
   public record Welcome(@Email String to, @NotBlank String name) {}
 
   public static final TaskDefinition<Welcome, Void> WELCOME =
       TaskDefinition.of("send-welcome", Welcome.class);
+  // end::welcome-definition[]
 
   /** A Conductor that creates and owns its connection pool. */
   public static Conductor<App> fromConnectionString(String url, Mailer mailer) {
@@ -98,8 +100,8 @@ public final class ConductorSetup {
 
   /** What invoking a task that is not in the TaskSchemas, or not invocable, looks like. */
   public static String unknownTask(Conductor<App> conductor) {
-    TaskDefinition<Welcome, Void> typo = TaskDefinition.of("send-welcom", Welcome.class);
     // tag::unknown-task[]
+    TaskDefinition<Welcome, Void> typo = TaskDefinition.of("send-welcom", Welcome.class);
     try {
       conductor.invoke(typo, new Welcome("ada@example.com", "Ada"));
     } catch (UnknownTaskException e) {
