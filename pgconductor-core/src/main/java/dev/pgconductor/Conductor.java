@@ -123,13 +123,7 @@ public final class Conductor<C> implements AutoCloseable {
     String[] runAts = new String[n];
     for (int i = 0; i < n; i++) {
       Invocation<P> invocation = invocations.get(i);
-      core.validator().validate(task.name(), task.payloadType(), invocation.payload());
-      try {
-        payloads[i] = core.json().write(invocation.payload());
-      } catch (JsonProcessingException e) {
-        throw new InvalidPayloadException(
-            task.name(), List.of("cannot be written as JSON: " + e.getOriginalMessage()), e);
-      }
+      payloads[i] = core.payloadJson(task, invocation.payload());
       ids[i] = UuidV7.next();
       keys[i] = invocation.dedupeKey();
       priorities[i] = invocation.priority();
@@ -147,6 +141,32 @@ public final class Conductor<C> implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Cancels an execution (CAN-1) with the reason "Cancelled by user"; see {@link #cancel(String,
+   * String)}.
+   */
+  public boolean cancel(String id) {
+    return cancel(id, "Cancelled by user");
+  }
+
+  /**
+   * Cancels an execution (CAN-1). One that is not running (pending, waiting for a retry, sleeping
+   * or waiting for a child) fails at once with the reason and never runs. A running one gets its
+   * {@link TaskSignal} aborted and its thread interrupted; it stops at its next step or checkpoint
+   * and ends cancelled, without retries. Unfinished child executions are cancelled with it.
+   * Returns false when the execution is unknown or already finished. Repeating it is harmless.
+   */
+  public boolean cancel(String id, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    UUID uuid;
+    try {
+      uuid = UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    return core.executions().cancel(uuid, reason);
   }
 
   /**
@@ -240,24 +260,7 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   private void requireDefined(TaskDefinition<?, ?> definition) {
-    if (core.schemas().contains(definition)) {
-      return;
-    }
-    Optional<TaskDefinition<?, ?>> known = core.schemas().find(definition.name());
-    if (known.isEmpty()) {
-      throw new UnknownTaskException(
-          definition.name(),
-          "Unknown task '" + definition.name() + "': it is not in this Conductor's TaskSchemas");
-    }
-    throw new UnknownTaskException(
-        definition.name(),
-        "Task '" + definition.name() + "' does not match its definition in TaskSchemas: given "
-            + describe(definition) + ", defined " + describe(known.get()));
-  }
-
-  private static String describe(TaskDefinition<?, ?> d) {
-    return "(payload " + d.payloadType().getSimpleName() + ", result "
-        + d.resultType().getSimpleName() + ", queue '" + d.queue() + "')";
+    core.requireDefined(definition);
   }
 
   private static boolean isNotInvocable(Throwable cause) {
