@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,44 +154,50 @@ class GuideExamplesIT {
   }
 
   @Test
-  void interruptibleHandlerGoesBackToTheQueueOnStop() throws Exception {
+  void stoppedHandlerGoesBackToTheQueueAndResumesAfterItsSteps() throws Exception {
     CountDownLatch rendering = new CountDownLatch(1);
+    List<String> rendered = new CopyOnWriteArrayList<>();
+    AtomicBoolean slow = new AtomicBoolean(true);
+    OrchestratorExamples.Reports reports =
+        new OrchestratorExamples.Reports() {
+          @Override
+          public List<String> parts(String month) {
+            return List.of("summary", "details");
+          }
+
+          @Override
+          public void render(String part) throws InterruptedException {
+            if (part.equals("details") && slow.get()) {
+              rendering.countDown();
+              new CountDownLatch(1).await(); // blocks until interrupted
+            }
+            rendered.add(part);
+          }
+        };
     try (Conductor<Void> conductor =
         Conductor.builder()
             .connectionString(url)
             .tasks(TaskSchemas.of(OrchestratorExamples.REPORT))
             .build()) {
-      var report =
-          OrchestratorExamples.reportTask(
-              conductor,
-              new OrchestratorExamples.Reports() {
-                @Override
-                public List<String> parts(String month) {
-                  return List.of("summary", "details");
-                }
-
-                @Override
-                public void render(String part) throws InterruptedException {
-                  rendering.countDown();
-                  new CountDownLatch(1).await(); // blocks until interrupted
-                }
-              });
+      var report = OrchestratorExamples.reportTask(conductor, reports);
       Orchestrator orchestrator =
-          Orchestrator.builder(conductor)
-              .tasks(report)
-              .shutdownGrace(Duration.ofMillis(100))
-              .handleSignals(false)
-              .build();
+          Orchestrator.builder(conductor).tasks(report).handleSignals(false).build();
       orchestrator.start();
       String id =
           conductor.invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-11"));
       assertThat(rendering.await(30, TimeUnit.SECONDS)).isTrue();
       orchestrator.stop().join();
 
-      Execution<Void> execution =
+      Execution<Void> stopped =
           conductor.getExecution(OrchestratorExamples.REPORT, id).orElseThrow();
-      assertThat(execution.state()).isEqualTo(ExecutionState.PENDING);
-      assertThat(execution.attempts()).isZero();
+      assertThat(stopped.state()).isEqualTo(ExecutionState.PENDING);
+      assertThat(stopped.attempts()).isZero();
+
+      slow.set(false);
+      Orchestrator.builder(conductor).tasks(report).handleSignals(false).build().drain();
+      assertThat(conductor.getExecution(id).orElseThrow().state())
+          .isEqualTo(ExecutionState.COMPLETED);
+      assertThat(rendered).containsExactly("summary", "details");
     }
   }
 

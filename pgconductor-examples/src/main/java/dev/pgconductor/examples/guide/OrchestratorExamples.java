@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** The code of docs/orchestrator.md: settings, lifecycle, and a handler that stops in time. */
+/** The code of docs/orchestrator.md: settings, lifecycle, and a handler that a stop interrupts. */
 public final class OrchestratorExamples {
   private OrchestratorExamples() {}
 
@@ -55,28 +55,22 @@ public final class OrchestratorExamples {
     return info;
   }
 
-  /** A long task that ends promptly, and without losing an attempt, when a stop interrupts it. */
+  /** A long task that a stop interrupts and that resumes where it was. */
   public static Task<Report, Void> reportTask(Conductor<?> conductor, Reports reports) {
-    // tag::interruptible[]
+    // tag::stoppable[]
     Task<Report, Void> report =
         conductor.createTask(
             TaskOptions.of(REPORT),
             Trigger.invocable(),
             (event, ctx) -> {
               for (String part : reports.parts(event.payload().month())) {
-                if (Thread.currentThread().isInterrupted()) {
-                  throw new InterruptedException("stopping; the report runs again later");
-                }
-                try {
-                  reports.render(part); // blocks; throws InterruptedException when interrupted
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt(); // keep the flag: a stop, not a failure
-                  throw e;
-                }
+                // a stop interrupts render(); the run ends and resumes later, and the parts
+                // rendered in earlier runs are not rendered again
+                ctx.step("render-" + part, () -> reports.render(part));
               }
               return null;
             });
-    // end::interruptible[]
+    // end::stoppable[]
     return report;
   }
 }
