@@ -36,8 +36,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
 /**
- * The demo: a few thousand executions of four tasks on two queues, some failing on purpose, with
- * a live summary and the final state read back from Postgres.
+ * The demo: a few thousand executions of six tasks on two queues, some failing on purpose, one
+ * of them a durable workflow with child executions and a sleep, with a live summary and the final
+ * state read back from Postgres.
  *
  * <p>Uses the database in {@code DATABASE_URL} ({@code postgres://…} or {@code
  * jdbc:postgresql://…}) when set, else starts an embedded Postgres for the run. Run it with {@code
@@ -58,6 +59,8 @@ public final class Demo {
 
   record Digest(String week, int articles) {}
 
+  record Signup(String userId, String email) {}
+
   static final TaskDefinition<Email, Void> SEND_EMAIL = TaskDefinition.of("send-email", Email.class);
   static final TaskDefinition<Resize, Thumbnail> RESIZE_IMAGE =
       TaskDefinition.of("resize-image", Resize.class, Thumbnail.class).onQueue("images");
@@ -66,11 +69,14 @@ public final class Demo {
   static final TaskDefinition<CsvRow, Void> IMPORT_ROW = TaskDefinition.of("import-row", CsvRow.class);
   static final TaskDefinition<Digest, Void> WEEKLY_DIGEST =
       TaskDefinition.of("weekly-digest", Digest.class);
+  static final TaskDefinition<Signup, String> ONBOARD_USER =
+      TaskDefinition.of("onboard-user", Signup.class, String.class);
 
   private static final int EMAILS = 2000;
   private static final int IMAGES = 400;
   private static final int CHARGES = 300;
   private static final int ROWS = 500;
+  private static final int SIGNUPS = 200;
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
   private final Conductor<Void> conductor;
@@ -82,7 +88,9 @@ public final class Demo {
     this.conductor =
         Conductor.builder()
             .dataSource(pool)
-            .tasks(TaskSchemas.of(SEND_EMAIL, RESIZE_IMAGE, CHARGE_CARD, IMPORT_ROW, WEEKLY_DIGEST))
+            .tasks(
+                TaskSchemas.of(
+                    SEND_EMAIL, RESIZE_IMAGE, CHARGE_CARD, IMPORT_ROW, WEEKLY_DIGEST, ONBOARD_USER))
             .build();
   }
 
@@ -133,10 +141,12 @@ public final class Demo {
     orchestrator.start();
     since = databaseNow();
     System.out.printf(
-        "Invoking %,d executions while the orchestrator runs.%n"
+        "Invoking %,d executions while the orchestrator runs; the onboard-user workflows add"
+            + " %d child executions.%n"
             + "About 1 in 10 charge-card executions fails on its first attempt and is retried"
             + " after the 15 s backoff,%nso the run takes about 20 seconds.%n%n",
-        EMAILS + IMAGES + CHARGES + ROWS + 1);
+        EMAILS + IMAGES + CHARGES + ROWS + 1 + SIGNUPS,
+        2 * SIGNUPS);
     long startNanos = System.nanoTime();
     try (ExecutorService producer = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<Ids> ids = producer.submit(this::invokeAll);
@@ -196,6 +206,19 @@ public final class Demo {
             });
     Task<Digest, Void> weeklyDigest =
         conductor.createTask(TaskOptions.of(WEEKLY_DIGEST), Trigger.invocable(), (e, ctx) -> null);
+    // A durable workflow: a step, two child executions and a sleep that frees the worker slot.
+    Task<Signup, String> onboardUser =
+        conductor.createTask(
+            TaskOptions.of(ONBOARD_USER),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              Signup s = event.payload();
+              String account = ctx.step("create-account", String.class, () -> "acct-" + s.userId());
+              ctx.invoke("welcome-mail", SEND_EMAIL, new Email(s.email(), "Welcome"));
+              ctx.sleep("before-tips", Duration.ofSeconds(3));
+              ctx.invoke("tips-mail", SEND_EMAIL, new Email(s.email(), "Tips"));
+              return account;
+            });
 
     // Images get a worker of their own: few at a time, so they never crowd out the rest.
     Worker images =
@@ -208,7 +231,7 @@ public final class Demo {
                 .flushInterval(Duration.ofMillis(250))
                 .build());
     return Orchestrator.builder(conductor)
-        .tasks(sendEmail, chargeCard, importRow, weeklyDigest)
+        .tasks(sendEmail, chargeCard, importRow, weeklyDigest, onboardUser)
         .defaultWorker(
             WorkerConfig.builder()
                 .concurrency(50)
@@ -221,7 +244,8 @@ public final class Demo {
   }
 
   /** Ids kept to read back at the end. */
-  private record Ids(String retriedCharge, String failedRow, String digest, String digestAgain) {}
+  private record Ids(
+      String retriedCharge, String failedRow, String digest, String digestAgain, String signup) {}
 
   private Ids invokeAll() {
     // send-email: invokeBatch, 500 per round trip; password resets jump the queue
@@ -251,6 +275,13 @@ public final class Demo {
             .map(Invocation::of)
             .toList();
     List<String> rowIds = conductor.invokeBatch(IMPORT_ROW, rows);
+    // onboard-user: each sends two mails as child executions, 3 s apart
+    List<String> signupIds =
+        conductor.invokeBatch(
+            ONBOARD_USER,
+            IntStream.range(0, SIGNUPS)
+                .mapToObj(i -> Invocation.of(new Signup("u" + i, "new" + i + "@example.com")))
+                .toList());
     // weekly-digest: due in 2 s; the second invoke with the same dedupe key replaces the first's
     // payload and returns the same id, because the execution has not started yet
     InvokeOptions digestOptions =
@@ -262,7 +293,7 @@ public final class Demo {
         conductor.invoke(WEEKLY_DIGEST, new Digest("2025-W48", 12), digestOptions).orElseThrow();
     String again =
         conductor.invoke(WEEKLY_DIGEST, new Digest("2025-W48", 13), digestOptions).orElseThrow();
-    return new Ids(retriedCharge, rowIds.get(49), digest, again);
+    return new Ids(retriedCharge, rowIds.get(49), digest, again, signupIds.getFirst());
   }
 
   private boolean watchUntilDone(long startNanos, Future<Ids> producer)
@@ -283,20 +314,24 @@ public final class Demo {
       previousFinished = c.finished();
       previousNanos = now;
       System.out.printf(
-          "[%4.1fs] invoked %5d | completed %5d | failed %3d | retrying %3d | running %3d |"
-              + " pending %5d | %,6.0f done/s%n",
+          "[%4.1fs] executions %5d | completed %5d | failed %3d | retrying %3d | waiting %3d |"
+              + " running %3d | pending %5d | %,6.0f done/s%n",
           (now - startNanos) / 1e9,
           c.finished() + c.active(),
           c.completed(),
           c.failed(),
           c.retrying(),
+          c.waiting(),
           c.running(),
           c.pending(),
           perSecond);
       if (allInvoked && c.active() == 0) {
         return true;
       }
-      if (allInvoked && !announcedRetries && c.pending() + c.running() == 0 && c.retrying() > 0) {
+      if (allInvoked
+          && !announcedRetries
+          && c.pending() + c.running() + c.waiting() == 0
+          && c.retrying() > 0) {
         System.out.println("        only retries are left: waiting for their 15 s backoff...");
         announcedRetries = true;
       }
@@ -305,13 +340,14 @@ public final class Demo {
   }
 
   /** Executions of this run, by where they stand. */
-  private record Counts(long completed, long failed, long retrying, long running, long pending) {
+  private record Counts(
+      long completed, long failed, long retrying, long waiting, long running, long pending) {
     long finished() {
       return completed + failed;
     }
 
     long active() {
-      return retrying + running + pending;
+      return retrying + waiting + running + pending;
     }
   }
 
@@ -323,9 +359,10 @@ public final class Demo {
             where finished_at >= ? and created_at >= ? and state = 'completed'),
           (select count(*) from pgconductor.finished_executions
             where finished_at >= ? and created_at >= ? and state <> 'completed'),
-          count(*) filter (where locked_by is null and attempts > 0),
+          count(*) filter (where locked_by is null and wait_kind is null and attempts > 0),
+          count(*) filter (where locked_by is null and wait_kind is not null),
           count(*) filter (where locked_by is not null),
-          count(*) filter (where locked_by is null and attempts = 0)
+          count(*) filter (where locked_by is null and wait_kind is null and attempts = 0)
         from pgconductor.executions
         where created_at >= ?""";
     try (Connection c = pool.getConnection();
@@ -335,7 +372,9 @@ public final class Demo {
       }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5));
+        return new Counts(
+            rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+            rs.getLong(6));
       }
     }
   }
@@ -377,14 +416,21 @@ public final class Demo {
         row.id(), row.state(), row.attempts(), row.lastError(),
         row.lastErrorStack() == null ? null : row.lastErrorStack().lines().findFirst().orElse(""));
 
+    Execution<String> signup = conductor.getExecution(ONBOARD_USER, ids.signup()).orElseThrow();
+    System.out.printf(
+        "%nconductor.getExecution(ONBOARD_USER, \"%s\"):%n  state %s, result %s, attempts %d,"
+            + " %.1f s from start to finish (two child mails and a 3 s sleep)%n",
+        signup.id(), signup.state(), signup.result(), signup.attempts(),
+        Duration.between(signup.createdAt(), signup.finishedAt()).toMillis() / 1000.0);
+
     Execution<Void> digest = conductor.getExecution(WEEKLY_DIGEST, ids.digest()).orElseThrow();
     System.out.printf(
         "%nweekly-digest, invoked twice with dedupe key '%s' before it was due: %s%n"
-            + "  %s, started %d ms after it was invoked (runAt: 2 s later)%n",
+            + "  %s, started %.1f s after it was invoked (runAt: 2 s later)%n",
         digest.dedupeKey(),
         ids.digest().equals(ids.digestAgain()) ? "one execution" : "two executions (unexpected)",
         digest.state(),
-        Duration.between(digest.createdAt(), digest.startedAt()).toMillis());
+        Duration.between(digest.createdAt(), digest.startedAt()).toMillis() / 1000.0);
   }
 
   private Timestamp databaseNow() throws SQLException {
