@@ -1,6 +1,7 @@
 -- Durable execution: memoized steps, sleeps, child executions a parent waits on, cancellation.
 
--- wait_kind: why a started execution is not running ('sleep' or 'child'); cleared by a claim.
+-- wait_kind: why a started execution is not running ('sleep' or 'child'), or 'woken' once the
+-- child it waits for finished; cleared by a claim.
 -- cancel_reason: set when cancellation of a running execution was requested.
 alter table pgconductor.executions
   add column wait_kind text,
@@ -43,10 +44,15 @@ begin
       and not s.done
     returning s.execution_id
   )
+  -- No filter on locked_by: if the parent's own release is in flight, this waits for it and then
+  -- wakes the released row; if the parent still runs, the 'woken' mark tells its release to
+  -- leave it ready. ("now" is the finishing flush's when it runs on a test clock.)
   update pgconductor.executions p
-  set run_at = least(p.run_at, now())
+  set run_at = least(p.run_at,
+                     coalesce(nullif(current_setting('pgconductor.now', true), '')::timestamptz, now())),
+      wait_kind = 'woken'
   from stepped
-  where p.id = stepped.execution_id and p.locked_by is null;
+  where p.id = stepped.execution_id;
 
   delete from pgconductor.steps s using finished f where s.execution_id = f.id;
   return null;
@@ -119,6 +125,9 @@ declare
   v_total int := 0;
   v_count int;
 begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
+  end if;
   with batch as (
     select * from unnest(p_ids, p_leases, p_outcomes, p_results, p_errors, p_stacks, p_max_attempts)
       as r(id, lease, outcome, result, error, stack, max_attempts)
@@ -166,12 +175,19 @@ begin
                  when 'f' then v_now + pgconductor.retry_delay(e.attempts)
                  when 'r' then e.run_at
                  when 's' then r.run_at
-                 else case when exists (select 1 from pgconductor.steps s
-                                        where s.execution_id = e.id and s.name = r.step and s.done)
+                 else case when e.wait_kind = 'woken'
+                                or exists (select 1 from pgconductor.steps s
+                                           where s.execution_id = e.id and s.name = r.step and s.done)
                            then v_now
                            else coalesce(r.run_at, 'infinity') end
                end,
-      wait_kind = case r.outcome when 's' then 'sleep' when 'w' then 'child' end,
+      wait_kind = case r.outcome
+                    when 's' then 'sleep'
+                    when 'w' then case when e.wait_kind = 'woken'
+                                            or exists (select 1 from pgconductor.steps s
+                                                       where s.execution_id = e.id and s.name = r.step and s.done)
+                                       then null else 'child' end
+                  end,
       last_error = case r.outcome when 'f' then r.error else e.last_error end,
       last_error_stack = case r.outcome when 'f' then r.stack else e.last_error_stack end
   from batch r

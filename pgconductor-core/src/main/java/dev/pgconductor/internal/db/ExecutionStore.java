@@ -39,7 +39,7 @@ public final class ExecutionStore {
       """
       select id, task_key, queue,
              case when locked_by is not null then 'RUNNING'
-                  when wait_kind is not null then 'WAITING'
+                  when wait_kind in ('sleep', 'child') then 'WAITING'
                   else 'PENDING' end as state,
              attempts, priority, dedupe_key, parent_id, last_error, last_error_stack,
              created_at, case when run_at = 'infinity' then null else run_at end as run_at,

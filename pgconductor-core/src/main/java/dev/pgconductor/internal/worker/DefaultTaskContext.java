@@ -76,13 +76,13 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     this.thread = thread;
   }
 
-  /** Aborts the run: sets the signal and interrupts the handler thread. First reason wins. */
-  void abort(Reason reason) {
+  /** Aborts the run: sets the signal (the first reason wins) and may interrupt the thread. */
+  void abort(Reason reason, boolean interrupt) {
     if (abortReason == null) {
       abortReason = reason;
     }
     Thread t = thread;
-    if (t != null) {
+    if (interrupt && t != null) {
       t.interrupt();
     }
   }

@@ -48,7 +48,7 @@ final class ExecutionRunner<C> {
     ctx.bindThread(Thread.currentThread());
     running.add(claimed.id(), ctx);
     if (stopping) {
-      ctx.abort(TaskSignal.Reason.SHUTDOWN);
+      ctx.abort(TaskSignal.Reason.SHUTDOWN, false);
     }
     MDC.put(MDC_TASK, task.name());
     MDC.put(MDC_EXECUTION, id);

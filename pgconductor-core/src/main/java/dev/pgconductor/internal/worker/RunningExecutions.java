@@ -17,12 +17,17 @@ final class RunningExecutions {
     running.remove(id);
   }
 
-  /** Aborts the run of this execution, if it runs here. */
+  /** Aborts the run of this execution, if it runs here, and interrupts its thread. */
   void abort(UUID id, TaskSignal.Reason reason) {
     DefaultTaskContext<?> ctx = running.get(id);
     if (ctx != null) {
-      ctx.abort(reason);
+      ctx.abort(reason, true);
     }
+  }
+
+  /** Sets the signal of every run here without interrupting (a graceful stop). */
+  void signalAll(TaskSignal.Reason reason) {
+    running.values().forEach(ctx -> ctx.abort(reason, false));
   }
 
   java.util.Set<UUID> ids() {

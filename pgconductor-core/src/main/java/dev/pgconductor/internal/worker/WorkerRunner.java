@@ -123,9 +123,9 @@ final class WorkerRunner<C> {
 
   /**
    * Stops gracefully: stops fetching, releases claimed executions that have not started, aborts
-   * the signal of running handlers (and interrupts them) so they end at their next step or
-   * checkpoint, waits up to {@code grace} for them, interrupts stragglers once more, and writes all
-   * outcomes back. Blocks until done.
+   * the signal of running handlers so they end at their next step or checkpoint, waits up to
+   * {@code grace} for them, then interrupts the stragglers, and writes all outcomes back. Blocks
+   * until done.
    */
   public void stop(Duration grace) {
     fetching = false;
@@ -133,16 +133,16 @@ final class WorkerRunner<C> {
     join(fetcherThread);
     stopping = true;
     releaseUnstarted();
-    for (UUID id : running.ids()) {
-      running.abort(id, TaskSignal.Reason.SHUTDOWN);
-    }
+    // running handlers end at their next step boundary or checkpoint; a step in progress may
+    // finish and be recorded, so no step runs twice
+    running.signalAll(TaskSignal.Reason.SHUTDOWN);
     long deadline = System.nanoTime() + grace.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       awaitInFlightChange(deadline);
     }
     if (inFlight.get() > 0) {
       LOG.warn(
-          "Queue '{}': {} handlers still running {} after the stop began; interrupting them again"
+          "Queue '{}': {} handlers still running {} after the stop began; interrupting them"
               + " (their executions are released and resume elsewhere)",
           queue, inFlight.get(), grace);
       for (UUID id : running.ids()) {
