@@ -80,40 +80,29 @@ class DurableExamplesIT {
 
   @Test
   void workflowRunsEachStepOnceAcrossChildAndSleep() {
-    // On the database clock: under a TestClock the parent is not resumed when its child
-    // finishes, because pgconductor.on_executions_finished wakes it with the database's now().
     try (Conductor<Void> conductor =
-        Conductor.builder()
-            .connectionString(url)
-            .tasks(TaskSchemas.of(DurableExamples.FULFIL, DurableExamples.CHARGE))
-            .build()) {
-      conductor.ensureInstalled();
+        conductor(TaskSchemas.of(DurableExamples.FULFIL, DurableExamples.CHARGE))) {
       var shop = shop(false);
-      var fulfil = DurableExamples.fulfilTask(conductor, shop, Duration.ofSeconds(2));
+      var fulfil = DurableExamples.fulfilTask(conductor, shop);
       var charge = DurableExamples.chargeTask(conductor, shop);
-      try (Orchestrator orchestrator =
-          Orchestrator.builder(conductor).tasks(fulfil, charge).handleSignals(false).build()) {
-        orchestrator.start();
-        String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-1", 4200));
+      String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-1", 4200));
 
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> calls.size() == 2 && state(conductor, id) == ExecutionState.WAITING);
-        assertThat(calls).containsExactly("reserve o-1", "charge o-1");
+      Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
 
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
-        Execution<String> done = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
-        assertThat(done.result()).isEqualTo("rcpt-o-1");
-        assertThat(done.attempts()).isEqualTo(1);
-        assertThat(calls).containsExactly("reserve o-1", "charge o-1", "ship o-1 res-o-1");
-      }
+      Execution<String> sleeping = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
+      assertThat(sleeping.state()).isEqualTo(ExecutionState.WAITING);
+      assertThat(sleeping.runAt()).isAfter(clock.instant().plus(Duration.ofMinutes(59)));
+      assertThat(calls).containsExactly("reserve o-1", "charge o-1");
+
+      clock.advance(Duration.ofHours(1));
+      Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
+
+      Execution<String> done = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
+      assertThat(done.state()).isEqualTo(ExecutionState.COMPLETED);
+      assertThat(done.result()).isEqualTo("rcpt-o-1");
+      assertThat(done.attempts()).isEqualTo(1);
+      assertThat(calls).containsExactly("reserve o-1", "charge o-1", "ship o-1 res-o-1");
     }
-  }
-
-  private static ExecutionState state(Conductor<?> conductor, String id) {
-    return conductor.getExecution(id).orElseThrow().state();
   }
 
   @Test
@@ -121,7 +110,7 @@ class DurableExamplesIT {
     try (Conductor<Void> conductor =
         conductor(TaskSchemas.of(DurableExamples.FULFIL, DurableExamples.CHARGE))) {
       var shop = shop(true);
-      var fulfil = DurableExamples.fulfilTask(conductor, shop, Duration.ofHours(1));
+      var fulfil = DurableExamples.fulfilTask(conductor, shop);
       var charge = DurableExamples.chargeTask(conductor, shop);
       String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-2", 100));
 

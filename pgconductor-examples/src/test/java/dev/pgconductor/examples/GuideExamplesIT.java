@@ -181,7 +181,11 @@ class GuideExamplesIT {
             .build()) {
       var report = OrchestratorExamples.reportTask(conductor, reports);
       Orchestrator orchestrator =
-          Orchestrator.builder(conductor).tasks(report).handleSignals(false).build();
+          Orchestrator.builder(conductor)
+              .tasks(report)
+              .shutdownGrace(Duration.ofMillis(200))
+              .handleSignals(false)
+              .build();
       orchestrator.start();
       String id =
           conductor.invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-11"));

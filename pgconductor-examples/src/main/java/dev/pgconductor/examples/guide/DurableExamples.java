@@ -46,9 +46,8 @@ public final class DurableExamples {
     Receipt charge(Charge charge) throws Exception;
   }
 
-  /** The order workflow; {@code coolingOff} is how long it waits before shipping. */
-  public static Task<Order, String> fulfilTask(
-      Conductor<?> conductor, Shop shop, Duration coolingOff) {
+  /** The order workflow. */
+  public static Task<Order, String> fulfilTask(Conductor<?> conductor, Shop shop) {
     // tag::workflow[]
     Task<Order, String> fulfil =
         conductor.createTask(
@@ -72,7 +71,7 @@ public final class DurableExamples {
                 ctx.step("release", () -> shop.release(reservation));
                 throw e; // fails the order at once: a retry would see the same failed charge
               }
-              ctx.sleep("cooling-off", coolingOff); // frees the worker slot meanwhile
+              ctx.sleep("cooling-off", Duration.ofHours(1)); // frees the worker slot meanwhile
               ctx.step("ship", () -> shop.ship(order.orderId(), reservation));
               return receipt.reference();
             });

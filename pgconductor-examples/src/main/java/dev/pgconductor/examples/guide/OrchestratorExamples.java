@@ -64,8 +64,8 @@ public final class OrchestratorExamples {
             Trigger.invocable(),
             (event, ctx) -> {
               for (String part : reports.parts(event.payload().month())) {
-                // a stop interrupts render(); the run ends and resumes later, and the parts
-                // rendered in earlier runs are not rendered again
+                // on a stop the run ends before the next part (or, if a render outlasts the
+                // grace period, by interrupting it) and resumes later with the next part
                 ctx.step("render-" + part, () -> reports.render(part));
               }
               return null;
