@@ -17,7 +17,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -310,6 +314,80 @@ class InvokeIT {
   }
 
   @Test
+  @Timeout(60)
+  void concurrentInvocationsWithTheSameKeyShareOneExecution() throws Exception {
+    int threads = 8;
+    List<Conductor<Void>> services = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      services.add(conductor(GREET));
+    }
+    var barrier = new CyclicBarrier(threads);
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int i = 0; i < threads; i++) {
+        var service = services.get(i);
+        var payload = new Greet("caller-" + i);
+        calls.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  arrive(barrier);
+                  return service
+                      .invoke(GREET, payload, InvokeOptions.builder().dedupeKey("webhook-1").build())
+                      .orElseThrow();
+                },
+                pool));
+      }
+      List<String> ids = new ArrayList<>();
+      for (var call : calls) {
+        ids.add(call.get(30, TimeUnit.SECONDS));
+      }
+      assertThat(ids).containsOnly(ids.getFirst());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(db.queryLong("select count(*) from pgconductor.executions")).isOne();
+  }
+
+  @Test
+  @Timeout(60)
+  void concurrentBatchesWithOverlappingKeysInOppositeOrderDoNotDeadlock() throws Exception {
+    var left = conductor(GREET);
+    var right = conductor(GREET);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 10; round++) {
+        List<Invocation<Greet>> forward = new ArrayList<>();
+        for (int k = 0; k < 200; k++) {
+          forward.add(Invocation.of(new Greet("f" + k)).dedupeKey("r" + round + "-k" + k));
+        }
+        List<Invocation<Greet>> backward = new ArrayList<>(forward.reversed());
+        var barrier = new CyclicBarrier(2);
+        var a =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  arrive(barrier);
+                  return left.invokeBatch(GREET, forward);
+                },
+                pool);
+        var b =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  arrive(barrier);
+                  return right.invokeBatch(GREET, backward);
+                },
+                pool);
+        List<String> fromA = a.get(30, TimeUnit.SECONDS);
+        List<String> fromB = b.get(30, TimeUnit.SECONDS);
+        assertThat(fromB.reversed()).isEqualTo(fromA);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(db.queryLong("select count(*) from pgconductor.executions")).isEqualTo(10 * 200);
+  }
+
+  @Test
   void sameKeyOnTwoTasksMakesTwoExecutions() {
     var conductor = conductor(GREET, NOTIFY);
     var key = InvokeOptions.builder().dedupeKey("user-1").build();
@@ -550,6 +628,14 @@ class InvokeIT {
   }
 
   // helpers
+
+  private static void arrive(CyclicBarrier barrier) {
+    try {
+      barrier.await(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 
   private static InvokeOptions withPriority(int priority) {
     return InvokeOptions.builder().priority(priority).build();

@@ -151,7 +151,8 @@ begin
       (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
     select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
     from winners
-    order by ord
+    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+    order by dedupe_key, ord
     on conflict (task_key, dedupe_key, queue) where dedupe_key is not null and lease = 0
     do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
     returning e.id, e.dedupe_key
