@@ -130,6 +130,12 @@ public final class Conductor<C> implements AutoCloseable {
         throw new InvalidPayloadException(
             task.name(), List.of("cannot be written as JSON: " + e.getOriginalMessage()), e);
       }
+      if (containsNul(payloads[i])) {
+        throw new InvalidPayloadException(
+            task.name(),
+            List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
+            null);
+      }
       ids[i] = UuidV7.next();
       keys[i] = invocation.dedupeKey();
       priorities[i] = invocation.priority();
@@ -258,6 +264,20 @@ public final class Conductor<C> implements AutoCloseable {
   private static String describe(TaskDefinition<?, ?> d) {
     return "(payload " + d.payloadType().getSimpleName() + ", result "
         + d.resultType().getSimpleName() + ", queue '" + d.queue() + "')";
+  }
+
+  /** Whether JSON text holds the escape of a NUL character, which jsonb rejects. */
+  private static boolean containsNul(String json) {
+    for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
+      int backslashes = 0;
+      for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
+        backslashes++;
+      }
+      if (backslashes % 2 == 0) {
+        return true; // the escape is not itself an escaped backslash followed by "u0000"
+      }
+    }
+    return false;
   }
 
   private static boolean isNotInvocable(Throwable cause) {

@@ -375,6 +375,22 @@ class DefinitionIT {
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
   }
 
+  @Test
+  void payloadWithANulCharacterIsRejectedAsInvalidAndNothingIsWritten() {
+    var conductor = conductor(TaskSchemas.of(GREET));
+
+    assertThatThrownBy(() -> conductor.invoke(GREET, new Greet("bad\u0000name")))
+        .isInstanceOfSatisfying(
+            InvalidPayloadException.class,
+            e -> assertThat(e.violations()).singleElement().asString().contains("U+0000"));
+    assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
+
+    // a backslash followed by the text "u0000" is fine
+    String id = conductor.invoke(GREET, new Greet("C:\\u0000\\dir"));
+    assertThat(queryString("select payload->>'name' from pgconductor.executions where id = ?::uuid", id))
+        .isEqualTo("C:\\u0000\\dir");
+  }
+
   // DEF-4
 
   @Test
@@ -513,7 +529,8 @@ class DefinitionIT {
               ctx.logger().debug("debug {}", event.payload().name());
               ctx.logger().info("info {}", event.payload().name());
               ctx.logger().warn("warn {}", event.payload().name());
-              ctx.logger().error("error {}", event.payload().name());
+              ctx.logger()
+                  .error("error {}", event.payload().name(), new IllegalStateException("boom"));
               return null;
             });
     String id = conductor.invoke(MAIL, new Greet("Ada"));
@@ -527,6 +544,10 @@ class DefinitionIT {
             tuple(Level.INFO, "info Ada"),
             tuple(Level.WARN, "warn Ada"),
             tuple(Level.ERROR, "error Ada"));
+    assertThat(appender.list.getLast().getThrowableProxy())
+        .as("a trailing exception argument is logged as the line's exception")
+        .isNotNull()
+        .satisfies(t -> assertThat(t.getMessage()).isEqualTo("boom"));
     assertThat(appender.list)
         .allSatisfy(
             event -> {

@@ -8,6 +8,7 @@ import dev.pgconductor.testing.PgDatabaseExtension;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -44,6 +45,10 @@ class InvokeIT {
   static final TaskDefinition<Greet, Greeting> GREET =
       TaskDefinition.of("greet", Greet.class, Greeting.class);
   static final TaskDefinition<Greet, Void> NOTIFY = TaskDefinition.of("notify", Greet.class);
+
+  record Pay(BigDecimal amount) {}
+
+  static final TaskDefinition<Pay, Void> PAY = TaskDefinition.of("pay", Pay.class);
 
   private final List<Conductor<?>> conductors = new ArrayList<>();
 
@@ -530,16 +535,17 @@ class InvokeIT {
 
   @Test
   void batchRejectedByTheDatabaseWritesNothing() {
-    var conductor = conductor(GREET);
-    List<Invocation<Greet>> batch = new ArrayList<>();
+    var conductor = conductor(PAY);
+    List<Invocation<Pay>> batch = new ArrayList<>();
     for (int i = 0; i < 999; i++) {
-      batch.add(Invocation.of(new Greet("n" + i)));
+      batch.add(Invocation.of(new Pay(BigDecimal.valueOf(i))));
     }
-    // jsonb cannot store the NUL character: the last element fails inside the database
-    batch.add(Invocation.of(new Greet("bad\u0000name")));
+    // valid Java and valid JSON, but beyond Postgres' numeric range: the last row fails in SQL
+    batch.add(Invocation.of(new Pay(new BigDecimal("1E+200000"))));
 
-    assertThatThrownBy(() -> conductor.invokeBatch(GREET, batch))
-        .isInstanceOf(PgConductorException.class);
+    assertThatThrownBy(() -> conductor.invokeBatch(PAY, batch))
+        .isInstanceOf(PgConductorException.class)
+        .hasMessageContaining("pay");
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
   }
 
