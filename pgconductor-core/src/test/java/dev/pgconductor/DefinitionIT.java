@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
 import jakarta.validation.Valid;
@@ -642,6 +644,29 @@ class DefinitionIT {
     assertThat(db.dataSource().isClosed()).isFalse();
     assertThat(db.queryLong("select count(*) from pgconductor.executions where id = ?::uuid", id))
         .isOne();
+  }
+
+  @Test
+  void invokeThroughAnApplicationPoolWithoutAutoCommitIsStored() {
+    var config = new HikariConfig();
+    config.setJdbcUrl(db.url());
+    config.setMaximumPoolSize(2);
+    config.setAutoCommit(false);
+    try (var pool = new HikariDataSource(config)) {
+      var conductor = Conductor.builder().dataSource(pool).tasks(TaskSchemas.of(GREET)).build();
+
+      String id = conductor.invoke(GREET, new Greet("x"));
+      List<String> batch =
+          conductor.invokeBatch(
+              GREET, List.of(Invocation.of(new Greet("a")), Invocation.of(new Greet("b"))));
+
+      assertThat(conductor.getExecution(GREET, id)).isPresent();
+      assertThat(
+              db.queryLong(
+                  "select count(*) from pgconductor.executions where id = any (?::uuid[])",
+                  "{" + id + "," + String.join(",", batch) + "}"))
+          .isEqualTo(3);
+    }
   }
 
   // helpers

@@ -74,6 +74,11 @@ public final class ExecutionStore {
               for (Object id : (Object[]) array.getArray()) {
                 result.add((UUID) id);
               }
+              if (!c.getAutoCommit()) {
+                // an application pool set to autoCommit=false would roll the invoke back when
+                // the connection goes back to it
+                c.commit();
+              }
               return result;
             }
           }
