@@ -30,6 +30,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -295,6 +296,66 @@ class InvokeIT {
     Execution<Greeting> fresh = conductor.getExecution(GREET, afterFinish).orElseThrow();
     assertThat(fresh.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(fresh.attempts()).isZero();
+  }
+
+  @Test
+  @Disabled(
+      "engine bug: an execution claimed into a worker's buffer and released at shutdown before"
+          + " its handler started has lease > 0, so executions_dedupe_idx (lease = 0) no longer"
+          + " sees it and a second pending execution with the same key is created")
+  void duplicateOfAnExecutionReleasedBeforeItStartedReturnsItsId() throws InterruptedException {
+    var started = new CountDownLatch(1);
+    var release = new CountDownLatch(1);
+    var conductor = conductor(GREET);
+    var task =
+        conductor.createTask(
+            TaskOptions.of(GREET),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (event.payload().name().equals("blocker")) {
+                started.countDown();
+                release.await(20, TimeUnit.SECONDS);
+              }
+              return null;
+            });
+    conductor.invoke(GREET, new Greet("blocker"));
+    var key = InvokeOptions.builder().dedupeKey("k").build();
+    String waiting;
+    // one slot: the blocker holds it, the keyed execution is claimed and waits for it
+    var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .handleSignals(false)
+            .shutdownGrace(Duration.ZERO)
+            .defaultWorker(
+                WorkerConfig.builder()
+                    .concurrency(1)
+                    .fetchBatchSize(1)
+                    .pollInterval(Duration.ofMillis(50))
+                    .build())
+            .build();
+    try {
+      orchestrator.start();
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      waiting = conductor.invoke(GREET, new Greet("keyed"), key).orElseThrow();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  conductor.getExecution(GREET, waiting).orElseThrow().state()
+                      == ExecutionState.RUNNING);
+      orchestrator.close(); // stops while the keyed execution still waits for the slot
+    } finally {
+      release.countDown();
+      orchestrator.close();
+    }
+    Execution<Greeting> released = conductor.getExecution(GREET, waiting).orElseThrow();
+    assertThat(released.state()).isEqualTo(ExecutionState.PENDING);
+    assertThat(released.attempts()).isZero();
+
+    String again = conductor.invoke(GREET, new Greet("keyed again"), key).orElseThrow();
+
+    assertThat(again).isEqualTo(waiting);
   }
 
   @Test
