@@ -10,6 +10,7 @@ import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.json.JsonCodec;
+import dev.pgconductor.internal.task.PayloadValidator;
 import dev.pgconductor.internal.task.RegisteredTask;
 import dev.pgconductor.internal.util.UuidV7;
 import java.time.Clock;
@@ -123,19 +124,8 @@ public final class Conductor<C> implements AutoCloseable {
     String[] runAts = new String[n];
     for (int i = 0; i < n; i++) {
       Invocation<P> invocation = invocations.get(i);
-      core.validator().validate(task.name(), task.payloadType(), invocation.payload());
-      try {
-        payloads[i] = core.json().write(invocation.payload());
-      } catch (JsonProcessingException e) {
-        throw new InvalidPayloadException(
-            task.name(), List.of("cannot be written as JSON: " + e.getOriginalMessage()), e);
-      }
-      if (containsNul(payloads[i])) {
-        throw new InvalidPayloadException(
-            task.name(),
-            List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
-            null);
-      }
+      payloads[i] = core.payloadJson(task, invocation.payload());
+      PayloadValidator.requireStorable(task.name(), payloads[i]);
       ids[i] = UuidV7.next();
       keys[i] = invocation.dedupeKey();
       priorities[i] = invocation.priority();
@@ -153,6 +143,32 @@ public final class Conductor<C> implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Cancels an execution (CAN-1) with the reason "Cancelled by user"; see {@link #cancel(String,
+   * String)}.
+   */
+  public boolean cancel(String id) {
+    return cancel(id, "Cancelled by user");
+  }
+
+  /**
+   * Cancels an execution (CAN-1). One that is not running (pending, waiting for a retry, sleeping
+   * or waiting for a child) fails at once with the reason and never runs. A running one gets its
+   * {@link TaskSignal} aborted and its thread interrupted; it stops at its next step or checkpoint
+   * and ends cancelled, without retries. Unfinished child executions are cancelled with it.
+   * Returns false when the execution is unknown or already finished. Repeating it is harmless.
+   */
+  public boolean cancel(String id, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    UUID uuid;
+    try {
+      uuid = UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    return core.executions().cancel(uuid, reason);
   }
 
   /**
@@ -246,38 +262,7 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   private void requireDefined(TaskDefinition<?, ?> definition) {
-    if (core.schemas().contains(definition)) {
-      return;
-    }
-    Optional<TaskDefinition<?, ?>> known = core.schemas().find(definition.name());
-    if (known.isEmpty()) {
-      throw new UnknownTaskException(
-          definition.name(),
-          "Unknown task '" + definition.name() + "': it is not in this Conductor's TaskSchemas");
-    }
-    throw new UnknownTaskException(
-        definition.name(),
-        "Task '" + definition.name() + "' does not match its definition in TaskSchemas: given "
-            + describe(definition) + ", defined " + describe(known.get()));
-  }
-
-  private static String describe(TaskDefinition<?, ?> d) {
-    return "(payload " + d.payloadType().getSimpleName() + ", result "
-        + d.resultType().getSimpleName() + ", queue '" + d.queue() + "')";
-  }
-
-  /** Whether JSON text holds the escape of a NUL character, which jsonb rejects. */
-  private static boolean containsNul(String json) {
-    for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
-      int backslashes = 0;
-      for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
-        backslashes++;
-      }
-      if (backslashes % 2 == 0) {
-        return true; // the escape is not itself an escaped backslash followed by "u0000"
-      }
-    }
-    return false;
+    core.requireDefined(definition);
   }
 
   private static boolean isNotInvocable(Throwable cause) {

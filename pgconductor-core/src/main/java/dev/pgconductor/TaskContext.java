@@ -1,8 +1,20 @@
 package dev.pgconductor;
 
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
 /**
- * What a running handler can reach besides its event: the execution it runs, a logger whose
- * lines carry task, execution and queue, and the Conductor's custom context.
+ * What a running handler can use besides its event: durable steps, sleeps and child executions
+ * whose progress survives retries, restarts and deploys; a cancellation/shutdown signal; a logger
+ * whose lines carry task, execution and queue; and the Conductor's custom context.
+ *
+ * <p>Names of steps, sleeps and child invocations are unique per execution (they share one
+ * namespace); reusing a name returns what was recorded under it the first time.
+ *
+ * <p>{@code sleep}, {@code invoke}, and a release at a step boundary or {@code checkpoint} end the
+ * handler's current run by throwing an internal {@link Error}; it is not an {@link Exception}, so
+ * {@code catch (Exception e)} does not swallow it. Never catch {@link Throwable} around context
+ * calls: a run that swallowed it fails with an error saying so.
  *
  * @param <C> custom context type given to {@link Conductor.Builder#context}
  */
@@ -16,7 +28,7 @@ public interface TaskContext<C> {
   /** Queue of the running execution. */
   String queue();
 
-  /** Which attempt this is, starting at 1. */
+  /** Which attempt this is, starting at 1 (resuming after a sleep or a child is the same attempt). */
   int attempt();
 
   /** Logger whose lines carry task, execution id and queue (SPEC DEF-6). */
@@ -24,4 +36,56 @@ public interface TaskContext<C> {
 
   /** The custom context given to the Conductor ({@code null} when none was given). */
   C context();
+
+  /** Cancellation and shutdown signal (CTX-6). */
+  TaskSignal signal();
+
+  /**
+   * A memoized step (CTX-1): the first time, runs {@code fn} and records its result (JSON); every
+   * later run of this execution (retry, resume) returns the recorded value without running
+   * {@code fn}. At-least-once: if the process dies after {@code fn} ran but before the result was
+   * recorded, {@code fn} runs again; once recorded it never runs again. If the execution was
+   * cancelled or the worker is stopping, the run ends here instead of starting {@code fn}.
+   */
+  <T> T step(String name, Class<T> type, Callable<T> fn) throws Exception;
+
+  /** {@link #step(String, Class, Callable)} for generic results, e.g. {@code new TypeRef<List<Item>>() {}}. */
+  <T> T step(String name, TypeRef<T> type, Callable<T> fn) throws Exception;
+
+  /** A memoized step without a result. */
+  void step(String name, StepAction action) throws Exception;
+
+  /**
+   * A step whose body runs in the same Postgres transaction that records its result: its database
+   * writes through the given connection happen exactly once, even if the worker dies at any
+   * instant. The body must not commit, roll back or close the connection.
+   */
+  <T> T transactionalStep(String name, Class<T> type, TransactionalStepBody<T> body)
+      throws Exception;
+
+  /**
+   * Durable sleep (CTX-2): releases the execution (its worker slot is free for others) and
+   * resumes it after {@code duration}; a sleep that already finished returns at once.
+   */
+  void sleep(String name, Duration duration);
+
+  /**
+   * Invokes a child task and waits for its result (CTX-3). The child is created once; the parent
+   * is released while it runs and resumed when it finishes. Throws {@link
+   * ChildExecutionFailedException} if the child fails for good or is cancelled.
+   */
+  <P, R> R invoke(String name, TaskDefinition<P, R> task, P payload);
+
+  /**
+   * {@link #invoke(String, TaskDefinition, Object)} with a timeout: if the child has not finished
+   * in time, this attempt of the parent fails with {@link ChildTimeoutException} (the child keeps
+   * running; a retry of the parent waits for it again).
+   */
+  <P, R> R invoke(String name, TaskDefinition<P, R> task, P payload, Duration timeout);
+
+  /**
+   * A release point (CTX-4): if the execution was cancelled or the worker is stopping, the run
+   * ends here (cancelled, or released to resume later); otherwise returns at once.
+   */
+  void checkpoint();
 }

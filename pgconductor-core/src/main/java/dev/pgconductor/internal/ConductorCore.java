@@ -1,6 +1,11 @@
 package dev.pgconductor.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.pgconductor.InvalidPayloadException;
+import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.UnknownTaskException;
+import java.util.List;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
@@ -85,6 +90,39 @@ public final class ConductorCore<C> {
       throw new IllegalArgumentException(
           "a handler for task '" + task.name() + "' is already registered with this Conductor");
     }
+  }
+
+  /** Throws {@link UnknownTaskException} unless this exact definition is in the schemas (DEF-2). */
+  public void requireDefined(TaskDefinition<?, ?> definition) {
+    if (schemas.contains(definition)) {
+      return;
+    }
+    Optional<TaskDefinition<?, ?>> known = schemas.find(definition.name());
+    if (known.isEmpty()) {
+      throw new UnknownTaskException(
+          definition.name(),
+          "Unknown task '" + definition.name() + "': it is not in this Conductor's TaskSchemas");
+    }
+    throw new UnknownTaskException(
+        definition.name(),
+        "Task '" + definition.name() + "' does not match its definition in TaskSchemas: given "
+            + describe(definition) + ", defined " + describe(known.get()));
+  }
+
+  /** Validates a payload (DEF-3) and returns its JSON; nothing is written on failure. */
+  public String payloadJson(TaskDefinition<?, ?> task, Object payload) {
+    validator.validate(task.name(), task.payloadType(), payload);
+    try {
+      return json.write(payload);
+    } catch (JsonProcessingException e) {
+      throw new InvalidPayloadException(
+          task.name(), List.of("cannot be written as JSON: " + e.getOriginalMessage()), e);
+    }
+  }
+
+  private static String describe(TaskDefinition<?, ?> d) {
+    return "(payload " + d.payloadType().getSimpleName() + ", result "
+        + d.resultType().getSimpleName() + ", queue '" + d.queue() + "')";
   }
 
   public Optional<RegisteredTask<?, ?, C>> registered(String name) {

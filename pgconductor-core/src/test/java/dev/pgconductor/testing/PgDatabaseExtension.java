@@ -83,6 +83,17 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
     }
   }
 
+  /** Runs one query returning a single text value (null when there is no row). */
+  public String dataSourceQueryString(String sql) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() ? rs.getString(1) : null;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs a statement. */
   public void execute(String sql) {
     try (Connection c = dataSource.getConnection();

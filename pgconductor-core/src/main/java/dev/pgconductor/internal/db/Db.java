@@ -31,6 +31,11 @@ public final class Db {
     return clock == null ? null : clock.instant().toString();
   }
 
+  /** Whether a clock was configured (tests); otherwise the database clock rules. */
+  public boolean hasClock() {
+    return clock != null;
+  }
+
   /** Current time by the engine's clock (the JVM clock when no clock is set). */
   public Instant now() {
     return clock == null ? Instant.now() : clock.instant();

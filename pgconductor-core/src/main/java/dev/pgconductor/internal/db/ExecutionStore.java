@@ -21,15 +21,29 @@ public final class ExecutionStore {
   private static final String CLAIM =
       "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)";
+      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?::timestamptz)";
+  private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
+  private static final String INVOKE_CHILD =
+      "select pgconductor.invoke_child(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)";
+  private static final String CANCEL = "select pgconductor.cancel(?, ?)";
+  private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
+  private static final String LOCK_HELD =
+      """
+      select 1 from pgconductor.executions
+      where id = ? and locked_by = ? and lease = ? for update""";
+  private static final String INSERT_STEP =
+      """
+      insert into pgconductor.steps (execution_id, name, result) values (?, ?, ?::jsonb)
+      on conflict (execution_id, name) do nothing""";
   private static final String GET =
       """
       select id, task_key, queue,
              case when locked_by is not null then 'RUNNING'
-                  when run_at = 'infinity' then 'WAITING'
+                  when wait_kind in ('sleep', 'child') then 'WAITING'
                   else 'PENDING' end as state,
              attempts, priority, dedupe_key, parent_id, last_error, last_error_stack,
-             created_at, run_at, locked_at as started_at, null::timestamptz as finished_at,
+             created_at, case when run_at = 'infinity' then null else run_at end as run_at,
+             locked_at as started_at, null::timestamptz as finished_at,
              null::text as result
       from pgconductor.executions where id = ?
       union all
@@ -106,7 +120,11 @@ public final class ExecutionStore {
                   rs.getInt("attempts"),
                   rs.getInt("lease"),
                   rs.getObject("parent_id", UUID.class),
-                  Db.instant(rs.getTimestamp("created_at"))));
+                  Db.instant(rs.getTimestamp("created_at")),
+                  rs.getString("steps"),
+                  Db.instant(rs.getTimestamp("claimed_at")),
+                  rs.getString("cancel_reason"),
+                  System.nanoTime()));
         }
       }
       return claimed;
@@ -123,6 +141,8 @@ public final class ExecutionStore {
     String[] errors = new String[n];
     String[] stacks = new String[n];
     Integer[] maxAttempts = new Integer[n];
+    String[] runAts = new String[n];
+    String[] steps = new String[n];
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       ids[i] = o.id();
@@ -132,6 +152,8 @@ public final class ExecutionStore {
       errors[i] = o.error();
       stacks[i] = o.stack();
       maxAttempts[i] = o.maxAttempts();
+      runAts[i] = o.runAt() == null ? null : o.runAt().toString();
+      steps[i] = o.step();
     }
     try (Connection c = db.dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
@@ -144,11 +166,165 @@ public final class ExecutionStore {
       ps.setArray(7, c.createArrayOf("text", errors));
       ps.setArray(8, c.createArrayOf("text", stacks));
       ps.setArray(9, c.createArrayOf("int4", maxAttempts));
-      ps.setString(10, db.nowParam());
+      ps.setArray(10, c.createArrayOf("text", runAts));
+      ps.setArray(11, c.createArrayOf("text", steps));
+      ps.setString(12, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
       }
+    }
+  }
+
+  /** A step result to record for a held execution. */
+  public record StepRecord(UUID id, int lease, String name, String resultJson) {}
+
+  /** Records many steps in one statement; returns, in order, whether each lease was still held. */
+  public boolean[] recordSteps(UUID orchestrator, List<StepRecord> records) throws SQLException {
+    int n = records.size();
+    UUID[] ids = new UUID[n];
+    Integer[] leases = new Integer[n];
+    String[] names = new String[n];
+    String[] results = new String[n];
+    for (int i = 0; i < n; i++) {
+      StepRecord r = records.get(i);
+      ids[i] = r.id();
+      leases[i] = r.lease();
+      names[i] = r.name();
+      results[i] = r.resultJson();
+    }
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(RECORD_STEPS)) {
+      ps.setObject(1, orchestrator);
+      ps.setArray(2, c.createArrayOf("uuid", ids));
+      ps.setArray(3, c.createArrayOf("int4", leases));
+      ps.setArray(4, c.createArrayOf("text", names));
+      ps.setArray(5, c.createArrayOf("text", results));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Object[] held = (Object[]) rs.getArray(1).getArray();
+        boolean[] result = new boolean[n];
+        for (int i = 0; i < n; i++) {
+          result[i] = Boolean.TRUE.equals(held[i]);
+        }
+        return result;
+      }
+    }
+  }
+
+  /**
+   * Creates (once) the child execution of a parent's step; returns the child's id (an existing
+   * one if the step already has a child), or null when the parent's lease is lost.
+   */
+  public UUID invokeChild(
+      UUID orchestrator,
+      Claimed parent,
+      String step,
+      int attempt,
+      String task,
+      String queue,
+      UUID childId,
+      String payloadJson,
+      java.time.Instant deadline) {
+    return db.call(
+        "invoke child task '" + task + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(INVOKE_CHILD)) {
+            ps.setObject(1, orchestrator);
+            ps.setObject(2, parent.id());
+            ps.setInt(3, parent.lease());
+            ps.setString(4, step);
+            ps.setInt(5, attempt);
+            ps.setString(6, task);
+            ps.setString(7, queue);
+            ps.setObject(8, childId);
+            ps.setString(9, payloadJson);
+            ps.setString(10, deadline == null ? null : deadline.toString());
+            ps.setString(11, db.nowParam());
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getObject(1, UUID.class);
+            }
+          }
+        });
+  }
+
+  /**
+   * Runs {@code body} in a transaction that first locks the execution if this caller still holds
+   * its lease, then records the step. Returns false (nothing run) when the lease is lost.
+   */
+  public boolean inHeldTransaction(
+      UUID orchestrator, UUID id, int lease, String step, TransactionBody body) throws Exception {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement lock = c.prepareStatement(LOCK_HELD)) {
+          lock.setObject(1, id);
+          lock.setObject(2, orchestrator);
+          lock.setInt(3, lease);
+          try (ResultSet rs = lock.executeQuery()) {
+            if (!rs.next()) {
+              c.rollback();
+              return false;
+            }
+          }
+        }
+        String resultJson = body.run(c);
+        try (PreparedStatement insert = c.prepareStatement(INSERT_STEP)) {
+          insert.setObject(1, id);
+          insert.setString(2, step);
+          insert.setString(3, resultJson);
+          insert.executeUpdate();
+        }
+        c.commit();
+        return true;
+      } catch (Throwable e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    }
+  }
+
+  /** Work inside a transactional step; returns the step result as JSON. */
+  @FunctionalInterface
+  public interface TransactionBody {
+    String run(Connection connection) throws Exception;
+  }
+
+  /** Cancels an execution and its unfinished descendants; false when unknown or finished. */
+  public boolean cancel(UUID id, String reason) {
+    return db.call(
+        "cancel execution " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(CANCEL)) {
+            ps.setObject(1, id);
+            ps.setString(2, reason);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getBoolean(1);
+            }
+          }
+        });
+  }
+
+  /** Running executions of this orchestrator whose cancellation was requested, with reasons. */
+  public java.util.Map<UUID, String> cancelRequests(UUID orchestrator) throws SQLException {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(CANCEL_REQUESTS)) {
+      ps.setObject(1, orchestrator);
+      java.util.Map<UUID, String> result = new java.util.HashMap<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.put(rs.getObject(1, UUID.class), rs.getString(2));
+        }
+      }
+      return result;
     }
   }
 

@@ -1,16 +1,34 @@
 package dev.pgconductor.internal.db;
 
+import java.time.Instant;
 import java.util.UUID;
 
-/** How one claimed execution ended, waiting in a worker's buffer to be written back. */
+/** How one run of a claimed execution ended, waiting in a worker's buffer to be written back. */
 public record Outcome(
-    UUID id, int lease, Kind kind, String resultJson, String error, String stack, int maxAttempts) {
+    UUID id,
+    int lease,
+    Kind kind,
+    String resultJson,
+    String error,
+    String stack,
+    int maxAttempts,
+    Instant runAt,
+    String step) {
 
   /** Outcome kinds, with the code {@code pgconductor.flush} understands. */
   public enum Kind {
+    /** Finished with a result. */
     COMPLETED("c"),
+    /** The attempt failed; retried until max attempts (0: final at once). */
     FAILED("f"),
-    RELEASED("r");
+    /** Back to the queue as it was; the attempt is not counted. */
+    RELEASED("r"),
+    /** Released until {@code runAt} (a durable sleep). */
+    SLEEPING("s"),
+    /** Released until the child of {@code step} finishes, or {@code runAt} (a timeout). */
+    WAITING("w"),
+    /** Cancelled while running. */
+    CANCELLED("x");
 
     final String code;
 
@@ -20,14 +38,26 @@ public record Outcome(
   }
 
   public static Outcome completed(Claimed c, String resultJson) {
-    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null);
   }
 
   public static Outcome failed(Claimed c, String error, String stack, int maxAttempts) {
-    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts);
+    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null);
   }
 
   public static Outcome released(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null);
+  }
+
+  public static Outcome sleeping(Claimed c, Instant until) {
+    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null);
+  }
+
+  public static Outcome waiting(Claimed c, String step, Instant deadline) {
+    return new Outcome(c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step);
+  }
+
+  public static Outcome cancelled(Claimed c) {
+    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null);
   }
 }

@@ -61,6 +61,32 @@ public final class PayloadValidator {
     }
   }
 
+  /**
+   * Rejects payload JSON that Postgres cannot store: jsonb refuses the NUL character (the escape
+   * backslash-u0000), whatever its place in the document.
+   */
+  public static void requireStorable(String task, String json) {
+    if (containsNul(json)) {
+      throw new InvalidPayloadException(
+          task,
+          List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
+          null);
+    }
+  }
+
+  private static boolean containsNul(String json) {
+    for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
+      int backslashes = 0;
+      for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
+        backslashes++;
+      }
+      if (backslashes % 2 == 0) {
+        return true; // not an escaped backslash followed by the text "u0000"
+      }
+    }
+    return false;
+  }
+
   private static boolean hasConstraints(Class<?> type) {
     return Holder.FACTORY.getValidator().getConstraintsForClass(type).isBeanConstrained();
   }

@@ -1,26 +1,98 @@
 package dev.pgconductor.internal.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pgconductor.ChildExecutionFailedException;
+import dev.pgconductor.ChildTimeoutException;
+import dev.pgconductor.PgConductorException;
+import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
+import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskLogger;
+import dev.pgconductor.TaskSignal;
+import dev.pgconductor.TransactionalStepBody;
+import dev.pgconductor.TypeRef;
+import dev.pgconductor.internal.ConductorCore;
+import dev.pgconductor.internal.db.Claimed;
+import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
+import dev.pgconductor.internal.util.UuidV7;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 
-/** The context of one run of one execution. */
-final class DefaultTaskContext<C> implements TaskContext<C> {
-  private final String executionId;
-  private final String taskName;
+/**
+ * The context of one run of one execution: memoized steps (loaded with the claim), sleeps and
+ * child invocations that suspend the run, and the abort signal. Used by one handler thread.
+ */
+final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
+  private static final String SLEEP_UNTIL = "sleepUntil";
+
+  private final ConductorCore<C> core;
+  private final Claimed claimed;
   private final String queue;
-  private final int attempt;
+  private final UUID orchestratorId;
   private final TaskLogger logger;
-  private final C context;
+  private final StepWriter stepWriter;
+  private final Map<String, StepState> steps = new HashMap<>();
+  private final String executionId;
+
+  private volatile Reason abortReason;
+  private volatile Thread thread;
+  private Suspension thrown;
+
+  /** A step as recorded: a value, a sleep marker, or a child invocation (pending or done). */
+  private record StepState(
+      boolean done, JsonNode result, String error, UUID child, Instant deadline, Integer attempt) {}
 
   DefaultTaskContext(
-      String executionId, String taskName, String queue, int attempt, TaskLogger logger, C context) {
-    this.executionId = executionId;
-    this.taskName = taskName;
+      ConductorCore<C> core,
+      Claimed claimed,
+      String queue,
+      UUID orchestratorId,
+      TaskLogger logger,
+      StepWriter stepWriter) {
+    this.core = core;
+    this.claimed = claimed;
     this.queue = queue;
-    this.attempt = attempt;
+    this.orchestratorId = orchestratorId;
     this.logger = logger;
-    this.context = context;
+    this.stepWriter = stepWriter;
+    this.executionId = claimed.id().toString();
+    loadSteps(claimed.stepsJson());
+    if (claimed.cancelReason() != null) {
+      abortReason = Reason.CANCELLED;
+    }
   }
+
+  // --- lifecycle, used by the runner -------------------------------------------------------
+
+  void bindThread(Thread thread) {
+    this.thread = thread;
+  }
+
+  /** Aborts the run: sets the signal (the first reason wins) and may interrupt the thread. */
+  void abort(Reason reason, boolean interrupt) {
+    if (abortReason == null) {
+      abortReason = reason;
+    }
+    Thread t = thread;
+    if (interrupt && t != null) {
+      t.interrupt();
+    }
+  }
+
+  /** The suspension a context call threw, if any (to detect handlers that swallow it). */
+  Suspension thrown() {
+    return thrown;
+  }
+
+  // --- identity ----------------------------------------------------------------------------
 
   @Override
   public String executionId() {
@@ -29,7 +101,7 @@ final class DefaultTaskContext<C> implements TaskContext<C> {
 
   @Override
   public String taskName() {
-    return taskName;
+    return claimed.taskName();
   }
 
   @Override
@@ -39,7 +111,7 @@ final class DefaultTaskContext<C> implements TaskContext<C> {
 
   @Override
   public int attempt() {
-    return attempt;
+    return claimed.attempt();
   }
 
   @Override
@@ -49,6 +121,267 @@ final class DefaultTaskContext<C> implements TaskContext<C> {
 
   @Override
   public C context() {
-    return context;
+    return core.context();
+  }
+
+  @Override
+  public TaskSignal signal() {
+    return this;
+  }
+
+  @Override
+  public boolean isAborted() {
+    return abortReason != null;
+  }
+
+  @Override
+  public Reason reason() {
+    return abortReason;
+  }
+
+  // --- steps -------------------------------------------------------------------------------
+
+  @Override
+  public <T> T step(String name, Class<T> type, Callable<T> fn) throws Exception {
+    return runStep(name, type, fn);
+  }
+
+  @Override
+  public <T> T step(String name, TypeRef<T> type, Callable<T> fn) throws Exception {
+    return runStep(name, type.type(), fn);
+  }
+
+  @Override
+  public void step(String name, StepAction action) throws Exception {
+    runStep(
+        name,
+        Void.class,
+        () -> {
+          action.run();
+          return null;
+        });
+  }
+
+  private <T> T runStep(String name, Type type, Callable<T> fn) throws Exception {
+    usable(name);
+    StepState recorded = steps.get(name);
+    if (recorded != null) {
+      return decode(name, recorded.result(), type);
+    }
+    boundary();
+    T value = fn.call();
+    String json = core.json().write(value);
+    boolean held;
+    try {
+      held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, json));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      boundary();
+      throw suspend(Suspension.release("interrupted while recording step '" + name + "'"));
+    }
+    if (!held) {
+      throw suspend(Suspension.leaseLost());
+    }
+    steps.put(name, new StepState(true, core.json().mapper().readTree(json), null, null, null, null));
+    return value;
+  }
+
+  @Override
+  public <T> T transactionalStep(String name, Class<T> type, TransactionalStepBody<T> body)
+      throws Exception {
+    usable(name);
+    StepState recorded = steps.get(name);
+    if (recorded != null) {
+      return decode(name, recorded.result(), type);
+    }
+    boundary();
+    Object[] value = new Object[1];
+    boolean held =
+        core.executions()
+            .inHeldTransaction(
+                orchestratorId,
+                claimed.id(),
+                claimed.lease(),
+                name,
+                connection -> {
+                  value[0] = body.apply(connection);
+                  return core.json().write(value[0]);
+                });
+    if (!held) {
+      throw suspend(Suspension.leaseLost());
+    }
+    steps.put(
+        name,
+        new StepState(true, core.json().mapper().valueToTree(value[0]), null, null, null, null));
+    return type.cast(value[0]);
+  }
+
+  // --- sleep -------------------------------------------------------------------------------
+
+  @Override
+  public void sleep(String name, Duration duration) {
+    usable(name);
+    Objects.requireNonNull(duration, "duration");
+    StepState recorded = steps.get(name);
+    if (recorded != null) {
+      Instant until = Instant.parse(recorded.result().path(SLEEP_UNTIL).asText());
+      if (!until.isAfter(now())) {
+        return;
+      }
+      throw suspend(Suspension.sleep(name, until)); // woken early (e.g. after a crash)
+    }
+    boundary();
+    Instant until = now().plus(duration);
+    String marker = core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString()).toString();
+    boolean held;
+    try {
+      held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, marker));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      boundary();
+      throw suspend(Suspension.release("interrupted while starting sleep '" + name + "'"));
+    }
+    if (!held) {
+      throw suspend(Suspension.leaseLost());
+    }
+    throw suspend(Suspension.sleep(name, until));
+  }
+
+  // --- child invocation --------------------------------------------------------------------
+
+  @Override
+  public <P, R> R invoke(String name, TaskDefinition<P, R> task, P payload) {
+    return invokeChild(name, task, payload, null);
+  }
+
+  @Override
+  public <P, R> R invoke(String name, TaskDefinition<P, R> task, P payload, Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return invokeChild(name, task, payload, timeout);
+  }
+
+  private <P, R> R invokeChild(String name, TaskDefinition<P, R> task, P payload, Duration timeout) {
+    usable(name);
+    core.requireDefined(task);
+    StepState recorded = steps.get(name);
+    if (recorded != null && recorded.done()) {
+      if (recorded.error() != null) {
+        throw new ChildExecutionFailedException(String.valueOf(recorded.child()), recorded.error());
+      }
+      return decode(name, recorded.result(), task.resultType());
+    }
+    if (recorded != null
+        && recorded.deadline() != null
+        && Objects.equals(recorded.attempt(), claimed.attempt())
+        && !recorded.deadline().isAfter(now())) {
+      throw new ChildTimeoutException(
+          name, String.valueOf(recorded.child()), timeout == null ? Duration.ZERO : timeout);
+    }
+    boundary();
+    String payloadJson = core.payloadJson(task, payload);
+    Instant deadline = timeout == null ? null : now().plus(timeout);
+    UUID child =
+        core.executions()
+            .invokeChild(
+                orchestratorId,
+                claimed,
+                name,
+                claimed.attempt(),
+                task.name(),
+                task.queue(),
+                recorded != null ? recorded.child() : UuidV7.next(),
+                payloadJson,
+                deadline);
+    if (child == null) {
+      throw suspend(Suspension.leaseLost());
+    }
+    throw suspend(Suspension.waitForChild(name, deadline));
+  }
+
+  // --- checkpoint --------------------------------------------------------------------------
+
+  @Override
+  public void checkpoint() {
+    usable("checkpoint");
+    boundary();
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  /** Ends the run here when it was cancelled or the worker is stopping. */
+  private void boundary() {
+    Reason reason = abortReason;
+    if (reason == Reason.CANCELLED) {
+      throw suspend(Suspension.cancel());
+    }
+    if (reason == Reason.SHUTDOWN) {
+      throw suspend(Suspension.release("the worker is stopping"));
+    }
+  }
+
+  private Suspension suspend(Suspension suspension) {
+    thrown = suspension;
+    return suspension;
+  }
+
+  private void usable(String call) {
+    Objects.requireNonNull(call, "name");
+    if (thrown != null) {
+      throw new IllegalStateException(
+          "This run of execution " + executionId + " already ended (" + thrown.getMessage()
+              + ") but the handler went on to '" + call + "': it caught pgconductor's control"
+              + " flow. Never catch Throwable (or Error) around TaskContext calls.");
+    }
+  }
+
+  private Instant now() {
+    return core.db().hasClock() ? core.db().now() : claimed.databaseNow();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T decode(String name, JsonNode node, Type type) {
+    if (type == Void.class || node == null || node.isNull()) {
+      return null;
+    }
+    try {
+      ObjectMapper mapper = core.json().mapper();
+      return (T) mapper.readerFor(mapper.getTypeFactory().constructType(type)).readValue(node);
+    } catch (java.io.IOException e) {
+      throw new PgConductorException(
+          "Recorded result of step '" + name + "' cannot be read as " + type.getTypeName(), e);
+    }
+  }
+
+  private void loadSteps(String json) {
+    if (json == null) {
+      return;
+    }
+    try {
+      JsonNode all = core.json().mapper().readTree(json);
+      for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode s = e.getValue();
+        steps.put(
+            e.getKey(),
+            new StepState(
+                s.path("done").asBoolean(true),
+                s.get("result"),
+                textOrNull(s.get("error")),
+                s.hasNonNull("child") ? UUID.fromString(s.get("child").asText()) : null,
+                s.hasNonNull("deadline") ? Instant.parse(normalize(s.get("deadline").asText())) : null,
+                s.hasNonNull("attempt") ? s.get("attempt").asInt() : null));
+      }
+    } catch (java.io.IOException e) {
+      throw new PgConductorException("Recorded steps of execution " + executionId + " are unreadable", e);
+    }
+  }
+
+  private static String textOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : node.asText();
+  }
+
+  /** jsonb renders timestamptz as "2026-11-26T05:00:00.123+00:00"; Instant.parse wants an offset it knows. */
+  private static String normalize(String timestamp) {
+    return java.time.OffsetDateTime.parse(timestamp).toInstant().toString();
   }
 }

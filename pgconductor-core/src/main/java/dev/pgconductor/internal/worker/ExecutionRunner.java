@@ -1,12 +1,15 @@
 package dev.pgconductor.internal.worker;
 
+import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.TaskEvent;
+import dev.pgconductor.TaskSignal;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.task.RegisteredTask;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.UUID;
 import org.slf4j.MDC;
 
 /** Runs one claimed execution's handler and turns what happened into an {@link Outcome}. */
@@ -17,29 +20,70 @@ final class ExecutionRunner<C> {
 
   private final ConductorCore<C> core;
   private final String queue;
+  private final UUID orchestratorId;
+  private final StepWriter stepWriter;
+  private final RunningExecutions running;
 
-  ExecutionRunner(ConductorCore<C> core, String queue) {
+  ExecutionRunner(
+      ConductorCore<C> core,
+      String queue,
+      UUID orchestratorId,
+      StepWriter stepWriter,
+      RunningExecutions running) {
     this.core = core;
     this.queue = queue;
+    this.orchestratorId = orchestratorId;
+    this.stepWriter = stepWriter;
+    this.running = running;
   }
 
-  Outcome run(RegisteredTask<?, ?, C> task, Claimed claimed) {
+  /**
+   * Runs the handler. {@code stopping} tells whether the worker is already shutting down, so the
+   * run starts with its signal aborted.
+   */
+  Outcome run(RegisteredTask<?, ?, C> task, Claimed claimed, boolean stopping) {
     String id = claimed.id().toString();
+    var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
+    var ctx = new DefaultTaskContext<>(core, claimed, queue, orchestratorId, logger, stepWriter);
+    ctx.bindThread(Thread.currentThread());
+    running.add(claimed.id(), ctx);
+    if (stopping) {
+      ctx.abort(TaskSignal.Reason.SHUTDOWN, false);
+    }
     MDC.put(MDC_TASK, task.name());
     MDC.put(MDC_EXECUTION, id);
     MDC.put(MDC_QUEUE, queue);
     try {
-      return invoke(task, claimed, id);
+      String resultJson = invoke(task, claimed, ctx);
+      if (ctx.thrown() != null) {
+        return swallowed(task, claimed, ctx, null);
+      }
+      return Outcome.completed(claimed, resultJson);
+    } catch (Suspension s) {
+      return s == ctx.thrown() ? s.outcome(claimed) : swallowed(task, claimed, ctx, s);
     } catch (Throwable e) {
-      return Outcome.failed(claimed, message(e), stackTrace(e), task.options().maxAttempts());
+      if (ctx.thrown() != null) {
+        return swallowed(task, claimed, ctx, e);
+      }
+      if (ctx.reason() == TaskSignal.Reason.CANCELLED) {
+        return Outcome.cancelled(claimed);
+      }
+      if (ctx.reason() == TaskSignal.Reason.SHUTDOWN) {
+        return Outcome.released(claimed); // stopped by the shutdown, not a failed attempt
+      }
+      int maxAttempts = e instanceof ChildExecutionFailedException ? 0 : task.options().maxAttempts();
+      return Outcome.failed(claimed, message(e), stackTrace(e), maxAttempts);
     } finally {
+      running.remove(claimed.id());
+      ctx.bindThread(null);
+      Thread.interrupted(); // an abort's interrupt must not leak into the next handler
       MDC.remove(MDC_TASK);
       MDC.remove(MDC_EXECUTION);
       MDC.remove(MDC_QUEUE);
     }
   }
 
-  private <P, R> Outcome invoke(RegisteredTask<P, R, C> task, Claimed claimed, String id)
+  private <P, R> String invoke(RegisteredTask<P, R, C> task, Claimed claimed, DefaultTaskContext<C> ctx)
       throws Exception {
     P payload;
     try {
@@ -49,10 +93,20 @@ final class ExecutionRunner<C> {
           "payload cannot be read as " + task.definition().payloadType().getName() + ": "
               + e.getMessage(), e);
     }
-    var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
-    var ctx = new DefaultTaskContext<>(id, task.name(), queue, claimed.attempt(), logger, core.context());
     R result = task.handler().handle(new TaskEvent.Invoked<>(payload), ctx);
-    return Outcome.completed(claimed, core.json().write(result));
+    return core.json().write(result);
+  }
+
+  /** The handler caught the control-flow error of a context call and went on: fail clearly. */
+  private Outcome swallowed(
+      RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx, Throwable later) {
+    var error =
+        new IllegalStateException(
+            "The handler of task '" + task.name() + "' caught pgconductor's control flow ("
+                + ctx.thrown().getMessage() + ") and went on. Never catch Throwable (or Error)"
+                + " around TaskContext calls; catch Exception instead.",
+            later);
+    return Outcome.failed(claimed, error.getMessage(), stackTrace(error), task.options().maxAttempts());
   }
 
   static String message(Throwable e) {

@@ -5,6 +5,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -14,19 +16,24 @@ import org.slf4j.LoggerFactory;
 /**
  * Holds one connection that LISTENs on the {@code pgconductor} channel (payload: the queue name,
  * sent once per invoking transaction) and wakes the worker of that queue (SPEC WRK-3). After a
- * lost connection it reconnects and wakes every worker, in case a notification was missed.
+ * lost connection it reconnects and wakes every worker, in case a notification was missed. Also
+ * listens on {@code pgconductor_cancel} (payload: an execution id) to abort cancelled runs.
  */
 final class NotificationListener implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);
   static final String CHANNEL = "pgconductor";
+  static final String CANCEL_CHANNEL = "pgconductor_cancel";
 
   private final DataSource dataSource;
   private final Map<String, ? extends WorkerRunner<?>> workers;
+  private final Consumer<UUID> onCancel;
   private volatile boolean running = true;
 
-  NotificationListener(DataSource dataSource, Map<String, ? extends WorkerRunner<?>> workers) {
+  NotificationListener(
+      DataSource dataSource, Map<String, ? extends WorkerRunner<?>> workers, Consumer<UUID> onCancel) {
     this.dataSource = dataSource;
     this.workers = workers;
+    this.onCancel = onCancel;
   }
 
   void stop() {
@@ -41,6 +48,7 @@ final class NotificationListener implements Runnable {
         PGConnection pg = connection.unwrap(PGConnection.class);
         try (Statement st = connection.createStatement()) {
           st.execute("listen " + CHANNEL);
+          st.execute("listen " + CANCEL_CHANNEL);
         }
         retryMs = 500;
         wakeAll(workers.values());
@@ -50,6 +58,10 @@ final class NotificationListener implements Runnable {
             continue;
           }
           for (PGNotification n : notifications) {
+            if (CANCEL_CHANNEL.equals(n.getName())) {
+              onCancel.accept(UUID.fromString(n.getParameter()));
+              continue;
+            }
             WorkerRunner<?> worker = workers.get(n.getParameter());
             if (worker != null) {
               worker.wake();

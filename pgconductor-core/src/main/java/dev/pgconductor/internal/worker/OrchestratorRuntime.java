@@ -47,6 +47,8 @@ public final class OrchestratorRuntime<C> {
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.NEW);
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Map<String, WorkerRunner<C>> runners = new LinkedHashMap<>();
+  private StepWriter stepWriter;
+  private Thread stepWriterThread;
   private ScheduledExecutorService heartbeat;
   private NotificationListener listener;
   private Thread listenerThread;
@@ -106,9 +108,12 @@ public final class OrchestratorRuntime<C> {
       if (rescued > 0) {
         LOG.info("Released {} executions held by orchestrators that are gone", rescued);
       }
+      stepWriter = new StepWriter(core.executions(), id);
+      stepWriterThread =
+          Thread.ofPlatform().name("pgconductor-step-writer").daemon().start(stepWriter);
       for (Worker worker : workers) {
         store.ensureQueue(worker.queue());
-        runners.put(worker.queue(), new WorkerRunner<>(core, id, worker));
+        runners.put(worker.queue(), new WorkerRunner<>(core, id, worker, stepWriter));
       }
       heartbeat =
           Executors.newSingleThreadScheduledExecutor(
@@ -118,7 +123,7 @@ public final class OrchestratorRuntime<C> {
           heartbeatInterval.toMillis(),
           heartbeatInterval.toMillis(),
           TimeUnit.MILLISECONDS);
-      listener = new NotificationListener(core.db().dataSource(), runners);
+      listener = new NotificationListener(core.db().dataSource(), runners, this::cancelRunning);
       listenerThread =
           Thread.ofPlatform().name("pgconductor-listener").daemon().start(listener);
       runners.values().forEach(WorkerRunner::start);
@@ -195,6 +200,10 @@ public final class OrchestratorRuntime<C> {
       if (heartbeat != null) {
         heartbeat.shutdownNow();
       }
+      if (stepWriter != null) {
+        stepWriter.stop();
+        joinQuietly(stepWriterThread);
+      }
       joinQuietly(listenerThread);
       int released = store.deregister(id);
       if (released > 0) {
@@ -210,8 +219,19 @@ public final class OrchestratorRuntime<C> {
     }
   }
 
+  /** A cancellation notification: abort the run if it is here. */
+  private void cancelRunning(UUID executionId) {
+    for (WorkerRunner<C> runner : runners.values()) {
+      runner.abort(executionId, dev.pgconductor.TaskSignal.Reason.CANCELLED);
+    }
+  }
+
   private void beat() {
     try {
+      if (runners.values().stream().anyMatch(r -> !r.runningIds().isEmpty())) {
+        // fallback for a missed cancellation notification
+        core.executions().cancelRequests(id).keySet().forEach(this::cancelRunning);
+      }
       if (!store.heartbeat(id, heartbeatTimeout)) {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"

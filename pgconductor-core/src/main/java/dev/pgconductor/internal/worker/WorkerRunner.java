@@ -1,5 +1,6 @@
 package dev.pgconductor.internal.worker;
 
+import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.internal.ConductorCore;
@@ -7,14 +8,14 @@ import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.task.RegisteredTask;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
  * batches. An idle fetcher sleeps until a notification or the poll interval.
  */
-public final class WorkerRunner<C> {
+final class WorkerRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
 
   private final ConductorCore<C> core;
@@ -39,10 +40,12 @@ public final class WorkerRunner<C> {
   private final String[] taskNames;
   private final ExecutionRunner<C> runner;
   private final OutcomeFlusher flusher;
-  private final Semaphore slots;
+  private final Object dispatchLock = new Object();
+  private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; claim order
+  private int started; // handlers started and not finished; guarded by dispatchLock
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Set<Thread> handlerThreads = ConcurrentHashMap.newKeySet();
+  private final RunningExecutions running = new RunningExecutions();
   private final ExecutorService handlers;
 
   private final Object signal = new Object();
@@ -54,7 +57,7 @@ public final class WorkerRunner<C> {
   private Thread flusherThread;
 
   @SuppressWarnings("unchecked")
-  public WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker) {
+  WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker, StepWriter stepWriter) {
     this.core = core;
     this.orchestratorId = orchestratorId;
     this.queue = worker.queue();
@@ -64,8 +67,7 @@ public final class WorkerRunner<C> {
             .map(t -> (RegisteredTask<?, ?, C>) t)
             .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
-    this.runner = new ExecutionRunner<>(core, queue);
-    this.slots = new Semaphore(config.concurrency());
+    this.runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running);
     this.maxInFlight = config.concurrency() + config.fetchBatchSize();
     this.flusher =
         new OutcomeFlusher(
@@ -104,30 +106,48 @@ public final class WorkerRunner<C> {
     }
   }
 
+  /** Aborts the run of this execution if it runs in this worker (a cancellation). */
+  void abort(UUID executionId, TaskSignal.Reason reason) {
+    running.abort(executionId, reason);
+  }
+
+  /** Ids of the executions whose handlers run in this worker now. */
+  Set<UUID> runningIds() {
+    return running.ids();
+  }
+
   /** Nothing claimed is waiting to run or running, and no outcome waits to be written. */
   public boolean isIdle() {
     return inFlight.get() == 0 && flusher.isEmpty();
   }
 
   /**
-   * Stops fetching, lets running handlers finish within {@code grace} (handlers not yet started
-   * are released), interrupts the rest, and writes all outcomes back. Blocks until done.
+   * Stops gracefully: stops fetching, releases claimed executions that have not started, aborts
+   * the signal of running handlers so they end at their next step or checkpoint, waits up to
+   * {@code grace} for them, then interrupts the stragglers, and writes all outcomes back. Blocks
+   * until done.
    */
   public void stop(Duration grace) {
     fetching = false;
     wake();
     join(fetcherThread);
     stopping = true;
+    releaseUnstarted();
+    // running handlers end at their next step boundary or checkpoint; a step in progress may
+    // finish and be recorded, so no step runs twice
+    running.signalAll(TaskSignal.Reason.SHUTDOWN);
     long deadline = System.nanoTime() + grace.toNanos();
     while (inFlight.get() > 0 && System.nanoTime() < deadline) {
       awaitInFlightChange(deadline);
     }
     if (inFlight.get() > 0) {
       LOG.warn(
-          "Queue '{}': {} handlers still running after {}; interrupting them (their executions"
-              + " are released and run again)",
+          "Queue '{}': {} handlers still running {} after the stop began; interrupting them"
+              + " (their executions are released and resume elsewhere)",
           queue, inFlight.get(), grace);
-      handlerThreads.forEach(Thread::interrupt);
+      for (UUID id : running.ids()) {
+        running.abort(id, TaskSignal.Reason.SHUTDOWN);
+      }
       long interruptDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (inFlight.get() > 0 && System.nanoTime() < interruptDeadline) {
         awaitInFlightChange(interruptDeadline);
@@ -149,9 +169,12 @@ public final class WorkerRunner<C> {
         }
         int limit = Math.min(config.fetchBatchSize(), free);
         List<Claimed> claimed = core.executions().claim(orchestratorId, queue, taskNames, limit);
-        for (Claimed c : claimed) {
-          inFlight.incrementAndGet();
-          handlers.execute(() -> runOne(c));
+        if (!claimed.isEmpty()) {
+          inFlight.addAndGet(claimed.size());
+          synchronized (dispatchLock) {
+            ready.addAll(claimed);
+            dispatch();
+          }
         }
         errorDelayMs = 100;
         if (claimed.size() < limit) {
@@ -168,31 +191,38 @@ public final class WorkerRunner<C> {
     }
   }
 
+  /** Starts handlers for claimed executions while slots are free. Holds dispatchLock. */
+  private void dispatch() {
+    while (started < config.concurrency() && !ready.isEmpty() && !stopping) {
+      Claimed next = ready.poll();
+      started++;
+      handlers.execute(() -> runOne(next));
+    }
+  }
+
+  /** At stop: executions claimed but not started go back to the queue. */
+  private void releaseUnstarted() {
+    List<Claimed> unstarted;
+    synchronized (dispatchLock) {
+      unstarted = new ArrayList<>(ready);
+      ready.clear();
+    }
+    for (Claimed c : unstarted) {
+      flusher.add(Outcome.released(c));
+    }
+    afterCompletion(inFlight.addAndGet(-unstarted.size()));
+  }
+
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
-    boolean acquired = false;
-    Thread self = Thread.currentThread();
     try {
-      slots.acquire();
-      acquired = true;
-      if (stopping) {
-        outcome = Outcome.released(claimed);
-      } else {
-        handlerThreads.add(self);
-        outcome = runner.run(tasks.get(claimed.taskName()), claimed);
-        if (stopping && outcome.kind() == Outcome.Kind.FAILED && self.isInterrupted()) {
-          // interrupted by shutdown, not the handler's own failure
-          outcome = Outcome.released(claimed);
-        }
-      }
-    } catch (InterruptedException e) {
-      outcome = Outcome.released(claimed);
+      outcome = runner.run(tasks.get(claimed.taskName()), claimed, stopping);
     } finally {
-      handlerThreads.remove(self);
-      if (acquired) {
-        slots.release();
-      }
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
+      synchronized (dispatchLock) {
+        started--;
+        dispatch();
+      }
       int now = inFlight.decrementAndGet();
       if (now == 0) {
         flusher.nudge();

@@ -1,0 +1,320 @@
+-- Durable execution: memoized steps, sleeps, child executions a parent waits on, cancellation.
+
+-- wait_kind: why a started execution is not running ('sleep' or 'child'), or 'woken' once the
+-- child it waits for finished; cleared by a claim.
+-- cancel_reason: set when cancellation of a running execution was requested.
+alter table pgconductor.executions
+  add column wait_kind text,
+  add column cancel_reason text;
+
+create index executions_parent_idx on pgconductor.executions (parent_id) where parent_id is not null;
+create index executions_cancel_idx on pgconductor.executions (locked_by) where cancel_reason is not null;
+
+-- One row per completed step of an unfinished execution, and per sleep or child invocation in
+-- progress. Rows go away when their execution finishes (its result lives on in
+-- finished_executions).
+create table pgconductor.steps (
+  execution_id uuid not null,
+  name         text not null,
+  done         boolean not null default true,
+  result       jsonb,
+  error        text,        -- a child that did not complete: why
+  child_id     uuid,        -- ctx.invoke: the child execution
+  deadline     timestamptz, -- ctx.invoke with timeout: when the parent gives up waiting
+  attempt      int,         -- ctx.invoke with timeout: the attempt that set the deadline
+  created_at   timestamptz not null default now(),
+  primary key (execution_id, name)
+);
+
+create index steps_child_idx on pgconductor.steps (child_id) where child_id is not null;
+
+-- Whenever executions finish (complete, fail for good, get cancelled), the parents waiting on
+-- them get the outcome in their step and are woken; the finished executions' steps are removed.
+create function pgconductor.on_executions_finished() returns trigger
+language plpgsql as $$
+begin
+  with stepped as (
+    update pgconductor.steps s
+    set done = true,
+        result = case when f.state = 'completed' then f.result end,
+        error = case when f.state <> 'completed'
+                     then coalesce(f.last_error, 'execution ' || f.state) end
+    from finished f
+    where f.parent_id is not null and s.execution_id = f.parent_id and s.child_id = f.id
+      and not s.done
+    returning s.execution_id
+  )
+  -- No filter on locked_by: if the parent's own release is in flight, this waits for it and then
+  -- wakes the released row; if the parent still runs, the 'woken' mark tells its release to
+  -- leave it ready. ("now" is the finishing flush's when it runs on a test clock.)
+  update pgconductor.executions p
+  set run_at = least(p.run_at,
+                     coalesce(nullif(current_setting('pgconductor.now', true), '')::timestamptz, now())),
+      wait_kind = 'woken'
+  from stepped
+  where p.id = stepped.execution_id;
+
+  delete from pgconductor.steps s using finished f where s.execution_id = f.id;
+  return null;
+end $$;
+
+create trigger executions_finished
+  after insert on pgconductor.finished_executions
+  referencing new table as finished
+  for each statement execute function pgconductor.on_executions_finished();
+
+-- Claim now also returns each execution's recorded steps, the database time of the claim (the
+-- worker measures sleeps against it) and a pending cancellation.
+drop function pgconductor.claim(uuid, text, text[], int, timestamptz);
+create function pgconductor.claim(
+  p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz)
+returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
+               priority int, run_at timestamptz, created_at timestamptz, steps jsonb,
+               claimed_at timestamptz, cancel_reason text)
+language plpgsql as $$
+declare
+  v_now timestamptz := coalesce(p_now, now());
+begin
+  return query
+  with candidates as (
+    select e.id
+    from pgconductor.executions e
+    where e.queue = p_queue
+      and e.locked_by is null
+      and e.run_at <= v_now
+      and e.task_key = any (p_tasks)
+    order by e.priority desc, e.run_at, e.id
+    limit p_limit
+    for update skip locked
+  ),
+  claimed as (
+    update pgconductor.executions e
+    set locked_by = p_orchestrator, locked_at = now(), attempts = e.attempts + 1,
+        lease = e.lease + 1, wait_kind = null
+    from candidates c
+    where e.id = c.id and e.queue = p_queue
+    returning e.id, e.task_key, e.payload, e.attempts, e.lease, e.parent_id, e.priority, e.run_at,
+              e.created_at, e.lease > 1 as resumed, e.cancel_reason
+  )
+  select c.id, c.task_key, c.payload, c.attempts, c.lease, c.parent_id, c.priority, c.run_at,
+         c.created_at,
+         case when c.resumed then
+           (select jsonb_object_agg(s.name, jsonb_build_object(
+                     'done', s.done, 'result', s.result, 'error', s.error, 'child', s.child_id,
+                     'deadline', s.deadline, 'attempt', s.attempt))
+            from pgconductor.steps s where s.execution_id = c.id)
+         end,
+         v_now, c.cancel_reason
+  from claimed c
+  order by c.priority desc, c.run_at, c.id;
+end $$;
+
+-- Outcomes, now with: 's' sleeping until p_run_ats (released, attempt not counted), 'w' waiting
+-- for the child of step p_steps (released until p_run_ats or forever, unless the child already
+-- finished), 'x' cancelled. A failure with max_attempts 0 is final at once. An execution whose
+-- cancellation was requested while it ran ends cancelled, whatever the outcome but completion.
+drop function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text[], text[], int[], timestamptz);
+create function pgconductor.flush(
+  p_orchestrator uuid, p_queue text, p_ids uuid[], p_leases int[], p_outcomes text[],
+  p_results text[], p_errors text[], p_stacks text[], p_max_attempts int[],
+  p_run_ats timestamptz[], p_steps text[], p_now timestamptz)
+returns int
+language plpgsql as $$
+declare
+  v_now   timestamptz := coalesce(p_now, now());
+  v_total int := 0;
+  v_count int;
+begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
+  end if;
+  with batch as (
+    select * from unnest(p_ids, p_leases, p_outcomes, p_results, p_errors, p_stacks, p_max_attempts)
+      as r(id, lease, outcome, result, error, stack, max_attempts)
+  ),
+  done as (
+    delete from pgconductor.executions e
+    using batch r
+    where e.queue = p_queue and e.id = r.id and e.lease = r.lease and e.locked_by = p_orchestrator
+      and (r.outcome in ('c', 'x')
+           or (r.outcome = 'f' and e.attempts >= r.max_attempts)
+           or e.cancel_reason is not null) -- cancelled while running: ends now, whatever it did
+    returning e.*,
+              case when r.outcome <> 'c' and e.cancel_reason is not null then 'x'
+                   else r.outcome end as final_outcome,
+              r.result, r.error, r.stack
+  )
+  insert into pgconductor.finished_executions
+    (id, queue, task_key, state, payload, result, priority, attempts, dedupe_key, parent_id,
+     last_error, last_error_stack, created_at, started_at, finished_at)
+  select d.id, d.queue, d.task_key,
+         case d.final_outcome when 'c' then 'completed' when 'x' then 'cancelled' else 'failed' end,
+         d.payload, case d.final_outcome when 'c' then d.result::jsonb end, d.priority, d.attempts,
+         d.dedupe_key, d.parent_id,
+         case d.final_outcome when 'c' then d.last_error
+                              when 'x' then coalesce(d.cancel_reason, d.error)
+                              else d.error end,
+         case d.final_outcome when 'c' then d.last_error_stack
+                              when 'x' then null
+                              else d.stack end,
+         d.created_at, d.locked_at, v_now
+  from done d;
+  get diagnostics v_count = row_count;
+  v_total := v_count;
+
+  with batch as (
+    select * from unnest(p_ids, p_leases, p_outcomes, p_errors, p_stacks, p_run_ats, p_steps)
+      as r(id, lease, outcome, error, stack, run_at, step)
+    where r.outcome in ('f', 'r', 's', 'w')
+  )
+  update pgconductor.executions e
+  set locked_by = null,
+      locked_at = null,
+      attempts = case r.outcome when 'f' then e.attempts else e.attempts - 1 end,
+      run_at = case r.outcome
+                 when 'f' then v_now + pgconductor.retry_delay(e.attempts)
+                 when 'r' then e.run_at
+                 when 's' then r.run_at
+                 else case when e.wait_kind = 'woken'
+                                or exists (select 1 from pgconductor.steps s
+                                           where s.execution_id = e.id and s.name = r.step and s.done)
+                           then v_now
+                           else coalesce(r.run_at, 'infinity') end
+               end,
+      wait_kind = case r.outcome
+                    when 's' then 'sleep'
+                    when 'w' then case when e.wait_kind = 'woken'
+                                            or exists (select 1 from pgconductor.steps s
+                                                       where s.execution_id = e.id and s.name = r.step and s.done)
+                                       then null else 'child' end
+                  end,
+      last_error = case r.outcome when 'f' then r.error else e.last_error end,
+      last_error_stack = case r.outcome when 'f' then r.stack else e.last_error_stack end
+  from batch r
+  where e.queue = p_queue and e.id = r.id and e.lease = r.lease and e.locked_by = p_orchestrator;
+  get diagnostics v_count = row_count;
+  return v_total + v_count;
+end $$;
+
+-- Records plain step results of many executions in one statement (group commit). A step is
+-- recorded only while the caller still holds the execution's lease; returns, in input order,
+-- whether each was.
+create function pgconductor.record_steps(
+  p_orchestrator uuid, p_ids uuid[], p_leases int[], p_names text[], p_results text[])
+returns boolean[]
+language plpgsql as $$
+declare
+  v_held boolean[];
+begin
+  with input as (
+    select r.*, exists (select 1 from pgconductor.executions e
+                        where e.id = r.id and e.locked_by = p_orchestrator and e.lease = r.lease) as held
+    from unnest(p_ids, p_leases, p_names, p_results) with ordinality as r(id, lease, name, result, ord)
+  ),
+  stored as (
+    insert into pgconductor.steps (execution_id, name, result)
+    select i.id, i.name, i.result::jsonb from input i where i.held
+    on conflict (execution_id, name) do nothing
+  )
+  select array_agg(i.held order by i.ord) into v_held from input i;
+  return v_held;
+end $$;
+
+-- Creates the child execution of a parent's step, once: a retried or resumed parent gets the
+-- existing child's id back. Returns null when the caller no longer holds the parent's lease.
+create function pgconductor.invoke_child(
+  p_orchestrator uuid, p_parent uuid, p_lease int, p_step text, p_attempt int,
+  p_task text, p_queue text, p_child uuid, p_payload text, p_deadline timestamptz,
+  p_now timestamptz)
+returns uuid
+language plpgsql as $$
+declare
+  v_existing uuid;
+  v_invocable boolean;
+begin
+  if not exists (select 1 from pgconductor.executions e
+                 where e.id = p_parent and e.locked_by = p_orchestrator and e.lease = p_lease) then
+    return null;
+  end if;
+  select child_id into v_existing from pgconductor.steps
+  where execution_id = p_parent and name = p_step;
+  if found then
+    update pgconductor.steps set deadline = p_deadline, attempt = p_attempt
+    where execution_id = p_parent and name = p_step and not done;
+    return v_existing;
+  end if;
+  select invocable into v_invocable from pgconductor.tasks where key = p_task;
+  if v_invocable is false then
+    raise exception 'task "%" has no invocable trigger', p_task
+      using errcode = 'P0001', hint = 'pgconductor:not-invocable';
+  end if;
+  insert into pgconductor.steps (execution_id, name, done, child_id, deadline, attempt)
+  values (p_parent, p_step, false, p_child, p_deadline, p_attempt);
+  insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id)
+  values (p_child, p_queue, p_task, p_payload::jsonb, coalesce(p_now, now()), p_parent);
+  perform pg_notify('pgconductor', p_queue);
+  return p_child;
+end $$;
+
+-- Cancels an execution and its unfinished descendants. Not running: it fails at once with the
+-- reason and never runs. Running: the reason is recorded and its worker notified; the handler
+-- stops at its next step or checkpoint and the execution ends cancelled. Returns false when the
+-- execution is unknown or already finished.
+create function pgconductor.cancel(p_id uuid, p_reason text) returns boolean
+language plpgsql as $$
+declare
+  v_found boolean;
+begin
+  create temporary table pgconductor_cancelling on commit drop as
+  with recursive tree as (
+    select e.id, e.queue, e.locked_by, 0 as depth
+    from pgconductor.executions e where e.id = p_id
+    union all
+    select c.id, c.queue, c.locked_by, t.depth + 1
+    from pgconductor.executions c join tree t on c.parent_id = t.id
+    where t.depth < 100
+  )
+  select * from tree;
+  select exists (select 1 from pgconductor_cancelling where depth = 0) into v_found;
+  if not v_found then
+    drop table pgconductor_cancelling;
+    return false;
+  end if;
+
+  -- running ones: ask their workers to stop
+  update pgconductor.executions e
+  set cancel_reason = coalesce(e.cancel_reason,
+                               case when c.depth = 0 then p_reason
+                                    else 'Parent execution cancelled: ' || p_reason end)
+  from pgconductor_cancelling c
+  where e.id = c.id and e.queue = c.queue and e.locked_by is not null;
+  perform pg_notify('pgconductor_cancel', c.id::text)
+  from pgconductor_cancelling c where c.locked_by is not null;
+
+  -- the rest: failed with the reason, never run (descendants first, so parents see them go)
+  with gone as (
+    delete from pgconductor.executions e
+    using pgconductor_cancelling c
+    where e.id = c.id and e.queue = c.queue and e.locked_by is null
+    returning e.*, c.depth
+  )
+  insert into pgconductor.finished_executions
+    (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
+     created_at, started_at)
+  select g.id, g.queue, g.task_key, 'failed', g.payload, g.priority, g.attempts, g.dedupe_key,
+         g.parent_id,
+         case when g.depth = 0 then p_reason else 'Parent execution cancelled: ' || p_reason end,
+         g.created_at, g.locked_at
+  from gone g;
+  drop table pgconductor_cancelling;
+  return true;
+end $$;
+
+-- Running executions of one orchestrator whose cancellation was requested (the heartbeat's
+-- fallback for a missed notification).
+create function pgconductor.cancel_requests(p_orchestrator uuid)
+returns table (id uuid, reason text)
+language sql stable as $$
+  select e.id, e.cancel_reason from pgconductor.executions e
+  where e.locked_by = p_orchestrator and e.cancel_reason is not null
+$$;

@@ -1,0 +1,231 @@
+package dev.pgconductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** CAN-1, CTX-4, CTX-6: cancellation of pending, running, waiting and child executions. */
+class CancelIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  record Job(int n) {}
+
+  static final TaskDefinition<Job, Integer> LOOPER = TaskDefinition.of("looper", Job.class, Integer.class);
+  static final TaskDefinition<Job, Void> BLOCKER = TaskDefinition.of("blocker", Job.class);
+  static final TaskDefinition<Job, Void> NEVER = TaskDefinition.of("never", Job.class);
+  static final TaskDefinition<Job, Integer> PARENT = TaskDefinition.of("parent", Job.class, Integer.class);
+  static final TaskDefinition<Job, Integer> CHILD = TaskDefinition.of("child", Job.class, Integer.class);
+  static final TaskDefinition<Job, Void> SELF = TaskDefinition.of("self", Job.class);
+
+  static final WorkerConfig FAST = WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+
+  @Test
+  void aPendingExecutionFailsWithTheReasonAndNeverRuns() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(NEVER)).build());
+    AtomicInteger runs = new AtomicInteger();
+    var task =
+        conductor.createTask(TaskOptions.of(NEVER), Trigger.invocable(), (e, ctx) -> {
+          runs.incrementAndGet();
+          return null;
+        });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(NEVER, new Job(1));
+    String other = conductor.invoke(NEVER, new Job(2));
+
+    assertThat(conductor.cancel(id, "no longer needed")).isTrue();
+    assertThat(conductor.cancel(id, "again")).as("already finished").isFalse();
+    assertThat(conductor.cancel(other)).isTrue();
+    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+      orchestrator.drain();
+    }
+    assertThat(runs).hasValue(0);
+    var cancelled = conductor.getExecution(id).orElseThrow();
+    assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(cancelled.lastError()).isEqualTo("no longer needed");
+    assertThat(conductor.getExecution(other).orElseThrow().lastError()).isEqualTo("Cancelled by user");
+  }
+
+  @Test
+  void unknownOrMalformedIdsAreNotCancelled() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(NEVER)).build());
+    conductor.ensureInstalled();
+    assertThat(conductor.cancel("01a2165b-6929-77be-8c88-fd57cfa314ff")).isFalse();
+    assertThat(conductor.cancel("not-an-id")).isFalse();
+  }
+
+  @Test
+  void aRunningExecutionStopsAtItsNextCheckpointEndsCancelledAndIsNotRetried() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(LOOPER)).build());
+    AtomicInteger loops = new AtomicInteger();
+    AtomicReference<TaskSignal.Reason> reasonSeen = new AtomicReference<>();
+    AtomicInteger runs = new AtomicInteger();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(LOOPER).maxAttempts(5),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              runs.incrementAndGet();
+              while (true) {
+                loops.incrementAndGet();
+                if (ctx.signal().isAborted()) {
+                  reasonSeen.set(ctx.signal().reason());
+                }
+                ctx.checkpoint();
+                Thread.onSpinWait();
+              }
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(LOOPER, new Job(1));
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> loops.get() > 1000);
+      assertThat(conductor.cancel(id, "stop looping")).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.CANCELLED);
+    }
+    var execution = conductor.getExecution(id).orElseThrow();
+    assertThat(execution.lastError()).isEqualTo("stop looping");
+    assertThat(execution.attempts()).isEqualTo(1);
+    assertThat(reasonSeen).hasValue(TaskSignal.Reason.CANCELLED);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void aHandlerBlockedInACallIsInterruptedByTheCancellation() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BLOCKER)).build());
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicBoolean interrupted = new AtomicBoolean();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(BLOCKER),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              started.countDown();
+              try {
+                new CountDownLatch(1).await(); // blocking I/O stands in here
+              } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw e;
+              }
+              return null;
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(BLOCKER, new Job(1));
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> started.getCount() == 0);
+      conductor.cancel(id);
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.CANCELLED);
+    }
+    assertThat(interrupted).isTrue();
+    assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("Cancelled by user");
+  }
+
+  @Test
+  void cancellingAWaitingParentEndsItAndItsChild() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).build());
+    CountDownLatch childStarted = new CountDownLatch(1);
+    var parent =
+        conductor.createTask(
+            TaskOptions.of(PARENT),
+            Trigger.invocable(),
+            (event, ctx) -> ctx.invoke("child", CHILD, event.payload()));
+    var child =
+        conductor.createTask(
+            TaskOptions.of(CHILD),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              childStarted.countDown();
+              while (true) {
+                ctx.checkpoint();
+                Thread.onSpinWait();
+              }
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(PARENT, new Job(1));
+    String childId;
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> childStarted.getCount() == 0);
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
+      childId = db.dataSourceQueryString("select id::text from pgconductor.executions where parent_id = '" + id + "'");
+      assertThat(conductor.cancel(id, "order withdrawn")).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, childId) == ExecutionState.CANCELLED);
+    }
+    var parentExecution = conductor.getExecution(id).orElseThrow();
+    assertThat(parentExecution.state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(parentExecution.lastError()).isEqualTo("order withdrawn");
+    assertThat(conductor.getExecution(childId).orElseThrow().lastError())
+        .isEqualTo("Parent execution cancelled: order withdrawn");
+  }
+
+  @Test
+  void cancellingTheChildAParentWaitsOnFailsTheParentWithTheChildsReason() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).build());
+    var parent =
+        conductor.createTask(
+            TaskOptions.of(PARENT),
+            Trigger.invocable(),
+            (event, ctx) -> ctx.invoke("child", CHILD, event.payload()));
+    // the child's task is served nowhere, so it stays pending
+    conductor.ensureInstalled();
+    String id = conductor.invoke(PARENT, new Job(1));
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(parent).defaultWorker(FAST).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
+      String childId =
+          db.dataSourceQueryString("select id::text from pgconductor.executions where parent_id = '" + id + "'");
+      assertThat(conductor.cancel(childId, "price feed retired")).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.FAILED);
+    }
+    assertThat(conductor.getExecution(id).orElseThrow().lastError())
+        .isEqualTo("Child execution failed: price feed retired");
+  }
+
+  @Test
+  void aTaskCanCancelItselfAndCheckpointReturnsAtOnceOtherwise() {
+    AtomicReference<Conductor<Void>> self = new AtomicReference<>();
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(SELF)).build());
+    self.set(conductor);
+    AtomicInteger checkpoints = new AtomicInteger();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(SELF),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              for (int i = 0; i < 100; i++) {
+                ctx.checkpoint(); // nothing to do: returns at once
+                checkpoints.incrementAndGet();
+              }
+              self.get().cancel(ctx.executionId(), "nothing left to do");
+              await().atMost(Duration.ofSeconds(10)).until(() -> ctx.signal().isAborted());
+              ctx.checkpoint();
+              checkpoints.incrementAndGet();
+              return null;
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(SELF, new Job(1));
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+      orchestrator.drain();
+    }
+    assertThat(checkpoints).hasValue(100);
+    assertThat(state(conductor, id)).isEqualTo(ExecutionState.CANCELLED);
+    assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("nothing left to do");
+  }
+
+  private static ExecutionState state(Conductor<?> conductor, String id) {
+    return conductor.getExecution(id).orElseThrow().state();
+  }
+}

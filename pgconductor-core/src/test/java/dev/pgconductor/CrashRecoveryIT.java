@@ -1,0 +1,147 @@
+package dev.pgconductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgconductor.support.CrashableWorkerMain;
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** WRK-9: an orchestrator killed without stop() has its executions rerun by another one. */
+class CrashRecoveryIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  @Test
+  void executionsOfAKilledOrchestratorAreRerunElsewhereAfterTheHeartbeatTimeout() throws Exception {
+    var conductor =
+        db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
+    conductor.ensureInstalled();
+    List<String> ids =
+        conductor.invokeBatch(
+            CrashableWorkerMain.STUCK,
+            IntStream.range(0, 5).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
+
+    Process child = startChild();
+    try {
+      String startedLine = readLine(child);
+      assertThat(startedLine).startsWith("STARTED ");
+      String childId = startedLine.substring("STARTED ".length()).strip();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  ids.stream()
+                      .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
+
+      child.destroyForcibly().waitFor();
+
+      var task =
+          conductor.createTask(
+              TaskOptions.of(CrashableWorkerMain.STUCK),
+              Trigger.invocable(),
+              (event, ctx) -> "rerun " + event.payload().n());
+      try (var rescuer =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
+              .heartbeatInterval(Duration.ofMillis(200))
+              .heartbeatTimeout(Duration.ofSeconds(2))
+              .handleSignals(false)
+              .build()) {
+        rescuer.start();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    ids.stream()
+                        .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED));
+      }
+      for (int i = 0; i < ids.size(); i++) {
+        var execution = conductor.getExecution(CrashableWorkerMain.STUCK, ids.get(i)).orElseThrow();
+        assertThat(execution.result()).isEqualTo("rerun " + i);
+        assertThat(execution.attempts()).isEqualTo(2);
+      }
+      assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
+          .as("the dead orchestrator was removed")
+          .isZero();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  @Test
+  void sigtermStopsTheOrchestratorGracefullyAndReleasesWhatItHeld() throws Exception {
+    var conductor =
+        db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
+    conductor.ensureInstalled();
+    List<String> ids =
+        conductor.invokeBatch(
+            CrashableWorkerMain.STUCK,
+            IntStream.range(0, 3).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
+    Process child = startChild();
+    try {
+      String childId = readLine(child).substring("STARTED ".length()).strip();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  ids.stream()
+                      .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
+
+      child.destroy(); // SIGTERM
+      assertThat(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
+
+      for (String id : ids) {
+        var execution = conductor.getExecution(id).orElseThrow();
+        assertThat(execution.state()).isEqualTo(ExecutionState.PENDING);
+        assertThat(execution.attempts()).as("released, not failed").isZero();
+      }
+      assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
+          .as("deregistered on the way out")
+          .isZero();
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  private Process startChild() throws Exception {
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    return new ProcessBuilder(
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            CrashableWorkerMain.class.getName(),
+            db.url())
+        .redirectErrorStream(true)
+        .start();
+  }
+
+  /** The first line starting with STARTED; other output (logging) is skipped. */
+  private static String readLine(Process process) throws Exception {
+    var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = reader.readLine()) != null) {
+      if (line.startsWith("STARTED")) {
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    reader.lines().forEach(l -> {}); // keep the child's pipe from filling up
+                  } catch (java.io.UncheckedIOException closed) {
+                    // the child is gone
+                  }
+                });
+        return line;
+      }
+    }
+    throw new IllegalStateException("child exited before starting, exit code " + process.waitFor());
+  }
+}

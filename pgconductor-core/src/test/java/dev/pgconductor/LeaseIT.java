@@ -1,0 +1,83 @@
+package dev.pgconductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Leases (WRK-9): an orchestrator declared dead loses its executions, and its late write cannot
+ * overwrite what the orchestrator that took over did.
+ */
+class LeaseIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  record Job(String name) {}
+
+  static final TaskDefinition<Job, String> JOB = TaskDefinition.of("job", Job.class, String.class);
+
+  @Test
+  void aRescuedExecutionCompletedBySecondOrchestratorIsNotOverwrittenByTheFirstsLateWrite() {
+    // first orchestrator: its handler hangs until we let it go; it heartbeats too rarely to matter
+    var first = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
+    CountDownLatch letFirstFinish = new CountDownLatch(1);
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    var slow =
+        first.createTask(
+            TaskOptions.of(JOB),
+            Trigger.invocable(),
+            (e, ctx) -> {
+              firstStarted.countDown();
+              letFirstFinish.await();
+              return "written by the first";
+            });
+    first.ensureInstalled();
+    String id = first.invoke(JOB, new Job("x"));
+    var firstOrchestrator =
+        Orchestrator.builder(first)
+            .tasks(slow)
+            .heartbeatInterval(Duration.ofHours(1))
+            .heartbeatTimeout(Duration.ofHours(2))
+            .handleSignals(false)
+            .build();
+    firstOrchestrator.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> firstStarted.getCount() == 0);
+    String firstId = firstOrchestrator.info().id();
+
+    // the first one goes silent (a long GC pause, a partition): its heartbeat is stale
+    db.execute(
+        "update pgconductor.orchestrators set last_heartbeat_at = now() - interval '1 day' where id = '"
+            + firstId + "'");
+
+    var second = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
+    var quick = second.createTask(TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "written by the second");
+    try (var secondOrchestrator =
+        Orchestrator.builder(second)
+            .tasks(quick)
+            .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
+            .heartbeatInterval(Duration.ofMillis(100))
+            .heartbeatTimeout(Duration.ofSeconds(1))
+            .handleSignals(false)
+            .build()) {
+      secondOrchestrator.start();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> second.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+    }
+
+    // now the first one wakes up and writes its outcome; stop() flushes it for sure
+    letFirstFinish.countDown();
+    firstOrchestrator.stop().join();
+
+    var execution = first.getExecution(JOB, id).orElseThrow();
+    assertThat(execution.result()).isEqualTo("written by the second");
+    assertThat(execution.attempts()).isEqualTo(2);
+    assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
+    assertThat(db.queryLong("select count(*) from pgconductor.finished_executions where id = ?::uuid", id))
+        .isEqualTo(1);
+  }
+}

@@ -1,0 +1,251 @@
+package dev.pgconductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** WRK-1..4, WRK-7 and virtual-thread handlers: how a worker claims and runs executions. */
+class WorkerIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  record Item(int n, int priority) {}
+
+  static final TaskDefinition<Item, Void> ORDERED = TaskDefinition.of("ordered", Item.class);
+  static final TaskDefinition<Item, Void> BLOCKING = TaskDefinition.of("blocking", Item.class);
+  static final TaskDefinition<Item, String> PING = TaskDefinition.of("ping", Item.class, String.class);
+  static final TaskDefinition<Item, String> MAIL =
+      TaskDefinition.of("mail", Item.class, String.class).onQueue("mail");
+  static final TaskDefinition<Item, Void> FAN_OUT = TaskDefinition.of("fan-out", Item.class);
+  static final TaskDefinition<Item, Void> LEAF = TaskDefinition.of("leaf", Item.class);
+
+  @Test
+  void executionsRunInPriorityOrderThenRunAtOrder() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(ORDERED)).build());
+    List<Item> seen = Collections.synchronizedList(new ArrayList<>());
+    var task =
+        conductor.createTask(
+            TaskOptions.of(ORDERED),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              seen.add(event.payload());
+              return null;
+            });
+    conductor.ensureInstalled();
+    Random random = new Random(42);
+    List<Item> items =
+        IntStream.range(0, 60).mapToObj(i -> new Item(i, random.nextInt(5) - 2)).toList();
+    for (Item item : items) { // one by one, so run_at (invoke time) grows with n
+      conductor.invoke(ORDERED, item, InvokeOptions.builder().priority(item.priority()).build());
+    }
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(WorkerConfig.builder().concurrency(1).fetchBatchSize(7).build())
+            .handleSignals(false)
+            .build()) {
+      orchestrator.drain();
+    }
+    List<Item> expected =
+        items.stream()
+            .sorted(Comparator.comparingInt(Item::priority).reversed().thenComparingInt(Item::n))
+            .toList();
+    assertThat(seen).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void concurrencyBoundsHowManyHandlersRunAtOnceOnVirtualThreads() throws Exception {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BLOCKING)).build());
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger onVirtualThreads = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    var task =
+        conductor.createTask(
+            TaskOptions.of(BLOCKING),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              int now = running.incrementAndGet();
+              maxRunning.accumulateAndGet(now, Math::max);
+              started.incrementAndGet();
+              if (Thread.currentThread().isVirtual()) {
+                onVirtualThreads.incrementAndGet();
+              }
+              release.await();
+              running.decrementAndGet();
+              return null;
+            });
+    conductor.ensureInstalled();
+    conductor.invokeBatch(
+        BLOCKING, IntStream.range(0, 20).mapToObj(i -> Invocation.of(new Item(i, 0))).toList());
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(WorkerConfig.builder().concurrency(3).fetchBatchSize(5).build())
+            .handleSignals(false)
+            .build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> started.get() == 3);
+      // one batch of 5 claimed ahead; 3 run and 2 wait locally for a free slot
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 5);
+      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> started.get() == 3);
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> db.queryLong("select count(*) from pgconductor.finished_executions where task_key = 'blocking'") == 20);
+    }
+    assertThat(maxRunning).hasValue(3);
+    assertThat(onVirtualThreads).hasValue(20);
+  }
+
+  @Test
+  void anIdleWorkerPicksUpNewWorkLongBeforeItsPollIntervalThroughNotify() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PING)).build());
+    var task =
+        conductor.createTask(
+            TaskOptions.of(PING), Trigger.invocable(), (event, ctx) -> "pong " + event.payload().n());
+    conductor.ensureInstalled();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(
+                WorkerConfig.builder()
+                    .pollInterval(Duration.ofSeconds(30))
+                    .flushInterval(Duration.ofSeconds(30))
+                    .build())
+            .handleSignals(false)
+            .build()) {
+      orchestrator.start();
+      for (int i = 0; i < 5; i++) {
+        int n = i;
+        // the worker has nothing to do and would not poll again for 30 s
+        await().atMost(Duration.ofSeconds(5)).until(() -> db.queryLong("select count(*) from pgconductor.executions where task_key = 'ping'") == 0);
+        long start = System.nanoTime();
+        String id = conductor.invoke(PING, new Item(n, 0));
+        await()
+            .atMost(Duration.ofSeconds(3))
+            .until(() -> conductor.getExecution(PING, id).orElseThrow().state() == ExecutionState.COMPLETED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+        assertThat(conductor.getExecution(PING, id).orElseThrow().result()).isEqualTo("pong " + n);
+      }
+    }
+  }
+
+  @Test
+  void aCustomWorkerServesItsOwnQueueAndWorkInvokedBeforeItStartedIsRun() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PING, MAIL)).build());
+    var ping = conductor.createTask(TaskOptions.of(PING), Trigger.invocable(), (e, ctx) -> ctx.queue());
+    var mail =
+        conductor.createTask(
+            TaskOptions.of(MAIL), Trigger.invocable(), (e, ctx) -> ctx.queue() + " " + e.payload().n());
+    conductor.ensureInstalled();
+    // invoked while no worker of queue "mail" ever ran: lands in the default partition first
+    List<String> mailIds =
+        conductor.invokeBatch(MAIL, List.of(Invocation.of(new Item(1, 0)), Invocation.of(new Item(2, 0))));
+    String pingId = conductor.invoke(PING, new Item(0, 0));
+    var mailWorker =
+        conductor.createWorker("mail", List.of(mail), WorkerConfig.builder().concurrency(2).build());
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(ping).workers(mailWorker).handleSignals(false).build()) {
+      orchestrator.drain();
+    }
+    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().result()).isEqualTo("mail 1");
+    assertThat(conductor.getExecution(MAIL, mailIds.get(1)).orElseThrow().result()).isEqualTo("mail 2");
+    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().queue()).isEqualTo("mail");
+    assertThat(conductor.getExecution(PING, pingId).orElseThrow().result()).isEqualTo("default");
+    assertThat(db.queryLong("select count(*) from pgconductor.queues where name in ('default', 'mail')"))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void drainRunsWorkCreatedWhileDrainingAndLeavesFutureWorkAlone() {
+    AtomicInteger leaves = new AtomicInteger();
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(FAN_OUT, LEAF)).build());
+    var fanOut =
+        conductor.createTask(
+            TaskOptions.of(FAN_OUT),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              conductor.invokeBatch(
+                  LEAF,
+                  IntStream.range(0, 10)
+                      .mapToObj(i -> Invocation.of(new Item(event.payload().n() * 100 + i, 0)))
+                      .toList());
+              return null;
+            });
+    var leaf =
+        conductor.createTask(
+            TaskOptions.of(LEAF),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              leaves.incrementAndGet();
+              return null;
+            });
+    conductor.ensureInstalled();
+    conductor.invokeBatch(
+        FAN_OUT, IntStream.range(0, 5).mapToObj(i -> Invocation.of(new Item(i, 0))).toList());
+    String later =
+        conductor
+            .invoke(
+                LEAF,
+                new Item(-1, 0),
+                InvokeOptions.builder().runAt(java.time.Instant.now().plusSeconds(3600)).build())
+            .orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(fanOut, leaf).handleSignals(false).build()) {
+      orchestrator.drain();
+      assertThat(orchestrator.info().stopped()).isTrue();
+    }
+    assertThat(leaves).hasValue(50);
+    assertThat(conductor.getExecution(later).orElseThrow().state()).isEqualTo(ExecutionState.PENDING);
+  }
+
+  @Test
+  void manyExecutionsAllCompleteWithTheirOwnResults() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PING)).build());
+    var counts = new ConcurrentHashMap<Integer, AtomicInteger>();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(PING),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              counts.computeIfAbsent(event.payload().n(), k -> new AtomicInteger()).incrementAndGet();
+              return "r" + event.payload().n();
+            });
+    conductor.ensureInstalled();
+    List<String> ids =
+        conductor.invokeBatch(
+            PING, IntStream.range(0, 1000).mapToObj(i -> Invocation.of(new Item(i, 0))).toList());
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(WorkerConfig.builder().concurrency(20).fetchBatchSize(50).build())
+            .handleSignals(false)
+            .build()) {
+      orchestrator.drain();
+    }
+    assertThat(counts).hasSize(1000);
+    assertThat(counts.values()).allMatch(c -> c.get() == 1);
+    for (int i = 0; i < ids.size(); i += 97) {
+      assertThat(conductor.getExecution(PING, ids.get(i)).orElseThrow().result()).isEqualTo("r" + i);
+    }
+    assertThat(db.queryLong("select count(*) from pgconductor.executions where task_key = 'ping'"))
+        .as("finished executions leave the table workers scan")
+        .isZero();
+  }
+}
