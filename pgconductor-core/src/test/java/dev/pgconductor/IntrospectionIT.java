@@ -195,6 +195,47 @@ class IntrospectionIT {
   }
 
   @Test
+  void waitingWhileADurableSleepIsPending() {
+    var conductor = conductor();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(GREET),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              ctx.sleep("nap", Duration.ofHours(1));
+              return new Greeting("awake");
+            });
+    String id = conductor.invoke(GREET, new Greet("x"));
+    Instant beforeRun = Instant.now();
+
+    // the sleep releases the execution; drain leaves it for later
+    orchestrator(conductor, task).drain();
+
+    Execution<Greeting> sleeping = conductor.getExecution(GREET, id).orElseThrow();
+    assertThat(sleeping.state()).isEqualTo(ExecutionState.WAITING);
+    assertThat(sleeping.state().isFinished()).isFalse();
+    assertThat(sleeping.startedAt()).isNull(); // not held by any worker while it sleeps
+    assertThat(sleeping.runAt()).isAfter(beforeRun.plus(Duration.ofMinutes(50)));
+    assertThat(sleeping.finishedAt()).isNull();
+    assertThat(sleeping.result()).isNull();
+  }
+
+  @Test
+  void cancelledBeforeItRanIsFailedWithTheReason() {
+    var conductor = conductor();
+    String id = conductor.invoke(GREET, new Greet("x"));
+
+    assertThat(conductor.cancel(id, "no longer needed")).isTrue();
+
+    Execution<Greeting> cancelled = conductor.getExecution(GREET, id).orElseThrow();
+    assertThat(cancelled.state().isFinished()).isTrue();
+    assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(cancelled.lastError()).isEqualTo("no longer needed");
+    assertThat(cancelled.attempts()).isZero();
+    assertThat(cancelled.finishedAt()).isNotNull();
+  }
+
+  @Test
   void unknownOrMalformedIdIsEmpty() {
     var conductor = conductor();
 
