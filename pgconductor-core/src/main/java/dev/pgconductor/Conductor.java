@@ -10,7 +10,6 @@ import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.json.JsonCodec;
-import dev.pgconductor.internal.task.PayloadValidator;
 import dev.pgconductor.internal.task.RegisteredTask;
 import dev.pgconductor.internal.util.UuidV7;
 import java.time.Clock;
@@ -125,7 +124,6 @@ public final class Conductor<C> implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       Invocation<P> invocation = invocations.get(i);
       payloads[i] = core.payloadJson(task, invocation.payload());
-      PayloadValidator.requireStorable(task.name(), payloads[i]);
       ids[i] = UuidV7.next();
       keys[i] = invocation.dedupeKey();
       priorities[i] = invocation.priority();

@@ -30,7 +30,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -299,10 +298,6 @@ class InvokeIT {
   }
 
   @Test
-  @Disabled(
-      "engine bug: an execution claimed into a worker's buffer and released at shutdown before"
-          + " its handler started has lease > 0, so executions_dedupe_idx (lease = 0) no longer"
-          + " sees it and a second pending execution with the same key is created")
   void duplicateOfAnExecutionReleasedBeforeItStartedReturnsItsId() throws InterruptedException {
     var started = new CountDownLatch(1);
     var release = new CountDownLatch(1);

@@ -55,9 +55,10 @@ create table pgconductor.executions_default partition of pgconductor.executions 
 create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
   where locked_by is null;
 
--- Dedupe: one not-yet-started execution per (task, queue, key).
+-- Dedupe: one not-yet-started execution per (task, queue, key). Not started: no attempt made or
+-- under way, and not released after its handler ran (wait_kind, added in V002, marks that).
 create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
-  where dedupe_key is not null and lease = 0;
+  where dedupe_key is not null and attempts = 0 and locked_by is null;
 
 -- Finished executions: completed, failed (after the last attempt) or cancelled.
 create table pgconductor.finished_executions (
@@ -153,7 +154,8 @@ begin
     from winners
     -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
     order by dedupe_key, ord
-    on conflict (task_key, dedupe_key, queue) where dedupe_key is not null and lease = 0
+    on conflict (task_key, dedupe_key, queue)
+      where dedupe_key is not null and attempts = 0 and locked_by is null
     do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
     returning e.id, e.dedupe_key
   )

@@ -1,6 +1,7 @@
 package dev.pgconductor.internal.task;
 
 import dev.pgconductor.InvalidPayloadException;
+import dev.pgconductor.internal.json.JsonCodec;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
@@ -66,25 +67,12 @@ public final class PayloadValidator {
    * backslash-u0000), whatever its place in the document.
    */
   public static void requireStorable(String task, String json) {
-    if (containsNul(json)) {
+    if (JsonCodec.containsNul(json)) {
       throw new InvalidPayloadException(
           task,
           List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
           null);
     }
-  }
-
-  private static boolean containsNul(String json) {
-    for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
-      int backslashes = 0;
-      for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
-        backslashes++;
-      }
-      if (backslashes % 2 == 0) {
-        return true; // not an escaped backslash followed by the text "u0000"
-      }
-    }
-    return false;
   }
 
   private static boolean hasConstraints(Class<?> type) {
