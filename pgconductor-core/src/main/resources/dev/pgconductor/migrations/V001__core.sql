@@ -55,9 +55,10 @@ create table pgconductor.executions_default partition of pgconductor.executions 
 create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
   where locked_by is null;
 
--- Dedupe: one not-yet-started execution per (task, queue, key).
+-- Dedupe: one not-yet-started execution per (task, queue, key). Not started: no attempt made or
+-- under way, and not released after its handler ran (wait_kind, added in V002, marks that).
 create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
-  where dedupe_key is not null and lease = 0;
+  where dedupe_key is not null and attempts = 0 and locked_by is null;
 
 -- Finished executions: completed, failed (after the last attempt) or cancelled.
 create table pgconductor.finished_executions (
@@ -151,8 +152,10 @@ begin
       (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
     select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
     from winners
-    order by ord
-    on conflict (task_key, dedupe_key, queue) where dedupe_key is not null and lease = 0
+    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+    order by dedupe_key, ord
+    on conflict (task_key, dedupe_key, queue)
+      where dedupe_key is not null and attempts = 0 and locked_by is null
     do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
     returning e.id, e.dedupe_key
   )

@@ -73,7 +73,7 @@ public final class OrchestratorStore {
 
   /** Beats; returns false when this orchestrator was declared dead and must register again. */
   public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
-    try (var c = db.dataSource().getConnection();
+    try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
                 "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision))")) {
@@ -113,7 +113,8 @@ public final class OrchestratorStore {
                   c.prepareStatement(
                       """
                       update pgconductor.executions
-                      set locked_by = null, locked_at = null, attempts = attempts - 1
+                      set locked_by = null, locked_at = null, attempts = attempts - 1,
+                          wait_kind = 'released'
                       where locked_by = ?""");
               PreparedStatement delete =
                   c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {

@@ -208,7 +208,7 @@ final class WorkerRunner<C> {
       ready.clear();
     }
     for (Claimed c : unstarted) {
-      flusher.add(Outcome.released(c));
+      flusher.add(Outcome.unstarted(c));
     }
     afterCompletion(inFlight.addAndGet(-unstarted.size()));
   }
@@ -216,7 +216,10 @@ final class WorkerRunner<C> {
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
     try {
-      outcome = runner.run(tasks.get(claimed.taskName()), claimed, stopping);
+      outcome =
+          stopping
+              ? Outcome.unstarted(claimed) // dispatched just as the stop began
+              : runner.run(tasks.get(claimed.taskName()), claimed);
     } finally {
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
       synchronized (dispatchLock) {
