@@ -258,14 +258,19 @@ begin
 end $$;
 
 -- Releases or fails what orchestrators that stopped heartbeating were running. p_sweep also
--- releases rows held by ids that are not registered at all (run at orchestrator start).
-create function pgconductor.rescue(p_timeout interval, p_sweep boolean) returns int
+-- releases rows held by ids that are not registered at all (run at orchestrator start). Liveness
+-- is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
+create function pgconductor.rescue(p_timeout interval, p_sweep boolean, p_now timestamptz)
+returns int
 language plpgsql as $$
 declare
   v_dead  uuid[];
   v_count int := 0;
   v_rows  int;
 begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by V002's finish trigger
+  end if;
   with dead as (
     delete from pgconductor.orchestrators
     where last_heartbeat_at < now() - p_timeout
@@ -302,7 +307,8 @@ begin
 
   update pgconductor.executions e
   set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
-      last_error_stack = null, locked_by = null, locked_at = null, run_at = now()
+      last_error_stack = null, locked_by = null, locked_at = null,
+      run_at = coalesce(p_now, now())
   from pgconductor_abandoned a
   where e.id = a.id and e.queue = a.queue;
   get diagnostics v_rows = row_count;
@@ -312,13 +318,14 @@ end $$;
 
 -- Heartbeat of one orchestrator, followed by a rescue of dead ones. Returns false when this
 -- orchestrator is no longer registered (it was declared dead), so it can register again.
-create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval) returns boolean
+create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
+returns boolean
 language plpgsql as $$
 declare
   v_alive boolean;
 begin
   update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
   v_alive := found;
-  perform pgconductor.rescue(p_timeout, false);
+  perform pgconductor.rescue(p_timeout, false, p_now);
   return v_alive;
 end $$;

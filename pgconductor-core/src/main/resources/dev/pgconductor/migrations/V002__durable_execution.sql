@@ -328,11 +328,14 @@ end $$;
 -- reason and never runs. Running: the reason is recorded and its worker notified; the handler
 -- stops at its next step or checkpoint and the execution ends cancelled. Returns false when the
 -- execution is unknown or already finished.
-create function pgconductor.cancel(p_id uuid, p_reason text) returns boolean
+create function pgconductor.cancel(p_id uuid, p_reason text, p_now timestamptz) returns boolean
 language plpgsql as $$
 declare
   v_found boolean;
 begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
+  end if;
   create temporary table pgconductor_cancelling on commit drop as
   with recursive tree as (
     select e.id, e.queue, e.locked_by, 0 as depth

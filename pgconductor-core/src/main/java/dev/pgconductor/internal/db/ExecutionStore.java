@@ -25,7 +25,7 @@ public final class ExecutionStore {
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
   private static final String INVOKE_CHILD =
       "select pgconductor.invoke_child(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)";
-  private static final String CANCEL = "select pgconductor.cancel(?, ?)";
+  private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
       """
@@ -300,6 +300,7 @@ public final class ExecutionStore {
           try (PreparedStatement ps = c.prepareStatement(CANCEL)) {
             ps.setObject(1, id);
             ps.setString(2, reason);
+            ps.setString(3, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getBoolean(1);

@@ -76,9 +76,11 @@ public final class OrchestratorStore {
     try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision))")) {
+                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision),"
+                    + " ?::timestamptz)")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
+      ps.setString(3, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);
@@ -93,9 +95,11 @@ public final class OrchestratorStore {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?)")) {
+                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?,"
+                      + " ?::timestamptz)")) {
             ps.setDouble(1, timeout.toMillis() / 1000.0);
             ps.setBoolean(2, sweep);
+            ps.setString(3, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getInt(1);
