@@ -2,9 +2,10 @@ package dev.pgconductor;
 
 /**
  * Tells a running handler that it should stop: the execution was cancelled or the worker is
- * shutting down. When it becomes aborted the handler thread is also interrupted, so blocking I/O
- * stops; the next step, sleep, invoke or checkpoint then ends the run (cancelled, or released
- * to resume later).
+ * shutting down. The next step, sleep, invoke or checkpoint then ends the run (cancelled, or
+ * released to resume later). On cancellation the handler thread is also interrupted at once, so
+ * blocking I/O stops; on shutdown it is interrupted only if it is still running when the
+ * orchestrator's shutdown grace period ends, so a step in progress can finish and be recorded.
  */
 public interface TaskSignal {
   /** Why a run is asked to stop. */

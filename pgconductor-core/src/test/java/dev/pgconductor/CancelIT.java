@@ -171,7 +171,9 @@ class CancelIT {
 
   @Test
   void cancellingTheChildAParentWaitsOnFailsTheParentWithTheChildsReason() {
-    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).build());
+    // a frozen test clock: the parent must wake by that clock, not the database's
+    var clock = new dev.pgconductor.testing.MutableClock(java.time.Instant.now());
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).clock(clock).build());
     var parent =
         conductor.createTask(
             TaskOptions.of(PARENT),

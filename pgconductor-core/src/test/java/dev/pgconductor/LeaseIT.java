@@ -60,7 +60,8 @@ class LeaseIT {
             .tasks(quick)
             .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
             .heartbeatInterval(Duration.ofMillis(100))
-            .heartbeatTimeout(Duration.ofSeconds(1))
+            // generous: on a loaded machine a short timeout would let it declare itself dead
+            .heartbeatTimeout(Duration.ofSeconds(5))
             .handleSignals(false)
             .build()) {
       secondOrchestrator.start();

@@ -113,7 +113,9 @@ public final class ConductorCore<C> {
   public String payloadJson(TaskDefinition<?, ?> task, Object payload) {
     validator.validate(task.name(), task.payloadType(), payload);
     try {
-      return json.write(payload);
+      String text = json.write(payload);
+      PayloadValidator.requireStorable(task.name(), text);
+      return text;
     } catch (JsonProcessingException e) {
       throw new InvalidPayloadException(
           task.name(), List.of("cannot be written as JSON: " + e.getOriginalMessage()), e);

@@ -55,9 +55,10 @@ create table pgconductor.executions_default partition of pgconductor.executions 
 create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
   where locked_by is null;
 
--- Dedupe: one not-yet-started execution per (task, queue, key).
+-- Dedupe: one not-yet-started execution per (task, queue, key). Not started: no attempt made or
+-- under way, and not released after its handler ran (wait_kind, added in V002, marks that).
 create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
-  where dedupe_key is not null and lease = 0;
+  where dedupe_key is not null and attempts = 0 and locked_by is null;
 
 -- Finished executions: completed, failed (after the last attempt) or cancelled.
 create table pgconductor.finished_executions (
@@ -151,8 +152,10 @@ begin
       (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
     select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
     from winners
-    order by ord
-    on conflict (task_key, dedupe_key, queue) where dedupe_key is not null and lease = 0
+    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+    order by dedupe_key, ord
+    on conflict (task_key, dedupe_key, queue)
+      where dedupe_key is not null and attempts = 0 and locked_by is null
     do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
     returning e.id, e.dedupe_key
   )
@@ -255,14 +258,19 @@ begin
 end $$;
 
 -- Releases or fails what orchestrators that stopped heartbeating were running. p_sweep also
--- releases rows held by ids that are not registered at all (run at orchestrator start).
-create function pgconductor.rescue(p_timeout interval, p_sweep boolean) returns int
+-- releases rows held by ids that are not registered at all (run at orchestrator start). Liveness
+-- is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
+create function pgconductor.rescue(p_timeout interval, p_sweep boolean, p_now timestamptz)
+returns int
 language plpgsql as $$
 declare
   v_dead  uuid[];
   v_count int := 0;
   v_rows  int;
 begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by V002's finish trigger
+  end if;
   with dead as (
     delete from pgconductor.orchestrators
     where last_heartbeat_at < now() - p_timeout
@@ -299,7 +307,8 @@ begin
 
   update pgconductor.executions e
   set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
-      last_error_stack = null, locked_by = null, locked_at = null, run_at = now()
+      last_error_stack = null, locked_by = null, locked_at = null,
+      run_at = coalesce(p_now, now())
   from pgconductor_abandoned a
   where e.id = a.id and e.queue = a.queue;
   get diagnostics v_rows = row_count;
@@ -309,13 +318,14 @@ end $$;
 
 -- Heartbeat of one orchestrator, followed by a rescue of dead ones. Returns false when this
 -- orchestrator is no longer registered (it was declared dead), so it can register again.
-create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval) returns boolean
+create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
+returns boolean
 language plpgsql as $$
 declare
   v_alive boolean;
 begin
   update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
   v_alive := found;
-  perform pgconductor.rescue(p_timeout, false);
+  perform pgconductor.rescue(p_timeout, false, p_now);
   return v_alive;
 end $$;

@@ -1,11 +1,68 @@
 -- Durable execution: memoized steps, sleeps, child executions a parent waits on, cancellation.
 
--- wait_kind: why a started execution is not running ('sleep' or 'child'), or 'woken' once the
--- child it waits for finished; cleared by a claim.
+-- wait_kind: why a started execution is not running: 'sleep', 'child', 'woken' once the child
+-- it waits for finished, 'released' when it was handed back after its handler ran (a stop);
+-- cleared by a claim. Null on a pending execution that never started.
 -- cancel_reason: set when cancellation of a running execution was requested.
 alter table pgconductor.executions
   add column wait_kind text,
   add column cancel_reason text;
+
+-- Dedupe also leaves out executions that were started and released (wait_kind set).
+drop index pgconductor.executions_dedupe_idx;
+create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
+  where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null;
+
+drop function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz);
+create function pgconductor.invoke(
+  p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
+  p_priorities int[], p_run_ats timestamptz[], p_parent uuid, p_now timestamptz)
+returns uuid[]
+language plpgsql as $$
+declare
+  v_now       timestamptz := coalesce(p_now, now());
+  v_ids       uuid[];
+  v_ready     boolean;
+  v_invocable boolean;
+begin
+  select invocable into v_invocable from pgconductor.tasks where key = p_task;
+  if v_invocable is false then
+    raise exception 'task "%" has no invocable trigger', p_task using errcode = 'P0001', hint = 'pgconductor:not-invocable';
+  end if;
+
+  with input as (
+    select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
+           coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
+    from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
+         with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
+  ),
+  winners as (
+    select distinct on (coalesce(dedupe_key, id::text)) *
+    from input
+    order by coalesce(dedupe_key, id::text), ord desc
+  ),
+  stored as (
+    insert into pgconductor.executions as e
+      (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
+    select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
+    from winners
+    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+    order by dedupe_key, ord
+    on conflict (task_key, dedupe_key, queue)
+      where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
+    do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
+    returning e.id, e.dedupe_key
+  )
+  select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
+    into v_ids, v_ready
+  from input i
+  left join stored s on s.dedupe_key = i.dedupe_key;
+
+  if v_ready then
+    perform pg_notify('pgconductor', p_queue);
+  end if;
+  return v_ids;
+end $$;
 
 create index executions_parent_idx on pgconductor.executions (parent_id) where parent_id is not null;
 create index executions_cancel_idx on pgconductor.executions (locked_by) where cancel_reason is not null;
@@ -109,7 +166,8 @@ begin
   order by c.priority desc, c.run_at, c.id;
 end $$;
 
--- Outcomes, now with: 's' sleeping until p_run_ats (released, attempt not counted), 'w' waiting
+-- Outcomes, now with: 'u' released before its handler started (it stays deduplicable), 's'
+-- sleeping until p_run_ats (released, attempt not counted), 'w' waiting
 -- for the child of step p_steps (released until p_run_ats or forever, unless the child already
 -- finished), 'x' cancelled. A failure with max_attempts 0 is final at once. An execution whose
 -- cancellation was requested while it ran ends cancelled, whatever the outcome but completion.
@@ -165,7 +223,7 @@ begin
   with batch as (
     select * from unnest(p_ids, p_leases, p_outcomes, p_errors, p_stacks, p_run_ats, p_steps)
       as r(id, lease, outcome, error, stack, run_at, step)
-    where r.outcome in ('f', 'r', 's', 'w')
+    where r.outcome in ('f', 'r', 'u', 's', 'w')
   )
   update pgconductor.executions e
   set locked_by = null,
@@ -174,6 +232,7 @@ begin
       run_at = case r.outcome
                  when 'f' then v_now + pgconductor.retry_delay(e.attempts)
                  when 'r' then e.run_at
+                 when 'u' then e.run_at
                  when 's' then r.run_at
                  else case when e.wait_kind = 'woken'
                                 or exists (select 1 from pgconductor.steps s
@@ -182,6 +241,15 @@ begin
                            else coalesce(r.run_at, 'infinity') end
                end,
       wait_kind = case r.outcome
+                    when 'r' then 'released'
+                    when 'u' then case when e.dedupe_key is not null and exists (
+                                         select 1 from pgconductor.executions d
+                                         where d.task_key = e.task_key and d.queue = e.queue
+                                           and d.dedupe_key = e.dedupe_key and d.id <> e.id
+                                           and d.attempts = 0 and d.locked_by is null
+                                           and d.wait_kind is null)
+                                       then 'released' -- a newer duplicate took its place
+                                  end
                     when 's' then 'sleep'
                     when 'w' then case when e.wait_kind = 'woken'
                                             or exists (select 1 from pgconductor.steps s
@@ -260,11 +328,14 @@ end $$;
 -- reason and never runs. Running: the reason is recorded and its worker notified; the handler
 -- stops at its next step or checkpoint and the execution ends cancelled. Returns false when the
 -- execution is unknown or already finished.
-create function pgconductor.cancel(p_id uuid, p_reason text) returns boolean
+create function pgconductor.cancel(p_id uuid, p_reason text, p_now timestamptz) returns boolean
 language plpgsql as $$
 declare
   v_found boolean;
 begin
+  if p_now is not null then
+    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
+  end if;
   create temporary table pgconductor_cancelling on commit drop as
   with recursive tree as (
     select e.id, e.queue, e.locked_by, 0 as depth

@@ -41,9 +41,21 @@ public final class Db {
     return clock == null ? Instant.now() : clock.instant();
   }
 
-  /** Runs one unit of work on a pooled connection. */
+  /**
+   * A connection in autocommit mode: every engine call is one statement that must commit on its
+   * own, even when the application's pool hands out connections with autoCommit=false.
+   */
+  public Connection connection() throws SQLException {
+    Connection connection = dataSource.getConnection();
+    if (!connection.getAutoCommit()) {
+      connection.setAutoCommit(true);
+    }
+    return connection;
+  }
+
+  /** Runs one unit of work on a pooled connection (autocommit). */
   public <T> T call(String what, SqlWork<T> work) {
-    try (Connection connection = dataSource.getConnection()) {
+    try (Connection connection = connection()) {
       return work.apply(connection);
     } catch (SQLException e) {
       throw new PgConductorException("Could not " + what + ": " + e.getMessage(), e);

@@ -25,7 +25,7 @@ public final class ExecutionStore {
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
   private static final String INVOKE_CHILD =
       "select pgconductor.invoke_child(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)";
-  private static final String CANCEL = "select pgconductor.cancel(?, ?)";
+  private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
       """
@@ -97,7 +97,7 @@ public final class ExecutionStore {
   /** Claims up to {@code limit} ready executions of the given tasks on one queue. */
   public List<Claimed> claim(UUID orchestrator, String queue, String[] tasks, int limit)
       throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
+    try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(CLAIM)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
@@ -150,7 +150,7 @@ public final class ExecutionStore {
       runAts[i] = o.runAt() == null ? null : o.runAt().toString();
       steps[i] = o.step();
     }
-    try (Connection c = db.dataSource().getConnection();
+    try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
@@ -188,7 +188,7 @@ public final class ExecutionStore {
       names[i] = r.name();
       results[i] = r.resultJson();
     }
-    try (Connection c = db.dataSource().getConnection();
+    try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(RECORD_STEPS)) {
       ps.setObject(1, orchestrator);
       ps.setArray(2, c.createArrayOf("uuid", ids));
@@ -250,7 +250,7 @@ public final class ExecutionStore {
    */
   public boolean inHeldTransaction(
       UUID orchestrator, UUID id, int lease, String step, TransactionBody body) throws Exception {
-    try (Connection c = db.dataSource().getConnection()) {
+    try (Connection c = db.connection()) {
       c.setAutoCommit(false);
       try {
         try (PreparedStatement lock = c.prepareStatement(LOCK_HELD)) {
@@ -300,6 +300,7 @@ public final class ExecutionStore {
           try (PreparedStatement ps = c.prepareStatement(CANCEL)) {
             ps.setObject(1, id);
             ps.setString(2, reason);
+            ps.setString(3, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getBoolean(1);
@@ -310,7 +311,7 @@ public final class ExecutionStore {
 
   /** Running executions of this orchestrator whose cancellation was requested, with reasons. */
   public java.util.Map<UUID, String> cancelRequests(UUID orchestrator) throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
+    try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(CANCEL_REQUESTS)) {
       ps.setObject(1, orchestrator);
       java.util.Map<UUID, String> result = new java.util.HashMap<>();

@@ -73,12 +73,14 @@ public final class OrchestratorStore {
 
   /** Beats; returns false when this orchestrator was declared dead and must register again. */
   public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
-    try (var c = db.dataSource().getConnection();
+    try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision))")) {
+                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision),"
+                    + " ?::timestamptz)")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
+      ps.setString(3, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);
@@ -93,9 +95,11 @@ public final class OrchestratorStore {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?)")) {
+                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?,"
+                      + " ?::timestamptz)")) {
             ps.setDouble(1, timeout.toMillis() / 1000.0);
             ps.setBoolean(2, sweep);
+            ps.setString(3, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getInt(1);
@@ -113,7 +117,8 @@ public final class OrchestratorStore {
                   c.prepareStatement(
                       """
                       update pgconductor.executions
-                      set locked_by = null, locked_at = null, attempts = attempts - 1
+                      set locked_by = null, locked_at = null, attempts = attempts - 1,
+                          wait_kind = 'released'
                       where locked_by = ?""");
               PreparedStatement delete =
                   c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {

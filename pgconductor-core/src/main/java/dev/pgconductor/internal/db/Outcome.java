@@ -21,8 +21,10 @@ public record Outcome(
     COMPLETED("c"),
     /** The attempt failed; retried until max attempts (0: final at once). */
     FAILED("f"),
-    /** Back to the queue as it was; the attempt is not counted. */
+    /** Back to the queue after its handler ran (a stop); the attempt is not counted. */
     RELEASED("r"),
+    /** Back to the queue before its handler started: it is as if it had never been claimed. */
+    UNSTARTED("u"),
     /** Released until {@code runAt} (a durable sleep). */
     SLEEPING("s"),
     /** Released until the child of {@code step} finishes, or {@code runAt} (a timeout). */
@@ -47,6 +49,10 @@ public record Outcome(
 
   public static Outcome released(Claimed c) {
     return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null);
+  }
+
+  public static Outcome unstarted(Claimed c) {
+    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null);
   }
 
   public static Outcome sleeping(Claimed c, Instant until) {

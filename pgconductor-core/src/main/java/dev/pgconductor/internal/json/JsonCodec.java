@@ -30,6 +30,39 @@ public final class JsonCodec {
     return mapper.writeValueAsString(value);
   }
 
+  /**
+   * JSON text for a value that will go into a jsonb column. Postgres cannot store U+0000 in
+   * jsonb (nor in text), so a value holding it is refused here with a clear message rather than
+   * failing a whole batch in the database.
+   */
+  public String writeStorable(Object value, String what) throws JsonProcessingException {
+    String json = write(value);
+    if (containsNul(json)) {
+      throw new IllegalArgumentException(
+          what + " contains the character U+0000 (NUL), which Postgres cannot store");
+    }
+    return json;
+  }
+
+  /** Whether JSON text holds an escaped NUL (and not merely an escaped backslash before "u0000"). */
+  public static boolean containsNul(String json) {
+    for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
+      int backslashes = 0;
+      for (int j = i - 1; j >= 0 && json.charAt(j) == '\\'; j--) {
+        backslashes++;
+      }
+      if (backslashes % 2 == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Text with NUL characters replaced, for error messages and stack traces stored as text. */
+  public static String storableText(String text) {
+    return text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
+  }
+
   public <T> T read(String json, Class<T> type) throws JsonProcessingException {
     if (json == null || type == Void.class) {
       return null;

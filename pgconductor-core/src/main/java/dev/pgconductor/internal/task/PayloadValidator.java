@@ -1,6 +1,7 @@
 package dev.pgconductor.internal.task;
 
 import dev.pgconductor.InvalidPayloadException;
+import dev.pgconductor.internal.json.JsonCodec;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
@@ -58,6 +59,19 @@ public final class PayloadValidator {
               .map(v -> v.getPropertyPath() + ": " + v.getMessage())
               .toList();
       throw new InvalidPayloadException(task, messages, null);
+    }
+  }
+
+  /**
+   * Rejects payload JSON that Postgres cannot store: jsonb refuses the NUL character (the escape
+   * backslash-u0000), whatever its place in the document.
+   */
+  public static void requireStorable(String task, String json) {
+    if (JsonCodec.containsNul(json)) {
+      throw new InvalidPayloadException(
+          task,
+          List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
+          null);
     }
   }
 

@@ -170,7 +170,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
     boundary();
     T value = fn.call();
-    String json = core.json().write(value);
+    String json = core.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
     try {
       held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, json));
@@ -205,7 +205,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
                 name,
                 connection -> {
                   value[0] = body.apply(connection);
-                  return core.json().write(value[0]);
+                  return core.json().writeStorable(value[0], "the result of step '" + name + "'");
                 });
     if (!held) {
       throw suspend(Suspension.leaseLost());

@@ -6,6 +6,7 @@ import dev.pgconductor.TaskSignal;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
+import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.task.RegisteredTask;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,19 +38,13 @@ final class ExecutionRunner<C> {
     this.running = running;
   }
 
-  /**
-   * Runs the handler. {@code stopping} tells whether the worker is already shutting down, so the
-   * run starts with its signal aborted.
-   */
-  Outcome run(RegisteredTask<?, ?, C> task, Claimed claimed, boolean stopping) {
+  /** Runs the handler. */
+  Outcome run(RegisteredTask<?, ?, C> task, Claimed claimed) {
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
     var ctx = new DefaultTaskContext<>(core, claimed, queue, orchestratorId, logger, stepWriter);
     ctx.bindThread(Thread.currentThread());
     running.add(claimed.id(), ctx);
-    if (stopping) {
-      ctx.abort(TaskSignal.Reason.SHUTDOWN, false);
-    }
     MDC.put(MDC_TASK, task.name());
     MDC.put(MDC_EXECUTION, id);
     MDC.put(MDC_QUEUE, queue);
@@ -94,7 +89,7 @@ final class ExecutionRunner<C> {
               + e.getMessage(), e);
     }
     R result = task.handler().handle(new TaskEvent.Invoked<>(payload), ctx);
-    return core.json().write(result);
+    return core.json().writeStorable(result, "the result of task '" + task.name() + "'");
   }
 
   /** The handler caught the control-flow error of a context call and went on: fail clearly. */
@@ -111,12 +106,12 @@ final class ExecutionRunner<C> {
 
   static String message(Throwable e) {
     String message = e.getMessage();
-    return message == null || message.isBlank() ? e.getClass().getName() : message;
+    return JsonCodec.storableText(message == null || message.isBlank() ? e.getClass().getName() : message);
   }
 
   static String stackTrace(Throwable e) {
     StringWriter out = new StringWriter();
     e.printStackTrace(new PrintWriter(out));
-    return out.toString();
+    return JsonCodec.storableText(out.toString());
   }
 }

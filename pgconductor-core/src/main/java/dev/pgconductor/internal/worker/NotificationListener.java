@@ -45,6 +45,7 @@ final class NotificationListener implements Runnable {
     long retryMs = 500;
     while (running) {
       try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(true); // LISTEN takes effect at commit
         PGConnection pg = connection.unwrap(PGConnection.class);
         try (Statement st = connection.createStatement()) {
           st.execute("listen " + CHANNEL);

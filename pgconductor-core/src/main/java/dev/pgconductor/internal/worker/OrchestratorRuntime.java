@@ -194,9 +194,7 @@ public final class OrchestratorRuntime<C> {
       if (listener != null) {
         listener.stop();
       }
-      for (WorkerRunner<C> runner : runners.values()) {
-        runner.stop(shutdownGrace);
-      }
+      stopWorkers();
       if (heartbeat != null) {
         heartbeat.shutdownNow();
       }
@@ -224,6 +222,19 @@ public final class OrchestratorRuntime<C> {
     for (WorkerRunner<C> runner : runners.values()) {
       runner.abort(executionId, dev.pgconductor.TaskSignal.Reason.CANCELLED);
     }
+  }
+
+  /** Stops all workers together: one grace period for all, then interrupts, then flushes. */
+  private void stopWorkers() {
+    runners.values().forEach(WorkerRunner::beginStop);
+    long deadline = System.nanoTime() + shutdownGrace.toNanos();
+    boolean done = runners.values().stream().allMatch(r -> r.awaitHandlers(deadline));
+    if (!done) {
+      runners.values().forEach(WorkerRunner::interruptHandlers);
+      long interrupted = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      runners.values().forEach(r -> r.awaitHandlers(interrupted));
+    }
+    runners.values().forEach(WorkerRunner::finishStop);
   }
 
   private void beat() {

@@ -167,7 +167,15 @@ final class OutcomeFlusher implements Runnable {
   private void write(List<Outcome> batch) throws SQLException {
     for (int from = 0; from < batch.size(); from += 1000) {
       List<Outcome> chunk = batch.subList(from, Math.min(batch.size(), from + 1000));
-      int written = store.flush(orchestrator, queue, chunk);
+      int written;
+      try {
+        written = store.flush(orchestrator, queue, chunk);
+      } catch (SQLException e) {
+        if (!isDataError(e)) {
+          throw e;
+        }
+        written = writeOneByOne(chunk, e); // one bad outcome must not hold back the others
+      }
       if (written < chunk.size()) {
         LOG.warn(
             "{} of {} outcomes on queue '{}' were not written: their lease was lost (the"
@@ -176,6 +184,37 @@ final class OutcomeFlusher implements Runnable {
             chunk.size() - written, chunk.size(), queue);
       }
     }
+  }
+
+  private int writeOneByOne(List<Outcome> chunk, SQLException cause) throws SQLException {
+    LOG.warn("Outcomes of queue '{}' rejected as data ({}); writing them one by one", queue, cause.getMessage());
+    int written = 0;
+    for (Outcome outcome : chunk) {
+      try {
+        written += store.flush(orchestrator, queue, List.of(outcome));
+      } catch (SQLException e) {
+        if (!isDataError(e)) {
+          throw e;
+        }
+        LOG.error("Outcome of execution {} cannot be stored ({}); failing the attempt", outcome.id(), e.getMessage());
+        Outcome failed =
+            new Outcome(
+                outcome.id(), outcome.lease(), Outcome.Kind.FAILED, null,
+                "the outcome of this attempt could not be stored: " + e.getMessage(), null,
+                Math.max(outcome.maxAttempts(), 1), null, null);
+        written += store.flush(orchestrator, queue, List.of(failed));
+      }
+    }
+    return written;
+  }
+
+  /**
+   * SQLSTATE class 22 (data refused: bad text, bad JSON) or 23505 (a unique key raced, e.g. a
+   * dedupe key re-entering use): retrying the batch as is cannot help, one by one can.
+   */
+  private static boolean isDataError(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("22") || state.equals("23505"));
   }
 
   private void requeue(List<Outcome> batch) {

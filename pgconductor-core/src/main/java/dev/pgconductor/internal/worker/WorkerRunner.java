@@ -121,38 +121,47 @@ final class WorkerRunner<C> {
     return inFlight.get() == 0 && flusher.isEmpty();
   }
 
-  /**
-   * Stops gracefully: stops fetching, releases claimed executions that have not started, aborts
-   * the signal of running handlers so they end at their next step or checkpoint, waits up to
-   * {@code grace} for them, then interrupts the stragglers, and writes all outcomes back. Blocks
-   * until done.
+  /*
+   * Stopping, in phases so that an orchestrator stops all its workers at once against one
+   * deadline: beginStop (no more fetching; unstarted executions released; running handlers
+   * signalled to end at their next step or checkpoint), awaitHandlers, interruptHandlers for the
+   * stragglers, finishStop (all outcomes written).
    */
-  public void stop(Duration grace) {
+
+  /** Stops fetching, releases what has not started, and signals running handlers. */
+  void beginStop() {
     fetching = false;
     wake();
     join(fetcherThread);
     stopping = true;
     releaseUnstarted();
-    // running handlers end at their next step boundary or checkpoint; a step in progress may
-    // finish and be recorded, so no step runs twice
+    // no interrupt yet: a step in progress may finish and be recorded, so no step runs twice
     running.signalAll(TaskSignal.Reason.SHUTDOWN);
-    long deadline = System.nanoTime() + grace.toNanos();
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      awaitInFlightChange(deadline);
+  }
+
+  /** Waits until no handler runs or the deadline ({@link System#nanoTime()}) passes. */
+  boolean awaitHandlers(long deadlineNanos) {
+    while (inFlight.get() > 0 && System.nanoTime() < deadlineNanos) {
+      awaitInFlightChange(deadlineNanos);
     }
+    return inFlight.get() == 0;
+  }
+
+  /** Interrupts handlers still running after the grace period. */
+  void interruptHandlers() {
     if (inFlight.get() > 0) {
       LOG.warn(
-          "Queue '{}': {} handlers still running {} after the stop began; interrupting them"
-              + " (their executions are released and resume elsewhere)",
-          queue, inFlight.get(), grace);
+          "Queue '{}': {} handlers still running after the shutdown grace period; interrupting"
+              + " them (their executions are released and resume elsewhere)",
+          queue, inFlight.get());
       for (UUID id : running.ids()) {
         running.abort(id, TaskSignal.Reason.SHUTDOWN);
       }
-      long interruptDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (inFlight.get() > 0 && System.nanoTime() < interruptDeadline) {
-        awaitInFlightChange(interruptDeadline);
-      }
     }
+  }
+
+  /** Writes every outcome back; handlers still running now are abandoned to the deregistration. */
+  void finishStop() {
     handlers.shutdown();
     flusher.close();
     join(flusherThread);
@@ -208,7 +217,7 @@ final class WorkerRunner<C> {
       ready.clear();
     }
     for (Claimed c : unstarted) {
-      flusher.add(Outcome.released(c));
+      flusher.add(Outcome.unstarted(c));
     }
     afterCompletion(inFlight.addAndGet(-unstarted.size()));
   }
@@ -216,7 +225,10 @@ final class WorkerRunner<C> {
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
     try {
-      outcome = runner.run(tasks.get(claimed.taskName()), claimed, stopping);
+      outcome =
+          stopping
+              ? Outcome.unstarted(claimed) // dispatched just as the stop began
+              : runner.run(tasks.get(claimed.taskName()), claimed);
     } finally {
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
       synchronized (dispatchLock) {

@@ -1,0 +1,86 @@
+package dev.pgconductor.examples.guide;
+
+import dev.pgconductor.Conductor;
+import dev.pgconductor.InvokeOptions;
+import dev.pgconductor.Invocation;
+import dev.pgconductor.TaskDefinition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** The code of the invoking section of docs/conductor.md: options and batches. */
+public final class InvokingExamples {
+  private InvokingExamples() {}
+
+  /** Rebuild the search index entry of one document. */
+  public record Reindex(String documentId) {}
+
+  /** Remind a user of something. */
+  public record Remind(String userId, String text) {}
+
+  public static final TaskDefinition<Reindex, Void> REINDEX =
+      TaskDefinition.of("reindex-document", Reindex.class);
+  public static final TaskDefinition<Remind, Void> REMIND =
+      TaskDefinition.of("send-reminder", Remind.class);
+
+  /** A document was edited: reindex it, once, however often it is edited before that runs. */
+  public static String onDocumentEdited(Conductor<?> conductor, String documentId) {
+    // tag::dedupe[]
+    String id =
+        conductor
+            .invoke(
+                REINDEX,
+                new Reindex(documentId),
+                InvokeOptions.builder()
+                    .dedupeKey("doc-" + documentId) // one pending reindex per document
+                    .runAt(Instant.now().plusSeconds(10)) // let a burst of edits settle
+                    .build())
+            .orElseThrow();
+    // end::dedupe[]
+    return id;
+  }
+
+  /** A reminder due in an hour, ahead of other work on the queue once it is due. */
+  public static String remindLater(Conductor<?> conductor, String userId) {
+    // tag::priority-run-at[]
+    String id =
+        conductor
+            .invoke(
+                REMIND,
+                new Remind(userId, "Your trial ends tomorrow"),
+                InvokeOptions.builder()
+                    .priority(10) // higher runs first; default 0
+                    .runAt(Instant.now().plus(Duration.ofHours(1))) // not before
+                    .build())
+            .orElseThrow();
+    // end::priority-run-at[]
+    return id;
+  }
+
+  /** Reindexes many documents in one round trip. */
+  public static List<String> reindexAll(Conductor<?> conductor, List<String> documentIds) {
+    // tag::batch[]
+    List<Invocation<Reindex>> invocations =
+        documentIds.stream()
+            .map(docId -> Invocation.of(new Reindex(docId)).dedupeKey("doc-" + docId))
+            .toList();
+    List<String> ids = conductor.invokeBatch(REINDEX, invocations); // same order as the input
+    // end::batch[]
+    return ids;
+  }
+
+  /** A batch whose elements carry different options. */
+  public static List<String> mixedBatch(Conductor<?> conductor) {
+    // tag::batch-options[]
+    List<String> ids =
+        conductor.invokeBatch(
+            REMIND,
+            List.of(
+                Invocation.of(new Remind("u1", "Welcome!")),
+                Invocation.of(new Remind("u2", "Payment failed")).priority(10),
+                Invocation.of(new Remind("u3", "See you tomorrow"))
+                    .runAt(Instant.now().plus(Duration.ofDays(1)))));
+    // end::batch-options[]
+    return ids;
+  }
+}

@@ -1,0 +1,252 @@
+package dev.pgconductor.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.pgconductor.Conductor;
+import dev.pgconductor.Execution;
+import dev.pgconductor.ExecutionState;
+import dev.pgconductor.Orchestrator;
+import dev.pgconductor.OrchestratorInfo;
+import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.examples.guide.ConductorSetup;
+import dev.pgconductor.examples.guide.ConductorSetup.App;
+import dev.pgconductor.examples.guide.ConductorSetup.Welcome;
+import dev.pgconductor.examples.guide.GettingStarted;
+import dev.pgconductor.examples.guide.InvokingExamples;
+import dev.pgconductor.examples.guide.OrchestratorExamples;
+import dev.pgconductor.examples.guide.RetryExamples;
+import dev.pgconductor.examples.guide.TestClock;
+import dev.pgconductor.examples.guide.WorkerConfigExample;
+import dev.pgconductor.examples.guide.WorkerConfigExample.Notify;
+import dev.pgconductor.examples.guide.WorkerConfigExample.Resize;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Runs the code the user guide shows, so that what the docs say is what the library does. */
+class GuideExamplesIT {
+  private String url;
+
+  @BeforeEach
+  void createDatabase() {
+    url = ExampleDatabase.create();
+  }
+
+  @AfterEach
+  void dropDatabase() {
+    ExampleDatabase.drop(url);
+  }
+
+  @Test
+  void gettingStartedGreetsTheWorld() {
+    assertThat(GettingStarted.run(url)).isEqualTo(new GettingStarted.Greeting("Hello, World"));
+  }
+
+  @Test
+  void conductorSetupHandsTheContextToHandlersAndRejectsBadInvokes() {
+    List<String> sent = new CopyOnWriteArrayList<>();
+    try (Conductor<App> conductor =
+        ConductorSetup.fromConnectionString(url, (to, subject, body) -> sent.add(to + ": " + body))) {
+      conductor.ensureInstalled();
+      var welcome = ConductorSetup.welcomeTask(conductor);
+      conductor.invoke(ConductorSetup.WELCOME, new Welcome("ada@example.com", "Ada"));
+      Orchestrator.builder(conductor).tasks(welcome).build().drain();
+
+      assertThat(sent).containsExactly("ada@example.com: Hello Ada");
+      assertThat(ConductorSetup.invalidPayload(conductor))
+          .containsExactly("name: must not be blank", "to: must be a well-formed email address");
+      assertThat(ConductorSetup.unknownTask(conductor))
+          .isEqualTo("Unknown task 'send-welcom': it is not in this Conductor's TaskSchemas");
+    }
+  }
+
+  @Test
+  void conductorOnADataSourceLeavesThePoolOpen() throws Exception {
+    var config = new com.zaxxer.hikari.HikariConfig();
+    config.setJdbcUrl(url);
+    config.setMaximumPoolSize(4);
+    try (var pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+      try (Conductor<App> conductor =
+          ConductorSetup.fromDataSource(pool, new App((to, s, b) -> {}), new TestClock())) {
+        conductor.ensureInstalled();
+      }
+      assertThat(pool.isClosed()).isFalse();
+      try (var c = pool.getConnection()) {
+        assertThat(c.isValid(1)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void invokingWithDedupePriorityRunAtAndBatches() {
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(InvokingExamples.REINDEX, InvokingExamples.REMIND))
+            .build()) {
+      conductor.ensureInstalled();
+      String first = InvokingExamples.onDocumentEdited(conductor, "a");
+      String second = InvokingExamples.onDocumentEdited(conductor, "a");
+      String other = InvokingExamples.onDocumentEdited(conductor, "b");
+      assertThat(second).isEqualTo(first);
+      assertThat(other).isNotEqualTo(first);
+
+      List<String> batch = InvokingExamples.reindexAll(conductor, List.of("a", "c", "c"));
+      assertThat(batch.get(0)).isEqualTo(first); // still pending: the same execution
+      assertThat(batch.get(1)).isEqualTo(batch.get(2)).isNotEqualTo(first);
+      // the batch replaced the options of "a": its runAt is now, no longer 10 s ahead
+      assertThat(conductor.getExecution(first).orElseThrow().runAt())
+          .isBefore(Instant.now().plusSeconds(5));
+
+      Execution<Object> reminder =
+          conductor.getExecution(InvokingExamples.remindLater(conductor, "u1")).orElseThrow();
+      assertThat(reminder.state()).isEqualTo(ExecutionState.PENDING);
+      assertThat(reminder.priority()).isEqualTo(10);
+      assertThat(reminder.runAt()).isAfter(Instant.now().plus(Duration.ofMinutes(59)));
+
+      assertThat(InvokingExamples.mixedBatch(conductor)).hasSize(3).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void customWorkerServesItsQueue() {
+    List<String> resized = new CopyOnWriteArrayList<>();
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(WorkerConfigExample.RESIZE, WorkerConfigExample.NOTIFY))
+            .build()) {
+      Orchestrator orchestrator =
+          WorkerConfigExample.orchestrator(conductor, (id, width) -> resized.add(id + "@" + width));
+      conductor.ensureInstalled();
+      String resize = conductor.invoke(WorkerConfigExample.RESIZE, new Resize("img-1", 128));
+      String notify = conductor.invoke(WorkerConfigExample.NOTIFY, new Notify("u1", "hi"));
+      orchestrator.drain();
+
+      assertThat(resized).containsExactly("img-1@128");
+      assertThat(conductor.getExecution(resize).orElseThrow().queue()).isEqualTo("images");
+      assertThat(conductor.getExecution(notify).orElseThrow().state())
+          .isEqualTo(ExecutionState.COMPLETED);
+    }
+  }
+
+  @Test
+  void orchestratorLifecycle() {
+    try (Conductor<Void> conductor = GettingStarted.connect(url)) {
+      Orchestrator orchestrator =
+          OrchestratorExamples.configured(conductor, GettingStarted.register(conductor));
+      OrchestratorInfo whileRunning = OrchestratorExamples.lifecycle(orchestrator);
+
+      assertThat(whileRunning.running()).isTrue();
+      assertThat(orchestrator.info().stopped()).isTrue();
+      assertThat(orchestrator.info().id()).isEqualTo(whileRunning.id());
+    }
+  }
+
+  @Test
+  void stoppedHandlerGoesBackToTheQueueAndResumesAfterItsSteps() throws Exception {
+    CountDownLatch rendering = new CountDownLatch(1);
+    List<String> rendered = new CopyOnWriteArrayList<>();
+    AtomicBoolean slow = new AtomicBoolean(true);
+    OrchestratorExamples.Reports reports =
+        new OrchestratorExamples.Reports() {
+          @Override
+          public List<String> parts(String month) {
+            return List.of("summary", "details");
+          }
+
+          @Override
+          public void render(String part) throws InterruptedException {
+            if (part.equals("details") && slow.get()) {
+              rendering.countDown();
+              new CountDownLatch(1).await(); // blocks until interrupted
+            }
+            rendered.add(part);
+          }
+        };
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(OrchestratorExamples.REPORT))
+            .build()) {
+      var report = OrchestratorExamples.reportTask(conductor, reports);
+      Orchestrator orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(report)
+              .shutdownGrace(Duration.ofMillis(200))
+              .handleSignals(false)
+              .build();
+      orchestrator.start();
+      String id =
+          conductor.invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-11"));
+      assertThat(rendering.await(30, TimeUnit.SECONDS)).isTrue();
+      orchestrator.stop().join();
+
+      Execution<Void> stopped =
+          conductor.getExecution(OrchestratorExamples.REPORT, id).orElseThrow();
+      assertThat(stopped.state()).isEqualTo(ExecutionState.PENDING);
+      assertThat(stopped.attempts()).isZero();
+
+      slow.set(false);
+      Orchestrator.builder(conductor).tasks(report).handleSignals(false).build().drain();
+      assertThat(conductor.getExecution(id).orElseThrow().state())
+          .isEqualTo(ExecutionState.COMPLETED);
+      assertThat(rendered).containsExactly("summary", "details");
+    }
+  }
+
+  @Test
+  void retriesAfterTheBackoffUnderATestClock() {
+    AtomicInteger calls = new AtomicInteger();
+    Execution<Void> execution =
+        RetryExamples.retryWithTestClock(
+            url,
+            account -> {
+              if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("partner API returned 503");
+              }
+            });
+
+    assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
+    assertThat(execution.attempts()).isEqualTo(2);
+    assertThat(execution.lastError()).isEqualTo("partner API returned 503");
+  }
+
+  @Test
+  void describesAFailedAttemptWaitingForItsRetry() {
+    TestClock clock = new TestClock();
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(RetryExamples.SYNC))
+            .clock(clock)
+            .build()) {
+      var sync =
+          RetryExamples.syncTask(
+              conductor,
+              account -> {
+                throw new IllegalStateException("partner API returned 503");
+              });
+      conductor.ensureInstalled();
+      String id = conductor.invoke(RetryExamples.SYNC, new RetryExamples.Sync("acme"));
+      assertThat(RetryExamples.describe(conductor, id)).isEqualTo("not started yet");
+
+      Orchestrator.builder(conductor).tasks(sync).build().drain();
+
+      assertThat(RetryExamples.describe(conductor, id))
+          .startsWith("attempt 1 failed (partner API returned 503), retried at ");
+      assertThat(conductor.getExecution(RetryExamples.SYNC, id).orElseThrow().runAt())
+          .isCloseTo(clock.instant().plusSeconds(15), within(1, ChronoUnit.MILLIS));
+    }
+  }
+}
