@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class OrderWorkflowChaosIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
 
-  private static final int ORDERS = 12;
+  private static final int ORDERS = 20;
   private static final int KILLS = Integer.getInteger("pgconductor.chaos.kills", 8);
 
   @Test
@@ -47,12 +47,13 @@ class OrderWorkflowChaosIT {
     List<Integer> lifetimes = new ArrayList<>();
     for (int kill = 0; kill < KILLS && !allCompleted(conductor, ids); kill++) {
       try (ChildJvm child = ChildJvm.start(WorkflowWorkerMain.class, db.url())) {
-        int lifetime = 100 + random.nextInt(1500);
+        int lifetime = 150 + random.nextInt(1000);
         lifetimes.add(lifetime);
         await().pollDelay(Duration.ofMillis(lifetime)).atMost(Duration.ofSeconds(5)).until(() -> true);
         child.kill();
       }
     }
+    assertThat(lifetimes).as("workers killed while workflows were in flight").hasSizeGreaterThanOrEqualTo(3);
     // a last worker that is left alone finishes what is left
     try (ChildJvm survivor = ChildJvm.start(WorkflowWorkerMain.class, db.url())) {
       await().atMost(Duration.ofSeconds(90)).until(() -> allCompleted(conductor, ids));

@@ -13,6 +13,16 @@ drop index pgconductor.executions_dedupe_idx;
 create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
   where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null;
 
+-- Workers that found their queue empty and sleep until notified. NOTIFY serializes commits
+-- (it takes a cluster-wide lock at commit), so invokes notify only when a worker of the queue
+-- is listed here; busy workers claim again on their own. Unlogged: it is rebuilt as workers run.
+create unlogged table pgconductor.idle_workers (
+  orchestrator uuid not null,
+  queue        text not null,
+  since        timestamptz not null default now(),
+  primary key (queue, orchestrator)
+);
+
 drop function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz);
 create function pgconductor.invoke(
   p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
@@ -30,6 +40,15 @@ begin
     raise exception 'task "%" has no invocable trigger', p_task using errcode = 'P0001', hint = 'pgconductor:not-invocable';
   end if;
 
+  if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
+    -- no dedupe keys: a plain insert, ids as given
+    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, parent_id)
+    select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
+           coalesce(t.run_at, v_now), p_parent
+    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
+    v_ids := p_ids;
+    v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
+  else
   with input as (
     select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
            coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
@@ -57,11 +76,24 @@ begin
     into v_ids, v_ready
   from input i
   left join stored s on s.dedupe_key = i.dedupe_key;
+  end if;
 
-  if v_ready then
+  if v_ready and exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
     perform pg_notify('pgconductor', p_queue);
   end if;
   return v_ids;
+end $$;
+
+-- Marks (p_idle) or unmarks a worker as asleep on its empty queue.
+create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean) returns void
+language plpgsql as $$
+begin
+  if p_idle then
+    insert into pgconductor.idle_workers (orchestrator, queue) values (p_orchestrator, p_queue)
+    on conflict do nothing;
+  else
+    delete from pgconductor.idle_workers where orchestrator = p_orchestrator and queue = p_queue;
+  end if;
 end $$;
 
 create index executions_parent_idx on pgconductor.executions (parent_id) where parent_id is not null;
@@ -165,6 +197,13 @@ begin
   from claimed c
   order by c.priority desc, c.run_at, c.id;
 end $$;
+
+-- The claim must walk executions_claim_idx in order and stop at the limit. On a partition that
+-- autovacuum has not analyzed yet (every freshly filled queue) the planner would rather read and
+-- sort every ready row; these settings, local to the function, keep the ordered index scan.
+alter function pgconductor.claim(uuid, text, text[], int, timestamptz)
+  set enable_bitmapscan = off
+  set enable_seqscan = off;
 
 -- Outcomes, now with: 'u' released before its handler started (it stays deduplicable), 's'
 -- sleeping until p_run_ats (released, attempt not counted), 'w' waiting
@@ -320,7 +359,9 @@ begin
   values (p_parent, p_step, false, p_child, p_deadline, p_attempt);
   insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id)
   values (p_child, p_queue, p_task, p_payload::jsonb, coalesce(p_now, now()), p_parent);
-  perform pg_notify('pgconductor', p_queue);
+  if exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
+    perform pg_notify('pgconductor', p_queue);
+  end if;
   return p_child;
 end $$;
 

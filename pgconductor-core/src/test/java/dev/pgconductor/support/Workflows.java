@@ -97,7 +97,7 @@ public final class Workflows {
                       });
               String reserve =
                   ctx.step("reserve", String.class, () -> recordRun(ctx.context(), ctx.executionId(), "reserve"));
-              ctx.sleep("cool-off", Duration.ofMillis(300));
+              ctx.sleep("cool-off", Duration.ofMillis(1500)); // long enough that kills land mid-workflow
               String receipt = ctx.invoke("receipt", RECEIPT, new ReceiptRequest(o.id()));
               String notify =
                   ctx.step("notify", String.class, () -> recordRun(ctx.context(), ctx.executionId(), "notify"));

@@ -108,6 +108,32 @@ public final class OrchestratorStore {
         });
   }
 
+  /** Marks or unmarks a worker as asleep on its empty queue (invokes notify only such queues). */
+  public void setIdle(UUID orchestrator, String queue, boolean idle) throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps = c.prepareStatement("select pgconductor.set_idle(?, ?, ?)")) {
+      ps.setObject(1, orchestrator);
+      ps.setString(2, queue);
+      ps.setBoolean(3, idle);
+      ps.execute();
+    }
+  }
+
+  /** Forgets idle marks of orchestrators that are not registered (any more). */
+  public void forgetIdleOfUnregistered() {
+    db.call(
+        "clean up idle workers",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  delete from pgconductor.idle_workers w
+                  where not exists (select 1 from pgconductor.orchestrators o where o.id = w.orchestrator)""")) {
+            return ps.executeUpdate();
+          }
+        });
+  }
+
   /** Removes the orchestrator and releases anything it still holds (attempts not counted). */
   public int deregister(UUID id) {
     return db.call(
@@ -121,10 +147,14 @@ public final class OrchestratorStore {
                           wait_kind = 'released'
                       where locked_by = ?""");
               PreparedStatement delete =
-                  c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
+                  c.prepareStatement(
+                      """
+                      with idle as (delete from pgconductor.idle_workers where orchestrator = ?)
+                      delete from pgconductor.orchestrators where id = ?""")) {
             release.setObject(1, id);
             int released = release.executeUpdate();
             delete.setObject(1, id);
+            delete.setObject(2, id);
             delete.executeUpdate();
             return released;
           }

@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.lang.reflect.Type;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Turns payloads and results into JSON text for jsonb columns, and back. */
 public final class JsonCodec {
   private final ObjectMapper mapper;
+  private final Map<Class<?>, ObjectWriter> writers = new ConcurrentHashMap<>();
 
   public JsonCodec(ObjectMapper mapper) {
     this.mapper = mapper;
@@ -27,7 +31,10 @@ public final class JsonCodec {
   }
 
   public String write(Object value) throws JsonProcessingException {
-    return mapper.writeValueAsString(value);
+    if (value == null) {
+      return "null"; // every Void handler's result: no need to ask Jackson
+    }
+    return writers.computeIfAbsent(value.getClass(), mapper::writerFor).writeValueAsString(value);
   }
 
   /**

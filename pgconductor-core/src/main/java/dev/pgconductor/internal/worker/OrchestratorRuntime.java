@@ -105,6 +105,7 @@ public final class OrchestratorRuntime<C> {
       }
       store.register(id, hostName(), ProcessHandle.current().pid());
       int rescued = store.rescue(heartbeatTimeout, true);
+      store.forgetIdleOfUnregistered();
       if (rescued > 0) {
         LOG.info("Released {} executions held by orchestrators that are gone", rescued);
       }

@@ -169,6 +169,7 @@ final class WorkerRunner<C> {
 
   private void fetchLoop() {
     long errorDelayMs = 100;
+    boolean markedIdle = false; // listed in pgconductor.idle_workers, so invokes notify us
     while (fetching) {
       try {
         int free = maxInFlight - inFlight.get();
@@ -187,7 +188,17 @@ final class WorkerRunner<C> {
         }
         errorDelayMs = 100;
         if (claimed.size() < limit) {
+          if (!markedIdle) {
+            // list ourselves as idle, then claim once more before sleeping: work invoked before
+            // the mark is found by that claim, work invoked after it sends a notification
+            core.orchestrators().setIdle(orchestratorId, queue, true);
+            markedIdle = true;
+            continue;
+          }
           awaitWake(config.pollInterval().toMillis());
+        } else if (markedIdle) {
+          core.orchestrators().setIdle(orchestratorId, queue, false);
+          markedIdle = false;
         }
       } catch (Throwable e) {
         if (!fetching) {
