@@ -208,19 +208,23 @@ alter function pgconductor.claim(uuid, text, text[], int, timestamptz)
 -- Outcomes, now with: 'u' released before its handler started (it stays deduplicable), 's'
 -- sleeping until p_run_ats (released, attempt not counted), 'w' waiting
 -- for the child of step p_steps (released until p_run_ats or forever, unless the child already
--- finished), 'x' cancelled. A failure with max_attempts 0 is final at once. An execution whose
+-- finished; a new child, p_child_*, is created here, in the same transaction, so it exists if
+-- and only if the parent's wait does), 'x' cancelled. A failure with max_attempts 0 is final at once. An execution whose
 -- cancellation was requested while it ran ends cancelled, whatever the outcome but completion.
 drop function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text[], text[], int[], timestamptz);
 create function pgconductor.flush(
   p_orchestrator uuid, p_queue text, p_ids uuid[], p_leases int[], p_outcomes text[],
   p_results text[], p_errors text[], p_stacks text[], p_max_attempts int[],
-  p_run_ats timestamptz[], p_steps text[], p_now timestamptz)
+  p_run_ats timestamptz[], p_steps text[], p_child_ids uuid[], p_child_tasks text[],
+  p_child_queues text[], p_child_payloads text[], p_attempts int[], p_now timestamptz)
 returns int
 language plpgsql as $$
 declare
-  v_now   timestamptz := coalesce(p_now, now());
-  v_total int := 0;
-  v_count int;
+  v_now     timestamptz := coalesce(p_now, now());
+  v_total   int := 0;
+  v_count   int;
+  v_waiting uuid[];
+  v_notified int;
 begin
   if p_now is not null then
     perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
@@ -263,7 +267,8 @@ begin
     select * from unnest(p_ids, p_leases, p_outcomes, p_errors, p_stacks, p_run_ats, p_steps)
       as r(id, lease, outcome, error, stack, run_at, step)
     where r.outcome in ('f', 'r', 'u', 's', 'w')
-  )
+  ),
+  updated as (
   update pgconductor.executions e
   set locked_by = null,
       locked_at = null,
@@ -298,8 +303,41 @@ begin
       last_error = case r.outcome when 'f' then r.error else e.last_error end,
       last_error_stack = case r.outcome when 'f' then r.stack else e.last_error_stack end
   from batch r
-  where e.queue = p_queue and e.id = r.id and e.lease = r.lease and e.locked_by = p_orchestrator;
-  get diagnostics v_count = row_count;
+  where e.queue = p_queue and e.id = r.id and e.lease = r.lease and e.locked_by = p_orchestrator
+  returning e.id, r.outcome
+  )
+  select count(*), coalesce(array_agg(u.id) filter (where u.outcome = 'w'), '{}')
+    into v_count, v_waiting
+  from updated u;
+
+  if cardinality(v_waiting) > 0 then
+    -- parents now waiting on a child: record the wait (a new child, or a new deadline for the
+    -- child of an earlier attempt) and create the new children, all in this transaction
+    with waits as (
+      select * from unnest(p_ids, p_outcomes, p_run_ats, p_steps, p_child_ids, p_child_tasks,
+                           p_child_queues, p_child_payloads, p_attempts)
+        as r(id, outcome, deadline, step, child_id, child_task, child_queue, child_payload, attempt)
+      where r.outcome = 'w' and r.id = any (v_waiting)
+    ),
+    recorded as (
+      insert into pgconductor.steps as s (execution_id, name, done, child_id, deadline, attempt)
+      select w.id, w.step, false, w.child_id, w.deadline, w.attempt from waits w
+      on conflict (execution_id, name) do update
+        set deadline = excluded.deadline, attempt = excluded.attempt
+        where not s.done
+    ),
+    children as (
+      insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id)
+      select w.child_id, w.child_queue, w.child_task, w.child_payload::jsonb, v_now, w.id
+      from waits w
+      where w.child_payload is not null
+      on conflict do nothing
+      returning queue
+    )
+    select count(pg_notify('pgconductor', q.queue)) into v_notified
+    from (select distinct c.queue from children c) q
+    where exists (select 1 from pgconductor.idle_workers i where i.queue = q.queue);
+  end if;
   return v_total + v_count;
 end $$;
 
@@ -325,44 +363,6 @@ begin
   )
   select array_agg(i.held order by i.ord) into v_held from input i;
   return v_held;
-end $$;
-
--- Creates the child execution of a parent's step, once: a retried or resumed parent gets the
--- existing child's id back. Returns null when the caller no longer holds the parent's lease.
-create function pgconductor.invoke_child(
-  p_orchestrator uuid, p_parent uuid, p_lease int, p_step text, p_attempt int,
-  p_task text, p_queue text, p_child uuid, p_payload text, p_deadline timestamptz,
-  p_now timestamptz)
-returns uuid
-language plpgsql as $$
-declare
-  v_existing uuid;
-  v_invocable boolean;
-begin
-  if not exists (select 1 from pgconductor.executions e
-                 where e.id = p_parent and e.locked_by = p_orchestrator and e.lease = p_lease) then
-    return null;
-  end if;
-  select child_id into v_existing from pgconductor.steps
-  where execution_id = p_parent and name = p_step;
-  if found then
-    update pgconductor.steps set deadline = p_deadline, attempt = p_attempt
-    where execution_id = p_parent and name = p_step and not done;
-    return v_existing;
-  end if;
-  select invocable into v_invocable from pgconductor.tasks where key = p_task;
-  if v_invocable is false then
-    raise exception 'task "%" has no invocable trigger', p_task
-      using errcode = 'P0001', hint = 'pgconductor:not-invocable';
-  end if;
-  insert into pgconductor.steps (execution_id, name, done, child_id, deadline, attempt)
-  values (p_parent, p_step, false, p_child, p_deadline, p_attempt);
-  insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id)
-  values (p_child, p_queue, p_task, p_payload::jsonb, coalesce(p_now, now()), p_parent);
-  if exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
-    perform pg_notify('pgconductor', p_queue);
-  end if;
-  return p_child;
 end $$;
 
 -- Cancels an execution and its unfinished descendants. Not running: it fails at once with the

@@ -21,10 +21,9 @@ public final class ExecutionStore {
   private static final String CLAIM =
       "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?::timestamptz)";
+      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?, ?, ?, ?, ?,"
+          + " ?::timestamptz)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
-  private static final String INVOKE_CHILD =
-      "select pgconductor.invoke_child(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz)";
   private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
@@ -138,6 +137,11 @@ public final class ExecutionStore {
     Integer[] maxAttempts = new Integer[n];
     String[] runAts = new String[n];
     String[] steps = new String[n];
+    UUID[] childIds = new UUID[n];
+    String[] childTasks = new String[n];
+    String[] childQueues = new String[n];
+    String[] childPayloads = new String[n];
+    Integer[] attempts = new Integer[n];
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       ids[i] = o.id();
@@ -149,6 +153,13 @@ public final class ExecutionStore {
       maxAttempts[i] = o.maxAttempts();
       runAts[i] = o.runAt() == null ? null : o.runAt().toString();
       steps[i] = o.step();
+      attempts[i] = o.attempt();
+      if (o.child() != null) {
+        childIds[i] = o.child().id();
+        childTasks[i] = o.child().task();
+        childQueues[i] = o.child().queue();
+        childPayloads[i] = o.child().payloadJson();
+      }
     }
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
@@ -163,7 +174,12 @@ public final class ExecutionStore {
       ps.setArray(9, c.createArrayOf("int4", maxAttempts));
       ps.setArray(10, c.createArrayOf("text", runAts));
       ps.setArray(11, c.createArrayOf("text", steps));
-      ps.setString(12, db.nowParam());
+      ps.setArray(12, c.createArrayOf("uuid", childIds));
+      ps.setArray(13, c.createArrayOf("text", childTasks));
+      ps.setArray(14, c.createArrayOf("text", childQueues));
+      ps.setArray(15, c.createArrayOf("text", childPayloads));
+      ps.setArray(16, c.createArrayOf("int4", attempts));
+      ps.setString(17, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);
@@ -205,43 +221,6 @@ public final class ExecutionStore {
         return result;
       }
     }
-  }
-
-  /**
-   * Creates (once) the child execution of a parent's step; returns the child's id (an existing
-   * one if the step already has a child), or null when the parent's lease is lost.
-   */
-  public UUID invokeChild(
-      UUID orchestrator,
-      Claimed parent,
-      String step,
-      int attempt,
-      String task,
-      String queue,
-      UUID childId,
-      String payloadJson,
-      java.time.Instant deadline) {
-    return db.call(
-        "invoke child task '" + task + "'",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(INVOKE_CHILD)) {
-            ps.setObject(1, orchestrator);
-            ps.setObject(2, parent.id());
-            ps.setInt(3, parent.lease());
-            ps.setString(4, step);
-            ps.setInt(5, attempt);
-            ps.setString(6, task);
-            ps.setString(7, queue);
-            ps.setObject(8, childId);
-            ps.setString(9, payloadJson);
-            ps.setString(10, deadline == null ? null : deadline.toString());
-            ps.setString(11, db.nowParam());
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getObject(1, UUID.class);
-            }
-          }
-        });
   }
 
   /**

@@ -13,7 +13,12 @@ public record Outcome(
     String stack,
     int maxAttempts,
     Instant runAt,
-    String step) {
+    String step,
+    Child child,
+    int attempt) {
+
+  /** A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists. */
+  public record Child(UUID id, String task, String queue, String payloadJson) {}
 
   /** Outcome kinds, with the code {@code pgconductor.flush} understands. */
   public enum Kind {
@@ -40,30 +45,31 @@ public record Outcome(
   }
 
   public static Outcome completed(Claimed c, String resultJson) {
-    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null);
+    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0);
   }
 
   public static Outcome failed(Claimed c, String error, String stack, int maxAttempts) {
-    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null);
+    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null, null, 0);
   }
 
   public static Outcome released(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null);
+    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0);
   }
 
   public static Outcome unstarted(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null);
+    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0);
   }
 
   public static Outcome sleeping(Claimed c, Instant until) {
-    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null);
+    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0);
   }
 
-  public static Outcome waiting(Claimed c, String step, Instant deadline) {
-    return new Outcome(c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step);
+  public static Outcome waiting(Claimed c, String step, Instant deadline, Child child) {
+    return new Outcome(
+        c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step, child, c.attempt());
   }
 
   public static Outcome cancelled(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null);
+    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0);
   }
 }

@@ -9,11 +9,13 @@ import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskLogger;
+import dev.pgconductor.TaskNotInvocableException;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.TransactionalStepBody;
 import dev.pgconductor.TypeRef;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
+import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
 import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
@@ -278,24 +280,22 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
           name, String.valueOf(recorded.child()), timeout == null ? Duration.ZERO : timeout);
     }
     boundary();
-    String payloadJson = core.payloadJson(task, payload);
     Instant deadline = timeout == null ? null : now().plus(timeout);
-    UUID child =
-        core.executions()
-            .invokeChild(
-                orchestratorId,
-                claimed,
-                name,
-                claimed.attempt(),
-                task.name(),
-                task.queue(),
-                recorded != null ? recorded.child() : UuidV7.next(),
-                payloadJson,
-                deadline);
-    if (child == null) {
-      throw suspend(Suspension.leaseLost());
+    Outcome.Child child;
+    if (recorded != null) {
+      // the child of an earlier run or attempt: wait for it again (with a new deadline)
+      child = new Outcome.Child(recorded.child(), task.name(), task.queue(), null);
+    } else {
+      core.registered(task.name())
+          .filter(registered -> !registered.invocable())
+          .ifPresent(
+              registered -> {
+                throw new TaskNotInvocableException(task.name());
+              });
+      // created by the flush that records this wait, in the same transaction
+      child = new Outcome.Child(UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
     }
-    throw suspend(Suspension.waitForChild(name, deadline));
+    throw suspend(Suspension.waitForChild(name, deadline, child));
   }
 
   // --- checkpoint --------------------------------------------------------------------------

@@ -23,33 +23,37 @@ final class Suspension extends Error {
   private final Kind kind;
   private final Instant until;
   private final String step;
+  private final Outcome.Child child;
 
-  private Suspension(Kind kind, Instant until, String step, String message) {
+  private Suspension(Kind kind, Instant until, String step, Outcome.Child child, String message) {
     super(message, null, false, false);
     this.kind = kind;
     this.until = until;
     this.step = step;
+    this.child = child;
   }
 
   static Suspension sleep(String step, Instant until) {
-    return new Suspension(Kind.SLEEP, until, step, "sleeping in step '" + step + "' until " + until);
+    return new Suspension(Kind.SLEEP, until, step, null, "sleeping in step '" + step + "' until " + until);
   }
 
-  static Suspension waitForChild(String step, Instant deadline) {
-    return new Suspension(Kind.WAIT_CHILD, deadline, step, "waiting for the child of step '" + step + "'");
+  /** Waits for the child of {@code step}; the flush creates {@code child} if it has a payload. */
+  static Suspension waitForChild(String step, Instant deadline, Outcome.Child child) {
+    return new Suspension(
+        Kind.WAIT_CHILD, deadline, step, child, "waiting for the child of step '" + step + "'");
   }
 
   static Suspension release(String reason) {
-    return new Suspension(Kind.RELEASE, null, null, reason);
+    return new Suspension(Kind.RELEASE, null, null, null, reason);
   }
 
   static Suspension cancel() {
-    return new Suspension(Kind.CANCEL, null, null, "cancelled");
+    return new Suspension(Kind.CANCEL, null, null, null, "cancelled");
   }
 
   static Suspension leaseLost() {
     return new Suspension(
-        Kind.LEASE_LOST, null, null, "this worker no longer holds the execution (declared dead)");
+        Kind.LEASE_LOST, null, null, null, "this worker no longer holds the execution (declared dead)");
   }
 
   Kind kind() {
@@ -60,7 +64,7 @@ final class Suspension extends Error {
   Outcome outcome(Claimed claimed) {
     return switch (kind) {
       case SLEEP -> Outcome.sleeping(claimed, until);
-      case WAIT_CHILD -> Outcome.waiting(claimed, step, until);
+      case WAIT_CHILD -> Outcome.waiting(claimed, step, until, child);
       case CANCEL -> Outcome.cancelled(claimed);
       case RELEASE, LEASE_LOST -> Outcome.released(claimed);
     };
