@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.internal.ConductorCore;
+import dev.pgconductor.internal.InvokeCoalescer;
 import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
@@ -44,10 +46,12 @@ public final class Conductor<C> implements AutoCloseable {
 
   private final ConductorCore<C> core;
   private final HikariDataSource ownedPool;
+  private final InvokeCoalescer coalescer;
 
   private Conductor(ConductorCore<C> core, HikariDataSource ownedPool) {
     this.core = core;
     this.ownedPool = ownedPool;
+    this.coalescer = new InvokeCoalescer(core.executions());
   }
 
   /** A builder; set a connection string or a data source, and the task definitions. */
@@ -86,7 +90,7 @@ public final class Conductor<C> implements AutoCloseable {
 
   /** Stores one execution and returns its id; does not wait for it to run (INV-1). */
   public <P> String invoke(TaskDefinition<P, ?> task, P payload) {
-    return invokeBatch(task, List.of(Invocation.of(payload))).getFirst();
+    return invokeOne(task, Invocation.of(payload));
   }
 
   /**
@@ -96,14 +100,36 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> Optional<String> invoke(TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
     Invocation<P> invocation =
         new Invocation<>(payload, options.dedupeKey(), options.priority(), options.runAt());
-    return Optional.of(invokeBatch(task, List.of(invocation)).getFirst());
+    return Optional.of(invokeOne(task, invocation));
   }
 
   /**
-   * Stores many executions of one task in one round trip and one transaction, and returns their
-   * ids in order (INV-7). Every payload is checked first; if one is invalid nothing is written.
+   * One invoke, group-committed with concurrent ones: many threads invoking at once share one
+   * round trip and one commit (see InvokeCoalescer); a lone call is sent at once.
    */
-  public <P> List<String> invokeBatch(TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
+  private <P> String invokeOne(TaskDefinition<P, ?> task, Invocation<P> invocation) {
+    requireInvocable(task);
+    var row =
+        new InvokeCoalescer.Row(
+            task.name(),
+            task.queue(),
+            UuidV7.next(),
+            core.payloadJson(task, invocation.payload()),
+            invocation.dedupeKey(),
+            invocation.priority(),
+            invocation.runAt() == null ? null : invocation.runAt().toString(),
+            new CompletableFuture<>());
+    try {
+      return coalescer.invoke(row).toString();
+    } catch (PgConductorException e) {
+      if (isNotInvocable(e.getCause())) {
+        throw new TaskNotInvocableException(task.name());
+      }
+      throw e;
+    }
+  }
+
+  private void requireInvocable(TaskDefinition<?, ?> task) {
     Objects.requireNonNull(task, "task");
     requireDefined(task);
     core.registered(task.name())
@@ -112,6 +138,14 @@ public final class Conductor<C> implements AutoCloseable {
             registered -> {
               throw new TaskNotInvocableException(task.name());
             });
+  }
+
+  /**
+   * Stores many executions of one task in one round trip and one transaction, and returns their
+   * ids in order (INV-7). Every payload is checked first; if one is invalid nothing is written.
+   */
+  public <P> List<String> invokeBatch(TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
+    requireInvocable(task);
     if (invocations.isEmpty()) {
       return List.of();
     }
@@ -209,9 +243,13 @@ public final class Conductor<C> implements AutoCloseable {
             });
   }
 
-  /** Closes the connection pool if this Conductor created it (from a connection string). */
+  /**
+   * Stops the thread that group-commits invokes, and closes the connection pool if this Conductor
+   * created it (from a connection string). Stop orchestrators built on it first.
+   */
   @Override
   public void close() {
+    coalescer.close();
     if (ownedPool != null) {
       ownedPool.close();
     }

@@ -164,6 +164,11 @@ language plpgsql as $$
 declare
   v_now timestamptz := coalesce(p_now, now());
 begin
+  -- A claim need not wait for its WAL to reach disk: if the database crashed and lost it, the
+  -- execution is simply claimable again (at-least-once, as for any crash), and any later durable
+  -- commit (a flush, a step) flushes this one too, since the WAL is written in order. This halves
+  -- the fsyncs of a busy worker. set_config(..., true) lasts until this transaction ends.
+  perform set_config('synchronous_commit', 'off', true);
   return query
   with candidates as (
     select e.id

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link Worker}: a fetcher thread claims batches ahead of the handlers (up to {@code
- * concurrency + fetchBatchSize} executions held at once), handlers run on virtual threads with at
+ * concurrency + 2 * fetchBatchSize} executions held at once), handlers run on virtual threads with at
  * most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
  * batches. An idle fetcher sleeps until a notification or the poll interval.
  */
@@ -68,13 +68,16 @@ final class WorkerRunner<C> {
             .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
     this.runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running);
-    this.maxInFlight = config.concurrency() + config.fetchBatchSize();
+    // up to two batches claimed ahead, so the next claim overlaps the handlers
+    this.maxInFlight = config.concurrency() + 2 * config.fetchBatchSize();
     this.flusher =
         new OutcomeFlusher(
             core.executions(),
             orchestratorId,
             queue,
-            Math.max(config.fetchBatchSize(), config.concurrency()),
+            // a flush is a durable commit; larger batches mean fewer of them (an idle worker and
+            // flushInterval still write sooner)
+            Math.max(100, config.concurrency() + config.fetchBatchSize()),
             config.flushInterval(),
             () -> inFlight.get() == 0);
     this.handlers =
