@@ -81,8 +81,8 @@ class OrchestratorIT {
             .build();
     orchestrator.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> started.get() == 2);
-    // one batch of 4 claimed: 2 running, 2 claimed ahead and waiting for a slot
-    await().atMost(Duration.ofSeconds(5)).until(() -> countLocked() == 4);
+    // all 6 claimed (two batches fit in concurrency + 2 x fetchBatchSize): 2 run, 4 wait
+    await().atMost(Duration.ofSeconds(5)).until(() -> countLocked() == 6);
 
     orchestrator.stop().join();
 

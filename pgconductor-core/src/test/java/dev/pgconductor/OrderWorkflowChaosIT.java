@@ -43,17 +43,22 @@ class OrderWorkflowChaosIT {
                 .mapToObj(i -> Invocation.of(new Workflows.Order("order-" + i, 100 + i)))
                 .toList());
 
-    Random random = new Random(Long.getLong("pgconductor.chaos.seed", System.nanoTime()));
-    List<Integer> lifetimes = new ArrayList<>();
+    long seed = Long.getLong("pgconductor.chaos.seed", System.nanoTime());
+    Random random = new Random(seed);
+    List<Long> killedAfterRuns = new ArrayList<>();
     for (int kill = 0; kill < KILLS && !allCompleted(conductor, ids); kill++) {
       try (ChildJvm child = ChildJvm.start(WorkflowWorkerMain.class, db.url())) {
-        int lifetime = 150 + random.nextInt(1000);
-        lifetimes.add(lifetime);
-        await().pollDelay(Duration.ofMillis(lifetime)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        // kill while work is in flight: after the worker ran 1-4 more step bodies
+        long target = stepRuns() + 1 + random.nextInt(4);
+        await()
+            .pollInterval(Duration.ofMillis(5))
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> stepRuns() >= target || allCompleted(conductor, ids));
         child.kill();
+        killedAfterRuns.add(stepRuns());
       }
     }
-    assertThat(lifetimes).as("workers killed while workflows were in flight").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(killedAfterRuns).as("kills (seed %d)", seed).hasSizeGreaterThanOrEqualTo(3);
     // a last worker that is left alone finishes what is left
     try (ChildJvm survivor = ChildJvm.start(WorkflowWorkerMain.class, db.url())) {
       await().atMost(Duration.ofSeconds(90)).until(() -> allCompleted(conductor, ids));
@@ -61,7 +66,7 @@ class OrderWorkflowChaosIT {
 
     for (String id : ids) {
       var execution = conductor.getExecution(Workflows.ORDER, id).orElseThrow();
-      assertThat(execution.state()).as("order %s after kills at %s ms", id, lifetimes).isEqualTo(ExecutionState.COMPLETED);
+      assertThat(execution.state()).as("order %s, seed %d", id, seed).isEqualTo(ExecutionState.COMPLETED);
       var result = execution.result();
       String order = db.dataSourceQueryString(
           "select payload->>'id' from pgconductor.finished_executions where id = '" + id + "'");
@@ -88,6 +93,10 @@ class OrderWorkflowChaosIT {
             "select token from step_runs where execution_id = '" + executionId + "' and step = '" + step
                 + "' order by id desc limit 1");
     assertThat(lastToken).as("last run of %s in %s", step, executionId).isEqualTo(recordedToken);
+  }
+
+  private long stepRuns() {
+    return db.queryLong("select count(*) from step_runs");
   }
 
   private static boolean allCompleted(Conductor<?> conductor, List<String> ids) {

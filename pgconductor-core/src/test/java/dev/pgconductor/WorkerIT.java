@@ -99,10 +99,10 @@ class WorkerIT {
             .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> started.get() == 3);
-      // one batch of 5 claimed ahead; 3 run and 2 wait locally for a free slot
+      // two batches of 5 claimed ahead (concurrency + 2 x fetchBatchSize at most): 3 run, 7 wait
       await()
           .atMost(Duration.ofSeconds(5))
-          .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 5);
+          .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 10);
       await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> started.get() == 3);
       release.countDown();
       await()
