@@ -167,6 +167,9 @@ class CancelIT {
     assertThat(parentExecution.lastError()).isEqualTo("order withdrawn");
     assertThat(conductor.getExecution(childId).orElseThrow().lastError())
         .isEqualTo("Parent execution cancelled: order withdrawn");
+    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
+        .as("the cancelled parent's steps are removed")
+        .isZero();
   }
 
   @Test

@@ -77,6 +77,9 @@ class ChildInvokeIT {
                 id))
         .as("one child")
         .isEqualTo(1);
+    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
+        .as("the parent's wait is removed once it finished")
+        .isZero();
   }
 
   @Test

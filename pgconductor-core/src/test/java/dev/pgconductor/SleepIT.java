@@ -80,6 +80,9 @@ class SleepIT {
     assertThat(conductor.getExecution(sleeper).orElseThrow().attempts())
         .as("the sleep itself is not an attempt")
         .isEqualTo(2);
+    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", sleeper))
+        .as("its steps and sleep marker are removed once it finished")
+        .isZero();
   }
 
   private static ExecutionState state(Conductor<?> conductor, String id) {

@@ -45,6 +45,11 @@ create table pgconductor.executions (
   parent_id        uuid,
   last_error       text,
   last_error_stack text,
+  -- why a started execution is not running: 'sleep', 'child', 'woken' once the child it waits
+  -- for finished (V002), 'released' when it was handed back after its handler ran (a stop);
+  -- cleared by a claim. Null on a pending execution that never started.
+  wait_kind        text,
+  cancel_reason    text, -- set when cancellation of a running execution was requested (V002)
   created_at       timestamptz not null default now(),
   primary key (id, queue)
 ) partition by list (queue);
@@ -56,9 +61,31 @@ create index executions_claim_idx on pgconductor.executions (priority desc, run_
   where locked_by is null;
 
 -- Dedupe: one not-yet-started execution per (task, queue, key). Not started: no attempt made or
--- under way, and not released after its handler ran (wait_kind, added in V002, marks that).
+-- under way, and not released after its handler ran.
 create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
-  where dedupe_key is not null and attempts = 0 and locked_by is null;
+  where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null;
+
+-- Workers that found their queue empty and sleep until notified. NOTIFY serializes commits
+-- (it takes a cluster-wide lock at commit), so invokes notify only when a worker of the queue
+-- is listed here; busy workers claim again on their own. Unlogged: it is rebuilt as workers run.
+create unlogged table pgconductor.idle_workers (
+  orchestrator uuid not null,
+  queue        text not null,
+  since        timestamptz not null default now(),
+  primary key (queue, orchestrator)
+);
+
+-- Marks (p_idle) or unmarks a worker as asleep on its empty queue.
+create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean) returns void
+language plpgsql as $$
+begin
+  if p_idle then
+    insert into pgconductor.idle_workers (orchestrator, queue) values (p_orchestrator, p_queue)
+    on conflict do nothing;
+  else
+    delete from pgconductor.idle_workers where orchestrator = p_orchestrator and queue = p_queue;
+  end if;
+end $$;
 
 -- Finished executions: completed, failed (after the last attempt) or cancelled.
 create table pgconductor.finished_executions (
@@ -127,9 +154,9 @@ create function pgconductor.invoke(
 returns uuid[]
 language plpgsql as $$
 declare
-  v_now      timestamptz := coalesce(p_now, now());
-  v_ids      uuid[];
-  v_ready    boolean;
+  v_now       timestamptz := coalesce(p_now, now());
+  v_ids       uuid[];
+  v_ready     boolean;
   v_invocable boolean;
 begin
   select invocable into v_invocable from pgconductor.tasks where key = p_task;
@@ -137,35 +164,46 @@ begin
     raise exception 'task "%" has no invocable trigger', p_task using errcode = 'P0001', hint = 'pgconductor:not-invocable';
   end if;
 
-  with input as (
-    select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
-           coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
-    from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
-         with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
-  ),
-  winners as (
-    select distinct on (coalesce(dedupe_key, id::text)) *
-    from input
-    order by coalesce(dedupe_key, id::text), ord desc
-  ),
-  stored as (
-    insert into pgconductor.executions as e
-      (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
-    select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
-    from winners
-    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
-    order by dedupe_key, ord
-    on conflict (task_key, dedupe_key, queue)
-      where dedupe_key is not null and attempts = 0 and locked_by is null
-    do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
-    returning e.id, e.dedupe_key
-  )
-  select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
-    into v_ids, v_ready
-  from input i
-  left join stored s on s.dedupe_key = i.dedupe_key;
+  if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
+    -- no dedupe keys: a plain insert, ids as given
+    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, parent_id)
+    select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
+           coalesce(t.run_at, v_now), p_parent
+    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
+    v_ids := p_ids;
+    v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
+  else
+    -- with dedupe keys: within the batch the last of equal keys wins, then upsert
+    with input as (
+      select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
+             coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
+      from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
+           with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
+    ),
+    winners as (
+      select distinct on (coalesce(dedupe_key, id::text)) *
+      from input
+      order by coalesce(dedupe_key, id::text), ord desc
+    ),
+    stored as (
+      insert into pgconductor.executions as e
+        (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
+      select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
+      from winners
+      -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+      order by dedupe_key, ord
+      on conflict (task_key, dedupe_key, queue)
+        where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
+      do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
+      returning e.id, e.dedupe_key
+    )
+    select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
+      into v_ids, v_ready
+    from input i
+    left join stored s on s.dedupe_key = i.dedupe_key;
+  end if;
 
-  if v_ready then
+  if v_ready and exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
     perform pg_notify('pgconductor', p_queue);
   end if;
   return v_ids;
@@ -269,9 +307,6 @@ declare
   v_count int := 0;
   v_rows  int;
 begin
-  if p_now is not null then
-    perform set_config('pgconductor.now', p_now::text, true); -- read by V002's finish trigger
-  end if;
   with dead as (
     delete from pgconductor.orchestrators
     where last_heartbeat_at < now() - p_timeout

@@ -1,101 +1,5 @@
 -- Durable execution: memoized steps, sleeps, child executions a parent waits on, cancellation.
 
--- wait_kind: why a started execution is not running: 'sleep', 'child', 'woken' once the child
--- it waits for finished, 'released' when it was handed back after its handler ran (a stop);
--- cleared by a claim. Null on a pending execution that never started.
--- cancel_reason: set when cancellation of a running execution was requested.
-alter table pgconductor.executions
-  add column wait_kind text,
-  add column cancel_reason text;
-
--- Dedupe also leaves out executions that were started and released (wait_kind set).
-drop index pgconductor.executions_dedupe_idx;
-create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
-  where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null;
-
--- Workers that found their queue empty and sleep until notified. NOTIFY serializes commits
--- (it takes a cluster-wide lock at commit), so invokes notify only when a worker of the queue
--- is listed here; busy workers claim again on their own. Unlogged: it is rebuilt as workers run.
-create unlogged table pgconductor.idle_workers (
-  orchestrator uuid not null,
-  queue        text not null,
-  since        timestamptz not null default now(),
-  primary key (queue, orchestrator)
-);
-
-drop function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz);
-create function pgconductor.invoke(
-  p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
-  p_priorities int[], p_run_ats timestamptz[], p_parent uuid, p_now timestamptz)
-returns uuid[]
-language plpgsql as $$
-declare
-  v_now       timestamptz := coalesce(p_now, now());
-  v_ids       uuid[];
-  v_ready     boolean;
-  v_invocable boolean;
-begin
-  select invocable into v_invocable from pgconductor.tasks where key = p_task;
-  if v_invocable is false then
-    raise exception 'task "%" has no invocable trigger', p_task using errcode = 'P0001', hint = 'pgconductor:not-invocable';
-  end if;
-
-  if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
-    -- no dedupe keys: a plain insert, ids as given
-    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, parent_id)
-    select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
-           coalesce(t.run_at, v_now), p_parent
-    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
-    v_ids := p_ids;
-    v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
-  else
-  with input as (
-    select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
-           coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
-    from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
-         with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
-  ),
-  winners as (
-    select distinct on (coalesce(dedupe_key, id::text)) *
-    from input
-    order by coalesce(dedupe_key, id::text), ord desc
-  ),
-  stored as (
-    insert into pgconductor.executions as e
-      (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id)
-    select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent
-    from winners
-    -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
-    order by dedupe_key, ord
-    on conflict (task_key, dedupe_key, queue)
-      where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
-    do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
-    returning e.id, e.dedupe_key
-  )
-  select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
-    into v_ids, v_ready
-  from input i
-  left join stored s on s.dedupe_key = i.dedupe_key;
-  end if;
-
-  if v_ready and exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
-    perform pg_notify('pgconductor', p_queue);
-  end if;
-  return v_ids;
-end $$;
-
--- Marks (p_idle) or unmarks a worker as asleep on its empty queue.
-create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean) returns void
-language plpgsql as $$
-begin
-  if p_idle then
-    insert into pgconductor.idle_workers (orchestrator, queue) values (p_orchestrator, p_queue)
-    on conflict do nothing;
-  else
-    delete from pgconductor.idle_workers where orchestrator = p_orchestrator and queue = p_queue;
-  end if;
-end $$;
-
 create index executions_parent_idx on pgconductor.executions (parent_id) where parent_id is not null;
 create index executions_cancel_idx on pgconductor.executions (locked_by) where cancel_reason is not null;
 
@@ -117,40 +21,38 @@ create table pgconductor.steps (
 
 create index steps_child_idx on pgconductor.steps (child_id) where child_id is not null;
 
--- Whenever executions finish (complete, fail for good, get cancelled), the parents waiting on
--- them get the outcome in their step and are woken; the finished executions' steps are removed.
-create function pgconductor.on_executions_finished() returns trigger
+-- After executions finished (completed, failed for good, cancelled): the parents waiting on
+-- those in p_children get the outcome in their step and are woken, and the steps of those in
+-- p_with_steps are removed. Called by every path that finishes executions, with just the ids that
+-- need it, so a plain job pays nothing here. p_now: the caller's test clock, or null.
+create function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
+returns void
 language plpgsql as $$
 begin
-  with stepped as (
-    update pgconductor.steps s
-    set done = true,
-        result = case when f.state = 'completed' then f.result end,
-        error = case when f.state <> 'completed'
-                     then coalesce(f.last_error, 'execution ' || f.state) end
-    from finished f
-    where f.parent_id is not null and s.execution_id = f.parent_id and s.child_id = f.id
-      and not s.done
-    returning s.execution_id
-  )
-  -- No filter on locked_by: if the parent's own release is in flight, this waits for it and then
-  -- wakes the released row; if the parent still runs, the 'woken' mark tells its release to
-  -- leave it ready. ("now" is the finishing flush's when it runs on a test clock.)
-  update pgconductor.executions p
-  set run_at = least(p.run_at,
-                     coalesce(nullif(current_setting('pgconductor.now', true), '')::timestamptz, now())),
-      wait_kind = 'woken'
-  from stepped
-  where p.id = stepped.execution_id;
-
-  delete from pgconductor.steps s using finished f where s.execution_id = f.id;
-  return null;
+  if cardinality(p_children) > 0 then
+    with stepped as (
+      update pgconductor.steps s
+      set done = true,
+          result = case when f.state = 'completed' then f.result end,
+          error = case when f.state <> 'completed'
+                       then coalesce(f.last_error, 'execution ' || f.state) end
+      from pgconductor.finished_executions f
+      where f.id = any (p_children) and s.execution_id = f.parent_id and s.child_id = f.id
+        and not s.done
+      returning s.execution_id
+    )
+    -- No filter on locked_by: if the parent's own release is in flight, this waits for it and
+    -- then wakes the released row; if the parent still runs, the 'woken' mark tells its release
+    -- to leave it ready.
+    update pgconductor.executions p
+    set run_at = least(p.run_at, coalesce(p_now, now())), wait_kind = 'woken'
+    from stepped
+    where p.id = stepped.execution_id;
+  end if;
+  if cardinality(p_with_steps) > 0 then
+    delete from pgconductor.steps where execution_id = any (p_with_steps);
+  end if;
 end $$;
-
-create trigger executions_finished
-  after insert on pgconductor.finished_executions
-  referencing new table as finished
-  for each statement execute function pgconductor.on_executions_finished();
 
 -- Claim now also returns each execution's recorded steps, the database time of the claim (the
 -- worker measures sleeps against it) and a pending cancellation.
@@ -221,22 +123,23 @@ create function pgconductor.flush(
   p_orchestrator uuid, p_queue text, p_ids uuid[], p_leases int[], p_outcomes text[],
   p_results text[], p_errors text[], p_stacks text[], p_max_attempts int[],
   p_run_ats timestamptz[], p_steps text[], p_child_ids uuid[], p_child_tasks text[],
-  p_child_queues text[], p_child_payloads text[], p_attempts int[], p_now timestamptz)
+  p_child_queues text[], p_child_payloads text[], p_attempts int[], p_has_steps boolean[],
+  p_now timestamptz)
 returns int
 language plpgsql as $$
 declare
-  v_now     timestamptz := coalesce(p_now, now());
-  v_total   int := 0;
-  v_count   int;
-  v_waiting uuid[];
-  v_notified int;
+  v_now        timestamptz := coalesce(p_now, now());
+  v_total      int := 0;
+  v_count      int;
+  v_waiting    uuid[];
+  v_children   uuid[];
+  v_with_steps uuid[];
+  v_notified   int;
 begin
-  if p_now is not null then
-    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
-  end if;
   with batch as (
-    select * from unnest(p_ids, p_leases, p_outcomes, p_results, p_errors, p_stacks, p_max_attempts)
-      as r(id, lease, outcome, result, error, stack, max_attempts)
+    select * from unnest(p_ids, p_leases, p_outcomes, p_results, p_errors, p_stacks, p_max_attempts,
+                         p_has_steps)
+      as r(id, lease, outcome, result, error, stack, max_attempts, has_steps)
   ),
   done as (
     delete from pgconductor.executions e
@@ -248,8 +151,9 @@ begin
     returning e.*,
               case when r.outcome <> 'c' and e.cancel_reason is not null then 'x'
                    else r.outcome end as final_outcome,
-              r.result, r.error, r.stack
-  )
+              r.result, r.error, r.stack, r.has_steps
+  ),
+  moved as (
   insert into pgconductor.finished_executions
     (id, queue, task_key, state, payload, result, priority, attempts, dedupe_key, parent_id,
      last_error, last_error_stack, created_at, started_at, finished_at)
@@ -264,9 +168,16 @@ begin
                               when 'x' then null
                               else d.stack end,
          d.created_at, d.locked_at, v_now
+  from done d
+  )
+  select count(*),
+         coalesce(array_agg(d.id) filter (where d.parent_id is not null), '{}'),
+         coalesce(array_agg(d.id) filter (where d.has_steps), '{}')
+    into v_total, v_children, v_with_steps
   from done d;
-  get diagnostics v_count = row_count;
-  v_total := v_count;
+  if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
+    perform pgconductor.after_finish(v_children, v_with_steps, p_now);
+  end if;
 
   with batch as (
     select * from unnest(p_ids, p_leases, p_outcomes, p_errors, p_stacks, p_run_ats, p_steps)
@@ -378,10 +289,8 @@ create function pgconductor.cancel(p_id uuid, p_reason text, p_now timestamptz) 
 language plpgsql as $$
 declare
   v_found boolean;
+  v_gone  uuid[];
 begin
-  if p_now is not null then
-    perform set_config('pgconductor.now', p_now::text, true); -- read by on_executions_finished
-  end if;
   create temporary table pgconductor_cancelling on commit drop as
   with recursive tree as (
     select e.id, e.queue, e.locked_by, 0 as depth
@@ -414,7 +323,8 @@ begin
     using pgconductor_cancelling c
     where e.id = c.id and e.queue = c.queue and e.locked_by is null
     returning e.*, c.depth
-  )
+  ),
+  moved as (
   insert into pgconductor.finished_executions
     (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
      created_at, started_at)
@@ -422,7 +332,10 @@ begin
          g.parent_id,
          case when g.depth = 0 then p_reason else 'Parent execution cancelled: ' || p_reason end,
          g.created_at, g.locked_at
-  from gone g;
+  from gone g
+  )
+  select coalesce(array_agg(g.id), '{}') into v_gone from gone g;
+  perform pgconductor.after_finish(v_gone, v_gone, p_now);
   drop table pgconductor_cancelling;
   return true;
 end $$;
@@ -435,3 +348,77 @@ language sql stable as $$
   select e.id, e.cancel_reason from pgconductor.executions e
   where e.locked_by = p_orchestrator and e.cancel_reason is not null
 $$;
+
+-- Rescue, now also waking the parents of executions it fails for good and removing their steps.
+drop function pgconductor.heartbeat(uuid, interval, timestamptz);
+drop function pgconductor.rescue(interval, boolean, timestamptz);
+create function pgconductor.rescue(p_timeout interval, p_sweep boolean, p_now timestamptz)
+returns int
+language plpgsql as $$
+declare
+  v_dead  uuid[];
+  v_gone  uuid[];
+  v_count int := 0;
+  v_rows  int;
+begin
+  with dead as (
+    delete from pgconductor.orchestrators
+    where last_heartbeat_at < now() - p_timeout
+    returning id
+  )
+  select coalesce(array_agg(id), '{}') into v_dead from dead;
+  if cardinality(v_dead) = 0 and not p_sweep then
+    return 0;
+  end if;
+
+  create temporary table pgconductor_abandoned on commit drop as
+    select e.id, e.queue
+    from pgconductor.executions e
+    where e.locked_by = any (v_dead)
+       or (p_sweep and e.locked_by is not null
+           and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by));
+
+  -- Out of attempts: the crash counts as the last attempt.
+  with gone as (
+    delete from pgconductor.executions e
+    using pgconductor_abandoned a, pgconductor.tasks t
+    where e.id = a.id and e.queue = a.queue and t.key = e.task_key and e.attempts >= t.max_attempts
+    returning e.*
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+      (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
+       created_at, started_at)
+    select g.id, g.queue, g.task_key, 'failed', g.payload, g.priority, g.attempts, g.dedupe_key,
+           g.parent_id, 'orchestrator ' || g.locked_by || ' stopped heartbeating while running this execution',
+           g.created_at, g.locked_at
+    from gone g
+  )
+  select coalesce(array_agg(g.id), '{}') into v_gone from gone g;
+  v_count := cardinality(v_gone);
+  if v_count > 0 then
+    perform pgconductor.after_finish(v_gone, v_gone, p_now);
+  end if;
+
+  update pgconductor.executions e
+  set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
+      last_error_stack = null, locked_by = null, locked_at = null,
+      run_at = coalesce(p_now, now())
+  from pgconductor_abandoned a
+  where e.id = a.id and e.queue = a.queue;
+  get diagnostics v_rows = row_count;
+  drop table pgconductor_abandoned;
+  return v_count + v_rows;
+end $$;
+
+create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
+returns boolean
+language plpgsql as $$
+declare
+  v_alive boolean;
+begin
+  update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
+  v_alive := found;
+  perform pgconductor.rescue(p_timeout, false, p_now);
+  return v_alive;
+end $$;

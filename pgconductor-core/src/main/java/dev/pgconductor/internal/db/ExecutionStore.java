@@ -21,7 +21,7 @@ public final class ExecutionStore {
   private static final String CLAIM =
       "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?, ?, ?, ?, ?,"
+      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?,"
           + " ?::timestamptz)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
   private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
@@ -142,6 +142,7 @@ public final class ExecutionStore {
     String[] childQueues = new String[n];
     String[] childPayloads = new String[n];
     Integer[] attempts = new Integer[n];
+    Boolean[] hasSteps = new Boolean[n];
     for (int i = 0; i < n; i++) {
       Outcome o = outcomes.get(i);
       ids[i] = o.id();
@@ -154,6 +155,7 @@ public final class ExecutionStore {
       runAts[i] = o.runAt() == null ? null : o.runAt().toString();
       steps[i] = o.step();
       attempts[i] = o.attempt();
+      hasSteps[i] = o.hasSteps();
       if (o.child() != null) {
         childIds[i] = o.child().id();
         childTasks[i] = o.child().task();
@@ -179,7 +181,8 @@ public final class ExecutionStore {
       ps.setArray(14, c.createArrayOf("text", childQueues));
       ps.setArray(15, c.createArrayOf("text", childPayloads));
       ps.setArray(16, c.createArrayOf("int4", attempts));
-      ps.setString(17, db.nowParam());
+      ps.setArray(17, c.createArrayOf("bool", hasSteps));
+      ps.setString(18, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getInt(1);

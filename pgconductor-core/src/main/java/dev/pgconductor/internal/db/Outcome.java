@@ -15,7 +15,8 @@ public record Outcome(
     Instant runAt,
     String step,
     Child child,
-    int attempt) {
+    int attempt,
+    boolean hasSteps) {
 
   /** A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists. */
   public record Child(UUID id, String task, String queue, String payloadJson) {}
@@ -44,32 +45,39 @@ public record Outcome(
     }
   }
 
+  /** This outcome, noting whether the execution has recorded steps (removed when it finishes). */
+  public Outcome withSteps(boolean steps) {
+    return steps == hasSteps
+        ? this
+        : new Outcome(id, lease, kind, resultJson, error, stack, maxAttempts, runAt, step, child, attempt, steps);
+  }
+
   public static Outcome completed(Claimed c, String resultJson) {
-    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome failed(Claimed c, String error, String stack, int maxAttempts) {
-    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null, null, 0, false);
   }
 
   public static Outcome released(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome unstarted(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome sleeping(Claimed c, Instant until) {
-    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0, false);
   }
 
   public static Outcome waiting(Claimed c, String step, Instant deadline, Child child) {
     return new Outcome(
-        c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step, child, c.attempt());
+        c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step, child, c.attempt(), false);
   }
 
   public static Outcome cancelled(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0);
+    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0, false);
   }
 }

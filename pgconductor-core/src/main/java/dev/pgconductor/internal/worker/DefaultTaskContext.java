@@ -89,6 +89,11 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
   }
 
+  /** Whether this execution has recorded steps (loaded with the claim or recorded in this run). */
+  boolean hasSteps() {
+    return !steps.isEmpty();
+  }
+
   /** The suspension a context call threw, if any (to detect handlers that swallow it). */
   Suspension thrown() {
     return thrown;
@@ -234,7 +239,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
     boundary();
     Instant until = now().plus(duration);
-    String marker = core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString()).toString();
+    JsonNode markerNode = core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString());
+    String marker = markerNode.toString();
     boolean held;
     try {
       held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, marker));
@@ -246,6 +252,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     if (!held) {
       throw suspend(Suspension.leaseLost());
     }
+    steps.put(name, new StepState(true, markerNode, null, null, null, null));
     throw suspend(Suspension.sleep(name, until));
   }
 
@@ -295,6 +302,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       // created by the flush that records this wait, in the same transaction
       child = new Outcome.Child(UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
     }
+    steps.put(name, new StepState(false, null, null, child.id(), deadline, claimed.attempt()));
     throw suspend(Suspension.waitForChild(name, deadline, child));
   }
 

@@ -43,6 +43,12 @@ final class ExecutionRunner<C> {
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
     var ctx = new DefaultTaskContext<>(core, claimed, queue, orchestratorId, logger, stepWriter);
+    // the flush removes the steps of executions that finish, if they have any
+    return runHandler(task, claimed, ctx).withSteps(ctx.hasSteps());
+  }
+
+  private Outcome runHandler(RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx) {
+    String id = claimed.id().toString();
     ctx.bindThread(Thread.currentThread());
     running.add(claimed.id(), ctx);
     MDC.put(MDC_TASK, task.name());

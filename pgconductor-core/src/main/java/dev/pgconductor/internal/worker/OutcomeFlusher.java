@@ -201,7 +201,7 @@ final class OutcomeFlusher implements Runnable {
             new Outcome(
                 outcome.id(), outcome.lease(), Outcome.Kind.FAILED, null,
                 "the outcome of this attempt could not be stored: " + e.getMessage(), null,
-                Math.max(outcome.maxAttempts(), 1), null, null, null, 0);
+                Math.max(outcome.maxAttempts(), 1), null, null, null, 0, outcome.hasSteps());
         written += store.flush(orchestrator, queue, List.of(failed));
       }
     }
