@@ -296,6 +296,16 @@ begin
   return v_total + v_count;
 end $$;
 
+-- Work to do after executions finished (waking parents that wait for them, removing their
+-- steps). This schema version has no steps or child executions, so there is nothing to do;
+-- V002 (durable execution) gives the function its body. Every path that finishes executions
+-- calls it with the ids that need it.
+create function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
+returns void
+language plpgsql as $$
+begin
+end $$;
+
 -- Releases or fails what orchestrators that stopped heartbeating were running. p_sweep also
 -- releases rows held by ids that are not registered at all (run at orchestrator start). Liveness
 -- is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
@@ -304,6 +314,7 @@ returns int
 language plpgsql as $$
 declare
   v_dead  uuid[];
+  v_gone  uuid[];
   v_count int := 0;
   v_rows  int;
 begin
@@ -330,16 +341,21 @@ begin
     using pgconductor_abandoned a, pgconductor.tasks t
     where e.id = a.id and e.queue = a.queue and t.key = e.task_key and e.attempts >= t.max_attempts
     returning e.*
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+      (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
+       created_at, started_at)
+    select g.id, g.queue, g.task_key, 'failed', g.payload, g.priority, g.attempts, g.dedupe_key,
+           g.parent_id, 'orchestrator ' || g.locked_by || ' stopped heartbeating while running this execution',
+           g.created_at, g.locked_at
+    from gone g
   )
-  insert into pgconductor.finished_executions
-    (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
-     created_at, started_at)
-  select g.id, g.queue, g.task_key, 'failed', g.payload, g.priority, g.attempts, g.dedupe_key,
-         g.parent_id, 'orchestrator ' || g.locked_by || ' stopped heartbeating while running this execution',
-         g.created_at, g.locked_at
-  from gone g;
-  get diagnostics v_rows = row_count;
-  v_count := v_rows;
+  select coalesce(array_agg(g.id), '{}') into v_gone from gone g;
+  v_count := cardinality(v_gone);
+  if v_count > 0 then
+    perform pgconductor.after_finish(v_gone, v_gone, p_now);
+  end if;
 
   update pgconductor.executions e
   set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',

@@ -25,7 +25,7 @@ create index steps_child_idx on pgconductor.steps (child_id) where child_id is n
 -- those in p_children get the outcome in their step and are woken, and the steps of those in
 -- p_with_steps are removed. Called by every path that finishes executions, with just the ids that
 -- need it, so a plain job pays nothing here. p_now: the caller's test clock, or null.
-create function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
+create or replace function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
 returns void
 language plpgsql as $$
 begin
@@ -348,77 +348,3 @@ language sql stable as $$
   select e.id, e.cancel_reason from pgconductor.executions e
   where e.locked_by = p_orchestrator and e.cancel_reason is not null
 $$;
-
--- Rescue, now also waking the parents of executions it fails for good and removing their steps.
-drop function pgconductor.heartbeat(uuid, interval, timestamptz);
-drop function pgconductor.rescue(interval, boolean, timestamptz);
-create function pgconductor.rescue(p_timeout interval, p_sweep boolean, p_now timestamptz)
-returns int
-language plpgsql as $$
-declare
-  v_dead  uuid[];
-  v_gone  uuid[];
-  v_count int := 0;
-  v_rows  int;
-begin
-  with dead as (
-    delete from pgconductor.orchestrators
-    where last_heartbeat_at < now() - p_timeout
-    returning id
-  )
-  select coalesce(array_agg(id), '{}') into v_dead from dead;
-  if cardinality(v_dead) = 0 and not p_sweep then
-    return 0;
-  end if;
-
-  create temporary table pgconductor_abandoned on commit drop as
-    select e.id, e.queue
-    from pgconductor.executions e
-    where e.locked_by = any (v_dead)
-       or (p_sweep and e.locked_by is not null
-           and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by));
-
-  -- Out of attempts: the crash counts as the last attempt.
-  with gone as (
-    delete from pgconductor.executions e
-    using pgconductor_abandoned a, pgconductor.tasks t
-    where e.id = a.id and e.queue = a.queue and t.key = e.task_key and e.attempts >= t.max_attempts
-    returning e.*
-  ),
-  moved as (
-    insert into pgconductor.finished_executions
-      (id, queue, task_key, state, payload, priority, attempts, dedupe_key, parent_id, last_error,
-       created_at, started_at)
-    select g.id, g.queue, g.task_key, 'failed', g.payload, g.priority, g.attempts, g.dedupe_key,
-           g.parent_id, 'orchestrator ' || g.locked_by || ' stopped heartbeating while running this execution',
-           g.created_at, g.locked_at
-    from gone g
-  )
-  select coalesce(array_agg(g.id), '{}') into v_gone from gone g;
-  v_count := cardinality(v_gone);
-  if v_count > 0 then
-    perform pgconductor.after_finish(v_gone, v_gone, p_now);
-  end if;
-
-  update pgconductor.executions e
-  set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
-      last_error_stack = null, locked_by = null, locked_at = null,
-      run_at = coalesce(p_now, now())
-  from pgconductor_abandoned a
-  where e.id = a.id and e.queue = a.queue;
-  get diagnostics v_rows = row_count;
-  drop table pgconductor_abandoned;
-  return v_count + v_rows;
-end $$;
-
-create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
-returns boolean
-language plpgsql as $$
-declare
-  v_alive boolean;
-begin
-  update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
-  v_alive := found;
-  perform pgconductor.rescue(p_timeout, false, p_now);
-  return v_alive;
-end $$;
