@@ -58,6 +58,7 @@ public final class DurableExamples {
               // runs once; a retry or a resume gets the recorded value back
               String reservation =
                   ctx.step("reserve", String.class, () -> shop.reserve(order.orderId()));
+              // tag::invoke-child[]
               Receipt receipt;
               try {
                 // the child is created once; this run ends here and resumes when it finished
@@ -71,7 +72,10 @@ public final class DurableExamples {
                 ctx.step("release", () -> shop.release(reservation));
                 throw e; // fails the order at once: a retry would see the same failed charge
               }
+              // end::invoke-child[]
+              // tag::sleep[]
               ctx.sleep("cooling-off", Duration.ofHours(1)); // frees the worker slot meanwhile
+              // end::sleep[]
               ctx.step("ship", () -> shop.ship(order.orderId(), reservation));
               return receipt.reference();
             });
