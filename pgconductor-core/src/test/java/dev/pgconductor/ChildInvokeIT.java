@@ -83,6 +83,40 @@ class ChildInvokeIT {
   }
 
   @Test
+  void childAndParentAreWokenByNotificationsNotByPolling() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, REMOTE_PRICE)).build());
+    var parent =
+        conductor.createTask(
+            TaskOptions.of(PARENT),
+            Trigger.invocable(),
+            (event, ctx) -> ctx.invoke("remote", REMOTE_PRICE, event.payload()));
+    var remote =
+        conductor.createTask(
+            TaskOptions.of(REMOTE_PRICE),
+            Trigger.invocable(),
+            (event, ctx) -> new Price(event.payload().amount(), ctx.queue()));
+    conductor.ensureInstalled();
+    // both workers would poll only every 30 s: only notifications can make this quick
+    var slowPoll = WorkerConfig.builder().pollInterval(Duration.ofSeconds(30)).build();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(parent)
+            .defaultWorker(slowPoll)
+            .workers(conductor.createWorker("remote", List.of(remote), slowPoll))
+            .handleSignals(false)
+            .build()) {
+      orchestrator.start();
+      // let both workers find their queues empty and go to sleep
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> db.queryLong("select count(*) from pgconductor.idle_workers") == 2);
+      String id = conductor.invoke(PARENT, new Quote(5));
+      await().atMost(Duration.ofSeconds(5)).until(() -> state(conductor, id) == ExecutionState.COMPLETED);
+      assertThat(conductor.getExecution(PARENT, id).orElseThrow().result()).isEqualTo(new Price(5, "remote"));
+    }
+  }
+
+  @Test
   void aChildOnAnotherQueueIsRunByThatQueuesWorker() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, REMOTE_PRICE)).build());
     var parent =

@@ -28,6 +28,8 @@ create index steps_child_idx on pgconductor.steps (child_id) where child_id is n
 create or replace function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
 returns void
 language plpgsql as $$
+declare
+  v_notified int;
 begin
   if cardinality(p_children) > 0 then
     with stepped as (
@@ -44,10 +46,17 @@ begin
     -- No filter on locked_by: if the parent's own release is in flight, this waits for it and
     -- then wakes the released row; if the parent still runs, the 'woken' mark tells its release
     -- to leave it ready.
-    update pgconductor.executions p
-    set run_at = least(p.run_at, coalesce(p_now, now())), wait_kind = 'woken'
-    from stepped
-    where p.id = stepped.execution_id;
+    , woken as (
+      update pgconductor.executions p
+      set run_at = least(p.run_at, coalesce(p_now, now())), wait_kind = 'woken'
+      from stepped
+      where p.id = stepped.execution_id
+      returning p.queue
+    )
+    -- an idle worker of the parent's queue resumes it now rather than at its next poll
+    select count(pg_notify('pgconductor', q.queue)) into v_notified
+    from (select distinct w.queue from woken w) q
+    where exists (select 1 from pgconductor.idle_workers i where i.queue = q.queue);
   end if;
   if cardinality(p_with_steps) > 0 then
     delete from pgconductor.steps where execution_id = any (p_with_steps);
