@@ -53,7 +53,7 @@ class CrashRecoveryIT {
               .tasks(task)
               .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
               .heartbeatInterval(Duration.ofMillis(200))
-              .heartbeatTimeout(Duration.ofSeconds(2))
+              .heartbeatTimeout(Duration.ofSeconds(3))
               .handleSignals(false)
               .build()) {
         rescuer.start();

@@ -39,7 +39,7 @@ public final class CrashableWorkerMain {
             .tasks(task)
             .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
             .heartbeatInterval(Duration.ofMillis(200))
-            .heartbeatTimeout(Duration.ofSeconds(2))
+            .heartbeatTimeout(Duration.ofSeconds(3))
             .shutdownGrace(Duration.ofMillis(500))
             .build();
     orchestrator.start();

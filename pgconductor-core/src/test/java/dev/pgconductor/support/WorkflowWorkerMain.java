@@ -30,7 +30,9 @@ public final class WorkflowWorkerMain {
             .tasks(tasks)
             .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
             .heartbeatInterval(Duration.ofMillis(250))
-            .heartbeatTimeout(Duration.ofSeconds(1))
+            // short, so crash tests are quick; not shorter, or a busy machine could stall a
+            // heartbeat that long and the worker would declare itself dead
+            .heartbeatTimeout(Duration.ofSeconds(2))
             .shutdownGrace(Duration.ofSeconds(10))
             .build();
     orchestrator.start();
