@@ -54,15 +54,12 @@ class InvokeIT {
 
   @BeforeAll
   static void install() {
-    try (var conductor = db.conductor(TaskSchemas.empty()).poolSize(2).build()) {
-      conductor.ensureInstalled();
-    }
+    db.installSchema();
   }
 
   @BeforeEach
   void emptyTables() {
-    db.execute(
-        "truncate pgconductor.executions, pgconductor.finished_executions, pgconductor.tasks");
+    db.emptyExecutionTables();
   }
 
   @AfterEach

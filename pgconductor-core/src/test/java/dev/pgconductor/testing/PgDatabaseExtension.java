@@ -61,6 +61,18 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
     return Conductor.builder().connectionString(url).tasks(tasks);
   }
 
+  /** Installs the pgconductor schema in this class's database (for classes that share it). */
+  public void installSchema() {
+    try (var conductor = conductor(TaskSchemas.empty()).poolSize(2).build()) {
+      conductor.ensureInstalled();
+    }
+  }
+
+  /** Empties the executions, finished executions and registered tasks (between tests). */
+  public void emptyExecutionTables() {
+    execute("truncate pgconductor.executions, pgconductor.finished_executions, pgconductor.tasks");
+  }
+
   /** Registers something to close after the class. */
   public <T extends AutoCloseable> T closeAfter(T closeable) {
     closeables.add(closeable);
