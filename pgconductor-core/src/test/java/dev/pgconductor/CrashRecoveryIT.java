@@ -3,12 +3,9 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgconductor.support.ChildJvm;
 import dev.pgconductor.support.CrashableWorkerMain;
 import dev.pgconductor.testing.PgDatabaseExtension;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -29,11 +26,8 @@ class CrashRecoveryIT {
             CrashableWorkerMain.STUCK,
             IntStream.range(0, 5).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
 
-    Process child = startChild();
-    try {
-      String startedLine = readLine(child);
-      assertThat(startedLine).startsWith("STARTED ");
-      String childId = startedLine.substring("STARTED ".length()).strip();
+    try (ChildJvm child = ChildJvm.start(CrashableWorkerMain.class, db.url())) {
+      String childId = child.orchestratorId();
       await()
           .atMost(Duration.ofSeconds(20))
           .until(
@@ -41,7 +35,7 @@ class CrashRecoveryIT {
                   ids.stream()
                       .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
 
-      child.destroyForcibly().waitFor();
+      child.kill();
 
       var task =
           conductor.createTask(
@@ -72,8 +66,6 @@ class CrashRecoveryIT {
       assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
           .as("the dead orchestrator was removed")
           .isZero();
-    } finally {
-      child.destroyForcibly();
     }
   }
 
@@ -86,9 +78,8 @@ class CrashRecoveryIT {
         conductor.invokeBatch(
             CrashableWorkerMain.STUCK,
             IntStream.range(0, 3).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
-    Process child = startChild();
-    try {
-      String childId = readLine(child).substring("STARTED ".length()).strip();
+    try (ChildJvm child = ChildJvm.start(CrashableWorkerMain.class, db.url())) {
+      String childId = child.orchestratorId();
       await()
           .atMost(Duration.ofSeconds(20))
           .until(
@@ -96,7 +87,7 @@ class CrashRecoveryIT {
                   ids.stream()
                       .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
 
-      child.destroy(); // SIGTERM
+      child.terminate(); // SIGTERM
       assertThat(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
 
       for (String id : ids) {
@@ -107,41 +98,6 @@ class CrashRecoveryIT {
       assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
           .as("deregistered on the way out")
           .isZero();
-    } finally {
-      child.destroyForcibly();
     }
-  }
-
-  private Process startChild() throws Exception {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    return new ProcessBuilder(
-            java,
-            "-cp",
-            System.getProperty("java.class.path"),
-            CrashableWorkerMain.class.getName(),
-            db.url())
-        .redirectErrorStream(true)
-        .start();
-  }
-
-  /** The first line starting with STARTED; other output (logging) is skipped. */
-  private static String readLine(Process process) throws Exception {
-    var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line;
-    while ((line = reader.readLine()) != null) {
-      if (line.startsWith("STARTED")) {
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    reader.lines().forEach(l -> {}); // keep the child's pipe from filling up
-                  } catch (java.io.UncheckedIOException closed) {
-                    // the child is gone
-                  }
-                });
-        return line;
-      }
-    }
-    throw new IllegalStateException("child exited before starting, exit code " + process.waitFor());
   }
 }
