@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Execution;
+import dev.pgconductor.Invocation;
 import dev.pgconductor.ExecutionState;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.OrchestratorInfo;
 import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.examples.guide.ConcurrencyExamples;
 import dev.pgconductor.examples.guide.ConductorSetup;
 import dev.pgconductor.examples.guide.ConductorSetup.App;
 import dev.pgconductor.examples.guide.ConductorSetup.Welcome;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -247,6 +250,36 @@ class GuideExamplesIT {
           .startsWith("attempt 1 failed (partner API returned 503), retried at ");
       assertThat(conductor.getExecution(RetryExamples.SYNC, id).orElseThrow().runAt())
           .isCloseTo(clock.instant().plusSeconds(15), within(1, ChronoUnit.MILLIS));
+    }
+  }
+
+  @Test
+  void theExportTaskNeverRunsMoreThanTwoAtOnce() {
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger uploaded = new AtomicInteger();
+    try (Conductor<Void> conductor =
+        Conductor.builder().connectionString(url).tasks(TaskSchemas.of(ConcurrencyExamples.EXPORT)).build()) {
+      var export =
+          ConcurrencyExamples.exportTask(
+              conductor,
+              invoiceId -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                Thread.sleep(20); // the upload takes a while
+                running.decrementAndGet();
+                uploaded.incrementAndGet();
+              });
+      conductor.ensureInstalled();
+      conductor.invokeBatch(
+          ConcurrencyExamples.EXPORT,
+          IntStream.range(0, 20)
+              .mapToObj(i -> Invocation.of(new ConcurrencyExamples.Export("inv-" + i)))
+              .toList());
+
+      Orchestrator.builder(conductor).tasks(export).build().drain(); // worker concurrency 10
+
+      assertThat(uploaded).hasValue(20);
+      assertThat(most).hasValue(2);
     }
   }
 }

@@ -16,7 +16,8 @@ public final class OrchestratorStore {
   }
 
   /** A task as the orchestrator registers it. */
-  public record TaskRow(String name, String queue, int maxAttempts, boolean invocable) {}
+  public record TaskRow(
+      String name, String queue, int maxAttempts, boolean invocable, Integer concurrency) {}
 
   public void register(UUID id, String host, long pid) {
     db.call(
@@ -35,26 +36,23 @@ public final class OrchestratorStore {
         });
   }
 
-  /** Upserts the served tasks in one statement. */
+  /** Upserts the served tasks in one statement (and ungates tasks that lost their limit). */
   public void registerTasks(List<TaskRow> tasks) {
     db.call(
         "register tasks",
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement(
-                  """
-                  insert into pgconductor.tasks (key, queue, max_attempts, invocable)
-                  select * from unnest(?::text[], ?::text[], ?::int[], ?::boolean[])
-                  on conflict (key) do update set queue = excluded.queue,
-                    max_attempts = excluded.max_attempts, invocable = excluded.invocable,
-                    updated_at = now()""")) {
+              c.prepareStatement("select pgconductor.register_tasks(?, ?, ?, ?, ?)")) {
             ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
             ps.setArray(
                 3, c.createArrayOf("int4", tasks.stream().map(TaskRow::maxAttempts).toArray()));
             ps.setArray(
                 4, c.createArrayOf("bool", tasks.stream().map(TaskRow::invocable).toArray()));
-            return ps.executeUpdate();
+            ps.setArray(
+                5, c.createArrayOf("int4", tasks.stream().map(TaskRow::concurrency).toArray()));
+            ps.execute();
+            return null;
           }
         });
   }

@@ -97,7 +97,13 @@ public final class OrchestratorRuntime<C> {
           RegisteredTask<?, ?, ?> registered = (RegisteredTask<?, ?, ?>) task;
           rows.add(
               new OrchestratorStore.TaskRow(
-                  task.name(), worker.queue(), task.options().maxAttempts(), registered.invocable()));
+                  task.name(),
+                  worker.queue(),
+                  task.options().maxAttempts(),
+                  registered.invocable(),
+                  task.options().concurrency().isPresent()
+                      ? task.options().concurrency().getAsInt()
+                      : null));
         }
       }
       if (!rows.isEmpty()) {

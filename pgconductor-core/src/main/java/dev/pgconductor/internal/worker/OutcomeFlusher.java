@@ -14,8 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Buffers outcomes of one worker and writes them back with one call per batch (SPEC WRK-2): when
  * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
- * worker has nothing else in flight (so a quiet worker reports at once). On a database error the
- * batch is kept and retried; the leases make a late write harmless.
+ * worker has nothing else in flight (so a quiet worker reports at once). Outcomes of tasks with a
+ * concurrency limit are written at once: their slot stays taken until they are, and after they
+ * are the worker is told so it can claim into the freed slots. On a database error the batch is
+ * kept and retried; the leases make a late write harmless.
  */
 final class OutcomeFlusher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
@@ -26,9 +28,11 @@ final class OutcomeFlusher implements Runnable {
   private final int batchSize;
   private final long intervalNanos;
   private final BooleanSupplier idle;
+  private final Runnable slotsFreed;
 
   private final Object lock = new Object();
   private List<Outcome> pending = new ArrayList<>();
+  private int pendingLimited; // outcomes in pending of tasks with a concurrency limit
   private long oldestAt;
   private boolean closing;
   private boolean closed;
@@ -39,22 +43,28 @@ final class OutcomeFlusher implements Runnable {
       String queue,
       int batchSize,
       Duration interval,
-      BooleanSupplier idle) {
+      BooleanSupplier idle,
+      Runnable slotsFreed) {
     this.store = store;
     this.orchestrator = orchestrator;
     this.queue = queue;
     this.batchSize = batchSize;
     this.intervalNanos = interval.toNanos();
     this.idle = idle;
+    this.slotsFreed = slotsFreed;
   }
 
-  void add(Outcome outcome) {
+  /** Queues an outcome; {@code limited}: its task has a concurrency limit, so write it now. */
+  void add(Outcome outcome, boolean limited) {
     synchronized (lock) {
       if (pending.isEmpty()) {
         oldestAt = System.nanoTime();
       }
       pending.add(outcome);
-      if (pending.size() >= batchSize || idle.getAsBoolean()) {
+      if (limited) {
+        pendingLimited++;
+      }
+      if (limited || pending.size() >= batchSize || idle.getAsBoolean()) {
         lock.notifyAll();
       }
     }
@@ -95,6 +105,7 @@ final class OutcomeFlusher implements Runnable {
     while (true) {
       List<Outcome> batch;
       boolean last;
+      int limited;
       synchronized (lock) {
         while (!closing && !due()) {
           long waitNanos =
@@ -107,17 +118,22 @@ final class OutcomeFlusher implements Runnable {
         }
         last = closing;
         batch = pending;
+        limited = pendingLimited;
         pending = new ArrayList<>();
+        pendingLimited = 0;
       }
       if (!batch.isEmpty()) {
         try {
           write(batch);
           retryDelayMs = 100;
+          if (limited > 0) {
+            slotsFreed.run();
+          }
         } catch (SQLException | RuntimeException e) {
           LOG.warn(
               "Could not write {} outcomes of queue '{}', retrying: {}",
               batch.size(), queue, e.getMessage());
-          requeue(batch);
+          requeue(batch, limited);
           if (!last) {
             pause(retryDelayMs);
             retryDelayMs = Math.min(retryDelayMs * 2, 5000);
@@ -160,6 +176,7 @@ final class OutcomeFlusher implements Runnable {
       return false;
     }
     return pending.size() >= batchSize
+        || pendingLimited > 0
         || System.nanoTime() - oldestAt >= intervalNanos
         || idle.getAsBoolean();
   }
@@ -217,10 +234,11 @@ final class OutcomeFlusher implements Runnable {
     return state != null && (state.startsWith("22") || state.equals("23505"));
   }
 
-  private void requeue(List<Outcome> batch) {
+  private void requeue(List<Outcome> batch, int limited) {
     synchronized (lock) {
       batch.addAll(pending);
       pending = batch;
+      pendingLimited += limited;
       oldestAt = System.nanoTime();
     }
   }

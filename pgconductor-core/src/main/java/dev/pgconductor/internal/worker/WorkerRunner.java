@@ -79,7 +79,8 @@ final class WorkerRunner<C> {
             // flushInterval still write sooner)
             Math.max(100, config.concurrency() + config.fetchBatchSize()),
             config.flushInterval(),
-            () -> inFlight.get() == 0);
+            () -> inFlight.get() == 0,
+            this::wake);
     this.handlers =
         Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("pgconductor-" + queue + "-handler-", 0).factory());
@@ -231,7 +232,7 @@ final class WorkerRunner<C> {
       ready.clear();
     }
     for (Claimed c : unstarted) {
-      flusher.add(Outcome.unstarted(c));
+      flusher.add(Outcome.unstarted(c), isLimited(c));
     }
     afterCompletion(inFlight.addAndGet(-unstarted.size()));
   }
@@ -244,7 +245,7 @@ final class WorkerRunner<C> {
               ? Outcome.unstarted(claimed) // dispatched just as the stop began
               : runner.run(tasks.get(claimed.taskName()), claimed);
     } finally {
-      flusher.add(outcome == null ? Outcome.released(claimed) : outcome);
+      flusher.add(outcome == null ? Outcome.released(claimed) : outcome, isLimited(claimed));
       synchronized (dispatchLock) {
         started--;
         dispatch();
@@ -255,6 +256,10 @@ final class WorkerRunner<C> {
       }
       afterCompletion(now);
     }
+  }
+
+  private boolean isLimited(Claimed claimed) {
+    return tasks.get(claimed.taskName()).options().concurrency().isPresent();
   }
 
   private void afterCompletion(int nowInFlight) {

@@ -1,0 +1,199 @@
+-- Task concurrency limits (SPEC CON-1): at most N executions of a task hold a claim at once,
+-- across all workers and hosts.
+--
+-- An execution holds one of its task's slots from its claim until its outcome is written (it
+-- completes, fails, is retried later, sleeps, waits for a child or is released): exactly while
+-- locked_by is set. Nothing is counted up or down: the claim counts the claimed rows of the task,
+-- so a crash, a rescue or a lost lease can never leak a slot.
+--
+-- Executions of limited tasks are "gated" and leave the main claim index for their own, so a
+-- backlog of a limited task never sits in front of the other tasks in the claim scan, and the
+-- unlimited tasks of the queue pay nothing for it.
+
+alter table pgconductor.tasks add column concurrency int check (concurrency >= 1);
+
+alter table pgconductor.executions add column gated boolean not null default false;
+
+drop index pgconductor.executions_claim_idx;
+create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
+  where locked_by is null and not gated;
+create index executions_gated_claim_idx on pgconductor.executions (task_key, priority desc, run_at, id)
+  where gated and locked_by is null;
+create index executions_gated_running_idx on pgconductor.executions (task_key)
+  where gated and locked_by is not null;
+
+-- Executions are gated lazily: invoke writes every row ungated, and the claim gates the rows of
+-- limited tasks it meets in its scan of the main index (they are then claimed from the gated
+-- index, within the limit). Rows of a task whose limit was removed are ungated here; the
+-- orchestrators run it when they register tasks and with every heartbeat (a registration racing
+-- a claim may leave a few).
+create function pgconductor.ungate_unlimited() returns int
+language plpgsql as $$
+declare
+  v_count int;
+begin
+  update pgconductor.executions e
+  set gated = false
+  from pgconductor.tasks t
+  where t.concurrency is null and e.task_key = t.key and e.gated and e.locked_by is null;
+  get diagnostics v_count = row_count;
+  return v_count;
+end $$;
+
+-- Upserts the tasks an orchestrator serves (last writer wins), then ungates the executions of
+-- tasks that lost their limit.
+create function pgconductor.register_tasks(
+  p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[])
+returns void
+language plpgsql as $$
+begin
+  insert into pgconductor.tasks as t (key, queue, max_attempts, invocable, concurrency)
+  select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency)
+  on conflict (key) do update
+    set queue = excluded.queue, max_attempts = excluded.max_attempts,
+        invocable = excluded.invocable, concurrency = excluded.concurrency, updated_at = now();
+  perform pgconductor.ungate_unlimited();
+end $$;
+
+create or replace function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
+returns boolean
+language plpgsql as $$
+declare
+  v_alive boolean;
+begin
+  update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
+  v_alive := found;
+  perform pgconductor.rescue(p_timeout, false, p_now);
+  perform pgconductor.ungate_unlimited();
+  return v_alive;
+end $$;
+
+-- The claim, now within the limits. Without a limited task among p_tasks it is the one scan of
+-- the main index it was. Otherwise, for each limited task it takes a transaction-scoped advisory
+-- lock without waiting (a task another claim is serving right now is left to that claim), counts
+-- the task's claimed executions in a fresh snapshot, which sees every earlier claim of the task
+-- since those committed before the lock was released, and takes at most the free slots, from the
+-- gated index and from the executions of the task it met in the main index and gated on the way.
+create or replace function pgconductor.claim(
+  p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz)
+returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
+               priority int, run_at timestamptz, created_at timestamptz, steps jsonb,
+               claimed_at timestamptz, cancel_reason text)
+language plpgsql as $$
+declare
+  v_now     timestamptz := coalesce(p_now, now());
+  v_limited text[];
+  v_locked  text[];
+  v_free    int[];
+  v_ids     uuid[];
+begin
+  -- see V002: a lost claim is claimable again, and later durable commits flush it anyway
+  perform set_config('synchronous_commit', 'off', true);
+
+  select coalesce(array_agg(t.key order by t.key), '{}') into v_limited
+  from pgconductor.tasks t
+  where t.key = any (p_tasks) and t.concurrency is not null;
+
+  if cardinality(v_limited) = 0 then
+    select array_agg(c.id) into v_ids
+    from (select e.id
+          from pgconductor.executions e
+          where e.queue = p_queue and e.locked_by is null and not e.gated
+            and e.run_at <= v_now and e.task_key = any (p_tasks)
+          order by e.priority desc, e.run_at, e.id
+          limit p_limit
+          for update skip locked) c;
+  else
+    select coalesce(array_agg(k), '{}') into v_locked
+    from unnest(v_limited) k
+    where pg_try_advisory_xact_lock(hashtext('pgconductor.concurrency'), hashtext(k));
+
+    -- a new statement, so a new snapshot: taken after the locks were granted
+    select coalesce(array_agg(t.key), '{}'),
+           coalesce(array_agg(t.concurrency - (select count(*) from pgconductor.executions r
+                                               where r.task_key = t.key and r.gated
+                                                 and r.locked_by is not null)), '{}')
+      into v_locked, v_free
+    from pgconductor.tasks t
+    where t.key = any (v_locked);
+
+    with plain as (
+      select e.id, e.task_key, e.priority, e.run_at
+      from pgconductor.executions e
+      where e.queue = p_queue and e.locked_by is null and not e.gated
+        and e.run_at <= v_now and e.task_key = any (p_tasks)
+      order by e.priority desc, e.run_at, e.id
+      limit p_limit
+      for update skip locked
+    ),
+    gate as (
+      update pgconductor.executions e
+      set gated = true
+      from plain p
+      where p.task_key = any (v_limited) and e.id = p.id and e.queue = p_queue
+    ),
+    slots as (
+      select s.task_key, s.free
+      from unnest(v_locked, v_free) as s(task_key, free)
+      where s.free > 0
+    ),
+    -- a limited task's candidates: the gated ones, and those just gated above
+    offered as (
+      select g.*
+      from slots s
+      cross join lateral (
+        select e.id, e.task_key, e.priority, e.run_at
+        from pgconductor.executions e
+        where e.queue = p_queue and e.gated and e.locked_by is null
+          and e.run_at <= v_now and e.task_key = s.task_key
+        order by e.priority desc, e.run_at, e.id
+        limit least(s.free, p_limit)
+        for update skip locked) g
+      union all
+      select p.* from plain p where p.task_key = any (v_locked)
+    ),
+    limited as (
+      select o.id, o.task_key, o.priority, o.run_at
+      from (select o.*, row_number() over (partition by o.task_key
+                                           order by o.priority desc, o.run_at, o.id) as n
+            from offered o) o
+      join slots s on s.task_key = o.task_key
+      where o.n <= s.free
+    )
+    select array_agg(c.id) into v_ids
+    from (select * from plain p where not (p.task_key = any (v_limited))
+          union all
+          select * from limited
+          order by priority desc, run_at, id
+          limit p_limit) c;
+  end if;
+
+  return query
+  with claimed as (
+    update pgconductor.executions e
+    set locked_by = p_orchestrator, locked_at = now(), attempts = e.attempts + 1,
+        lease = e.lease + 1, wait_kind = null
+    where e.id = any (v_ids) and e.queue = p_queue
+    returning e.id, e.task_key, e.payload, e.attempts, e.lease, e.parent_id, e.priority, e.run_at,
+              e.created_at, e.lease > 1 as resumed, e.cancel_reason
+  )
+  select c.id, c.task_key, c.payload, c.attempts, c.lease, c.parent_id, c.priority, c.run_at,
+         c.created_at,
+         case when c.resumed then
+           (select jsonb_object_agg(s.name, jsonb_build_object(
+                     'done', s.done, 'result', s.result, 'error', s.error, 'child', s.child_id,
+                     'deadline', s.deadline, 'attempt', s.attempt))
+            from pgconductor.steps s where s.execution_id = c.id)
+         end,
+         v_now, c.cancel_reason
+  from claimed c
+  order by c.priority desc, c.run_at, c.id;
+end $$;
+
+-- As in V002: keep the ordered index scans on partitions autovacuum has not analyzed yet.
+alter function pgconductor.claim(uuid, text, text[], int, timestamptz)
+  set enable_bitmapscan = off
+  set enable_seqscan = off;
+-- Runs with every heartbeat: it must stay a probe of the gated index, never a scan of the queue.
+alter function pgconductor.ungate_unlimited()
+  set enable_seqscan = off;
