@@ -105,7 +105,7 @@ public final class BenchRunner {
 
   /** One unmeasured drain and enqueue, so the first measured run does not pay for JIT and pools. */
   private void warmUp(PgServer server) {
-    int jobs = Math.min(2_000, options.jobs());
+    int jobs = Math.min(10_000, options.jobs());
     log.printf("Warming up (%,d jobs, not measured) …%n", jobs);
     try (BenchDatabase db = server.createDatabase("warmup")) {
       Scenarios.warmUp(db, jobs);

@@ -45,6 +45,8 @@ final class WorkerRunner<C> {
   private int started; // handlers started and not finished; guarded by dispatchLock
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
+  // the last claim came back short: the queue has nothing more for this worker right now
+  private volatile boolean starved = true;
   private final RunningExecutions running = new RunningExecutions();
   private final ExecutorService handlers;
 
@@ -79,7 +81,9 @@ final class WorkerRunner<C> {
             // flushInterval still write sooner)
             Math.max(100, config.concurrency() + config.fetchBatchSize()),
             config.flushInterval(),
-            () -> inFlight.get() == 0,
+            // idle: nothing claimed is left and the queue had no more. While claims come back
+            // full, a moment with nothing in flight is only the gap before the next batch.
+            () -> inFlight.get() == 0 && starved,
             this::wake);
     this.handlers =
         Executors.newThreadPerTaskExecutor(
@@ -191,7 +195,14 @@ final class WorkerRunner<C> {
           }
         }
         errorDelayMs = 100;
-        if (claimed.size() < limit) {
+        boolean exhausted = claimed.size() < limit;
+        if (exhausted != starved) {
+          starved = exhausted;
+          if (exhausted && inFlight.get() == 0) {
+            flusher.nudge(); // the last handler finished while the claim was under way
+          }
+        }
+        if (exhausted) {
           if (!markedIdle) {
             // list ourselves as idle, then claim once more before sleeping: work invoked before
             // the mark is found by that claim, work invoked after it sends a notification
