@@ -112,7 +112,7 @@ class ConcurrencyLimitIT {
             });
     conductor.ensureInstalled();
     // the limited backlog is older, so it comes first in the claim order
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 500).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(LIMITED, IntStream.range(0, 300).mapToObj(n -> Invocation.of(new Job(n))).toList());
     conductor.invokeBatch(FREE, IntStream.range(0, 200).mapToObj(n -> Invocation.of(new Job(n))).toList());
 
     try (var orchestrator =
@@ -124,7 +124,7 @@ class ConcurrencyLimitIT {
           .as("the limited task holds exactly its one slot")
           .isEqualTo(1);
       release.countDown();
-      await().atMost(Duration.ofSeconds(30)).until(() -> finished("completed") == 700);
+      await().atMost(Duration.ofSeconds(30)).until(() -> finished("completed") == 500);
     }
     assertThat(gauge.max).hasValue(1);
   }

@@ -22,11 +22,12 @@ create index executions_gated_claim_idx on pgconductor.executions (task_key, pri
 create index executions_gated_running_idx on pgconductor.executions (task_key)
   where gated and locked_by is not null;
 
--- Executions are gated lazily: invoke writes every row ungated, and the claim gates the rows of
--- limited tasks it meets in its scan of the main index (they are then claimed from the gated
--- index, within the limit). Rows of a task whose limit was removed are ungated here; the
--- orchestrators run it when they register tasks and with every heartbeat (a registration racing
--- a claim may leave a few).
+-- invoke writes the executions of a task registered with a limit gated. Rows that are not gated
+-- though their task has a limit (invoked before the limit was registered or racing its
+-- registration; children created by a parent's flush) are gated by the claim that meets them in
+-- its scan of the main index, and then claimed from the gated index within the limit. Rows of a
+-- task whose limit was removed are ungated here; the orchestrators run it when they register
+-- tasks and with every heartbeat (a registration racing a claim may leave a few).
 create function pgconductor.ungate_unlimited() returns int
 language plpgsql as $$
 declare
@@ -39,6 +40,72 @@ begin
   get diagnostics v_count = row_count;
   return v_count;
 end $$;
+
+-- invoke as in V001, writing the executions of limited tasks gated.
+create or replace function pgconductor.invoke(
+  p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
+  p_priorities int[], p_run_ats timestamptz[], p_parent uuid, p_now timestamptz)
+returns uuid[]
+language plpgsql as $$
+declare
+  v_now       timestamptz := coalesce(p_now, now());
+  v_ids       uuid[];
+  v_ready     boolean;
+  v_invocable boolean;
+  v_gated     boolean;
+begin
+  select invocable, concurrency is not null into v_invocable, v_gated
+  from pgconductor.tasks where key = p_task;
+  v_gated := coalesce(v_gated, false);
+  if v_invocable is false then
+    raise exception 'task "%" has no invocable trigger', p_task using errcode = 'P0001', hint = 'pgconductor:not-invocable';
+  end if;
+
+  if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
+    -- no dedupe keys: a plain insert, ids as given
+    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, parent_id, gated)
+    select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
+           coalesce(t.run_at, v_now), p_parent, v_gated
+    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
+    v_ids := p_ids;
+    v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
+  else
+    -- with dedupe keys: within the batch the last of equal keys wins, then upsert
+    with input as (
+      select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
+             coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
+      from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
+           with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
+    ),
+    winners as (
+      select distinct on (coalesce(dedupe_key, id::text)) *
+      from input
+      order by coalesce(dedupe_key, id::text), ord desc
+    ),
+    stored as (
+      insert into pgconductor.executions as e
+        (id, queue, task_key, payload, priority, run_at, dedupe_key, parent_id, gated)
+      select id, p_queue, p_task, payload, priority, run_at, dedupe_key, p_parent, v_gated
+      from winners
+      -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+      order by dedupe_key, ord
+      on conflict (task_key, dedupe_key, queue)
+        where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
+      do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
+      returning e.id, e.dedupe_key
+    )
+    select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
+      into v_ids, v_ready
+    from input i
+    left join stored s on s.dedupe_key = i.dedupe_key;
+  end if;
+
+  if v_ready and exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
+    perform pg_notify('pgconductor', p_queue);
+  end if;
+  return v_ids;
+end $$;
+
 
 -- Upserts the tasks an orchestrator serves (last writer wins), then ungates the executions of
 -- tasks that lost their limit.

@@ -17,6 +17,7 @@ import dev.pgconductor.bench.util.Poll;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scenario 9: the drain rate of an unlimited no-op task ({@code jobs} executions, tuned config,
@@ -24,6 +25,9 @@ import java.util.List;
  * limited to 2 at a time and has {@code jobs / 2} executions queued in front of (older than) all
  * the unlimited work, against the same drain with no second task at all. Target: the limited task
  * costs the unlimited one less than 10%.
+ *
+ * <p>Each run measures both, one after the other on the same database (schema reinstalled in
+ * between), in alternating order, so that drift of a busy machine does not fall on one side.
  *
  * <p>The baseline is the unlimited task alone rather than the same queue without the limit:
  * without a limit the worker would spend part of the measured time on the second task, which
@@ -35,6 +39,12 @@ public final class ConcurrencyLimitScenario implements Scenario {
   static final TaskDefinition<Noop, Void> LIMITED = TaskDefinition.of("bench-limited", Noop.class);
   /** The limit of the limited task in the "one task limited" variant. */
   static final int LIMIT = 2;
+  /** Metric: drain rate of the unlimited task alone in its queue. */
+  public static final String ALONE = "alone";
+  /** Metric: drain rate of the unlimited task beside the limited one's backlog. */
+  public static final String BESIDE = "beside it";
+
+  private final AtomicInteger runs = new AtomicInteger();
 
   @Override
   public int number() {
@@ -49,9 +59,28 @@ public final class ConcurrencyLimitScenario implements Scenario {
   @Override
   public List<Trial> trials(BenchContext context) {
     int jobs = context.options().jobs();
-    return List.of(
-        Trial.subject("unlimited task alone", db -> run(db, jobs, false)),
-        Trial.subject("beside one limited to " + LIMIT, db -> run(db, jobs, true)));
+    return List.of(Trial.subject("unlimited task, one limited to " + LIMIT, db -> pair(db, jobs)));
+  }
+
+  private Measurement pair(BenchDatabase db, int jobs) throws Exception {
+    boolean limitedFirst = runs.getAndIncrement() % 2 == 1;
+    Measurement first = run(db, jobs, limitedFirst);
+    db.execute("drop schema pgconductor cascade");
+    Measurement second = run(db, jobs, !limitedFirst);
+    Measurement alone = limitedFirst ? second : first;
+    Measurement beside = limitedFirst ? first : second;
+    return Measurement.of(
+            new Sample(ALONE, Sample.JOBS_PER_SECOND, throughput(alone), true),
+            new Sample(BESIDE, Sample.JOBS_PER_SECOND, throughput(beside), true))
+        .withDetail("alone_last_handler_ms", alone.details().get("last_handler_ms"))
+        .withDetail("alone_all_written_ms", alone.details().get("all_written_ms"))
+        .withDetail("beside_last_handler_ms", beside.details().get("last_handler_ms"))
+        .withDetail("beside_all_written_ms", beside.details().get("all_written_ms"))
+        .withDetail("other_task_runs", beside.details().get("other_task_runs"));
+  }
+
+  private static double throughput(Measurement m) {
+    return m.samples().getFirst().value();
   }
 
   static Measurement run(BenchDatabase db, int jobs, boolean withLimited) throws Exception {
@@ -79,6 +108,7 @@ public final class ConcurrencyLimitScenario implements Scenario {
         long t0 = System.nanoTime();
         orchestrator.start();
         unlimitedDone.await(jobs, PgcHarness.budget(jobs));
+        long handlersDone = System.nanoTime() - t0;
         try (Connection c = db.connect()) {
           Poll.until(
               "all outcomes of the unlimited task to be written",
@@ -90,6 +120,8 @@ public final class ConcurrencyLimitScenario implements Scenario {
         }
         long elapsed = System.nanoTime() - t0;
         return Measurement.of(Sample.throughput(jobs, elapsed))
+            .withDetail("last_handler_ms", handlersDone / 1e6)
+            .withDetail("all_written_ms", elapsed / 1e6)
             .withDetail("other_task_runs", limitedDone.count());
       } finally {
         orchestrator.close();

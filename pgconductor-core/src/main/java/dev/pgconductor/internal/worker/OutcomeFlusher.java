@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * Buffers outcomes of one worker and writes them back with one call per batch (SPEC WRK-2): when
  * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
  * worker has nothing else in flight (so a quiet worker reports at once). Outcomes of tasks with a
- * concurrency limit are written at once: their slot stays taken until they are, and after they
- * are the worker is told so it can claim into the freed slots. On a database error the batch is
+ * concurrency limit are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until
+ * they are, and after they are the worker is told so it can claim into the freed slots (the short
+ * delay lets the outcomes of a busy worker share that write instead of one commit each). On a database error the batch is
  * kept and retried; the leases make a late write harmless.
  */
 final class OutcomeFlusher implements Runnable {
@@ -32,7 +33,10 @@ final class OutcomeFlusher implements Runnable {
 
   private final Object lock = new Object();
   private List<Outcome> pending = new ArrayList<>();
+  static final long LIMITED_DELAY_MS = 5;
+
   private int pendingLimited; // outcomes in pending of tasks with a concurrency limit
+  private long limitedDueAt; // when the first of them must be written
   private long oldestAt;
   private boolean closing;
   private boolean closed;
@@ -61,8 +65,8 @@ final class OutcomeFlusher implements Runnable {
         oldestAt = System.nanoTime();
       }
       pending.add(outcome);
-      if (limited) {
-        pendingLimited++;
+      if (limited && pendingLimited++ == 0) {
+        limitedDueAt = System.nanoTime() + Math.min(LIMITED_DELAY_MS * 1_000_000, intervalNanos);
       }
       if (limited || pending.size() >= batchSize || idle.getAsBoolean()) {
         lock.notifyAll();
@@ -108,8 +112,11 @@ final class OutcomeFlusher implements Runnable {
       int limited;
       synchronized (lock) {
         while (!closing && !due()) {
-          long waitNanos =
-              pending.isEmpty() ? intervalNanos : oldestAt + intervalNanos - System.nanoTime();
+          long now = System.nanoTime();
+          long waitNanos = pending.isEmpty() ? intervalNanos : oldestAt + intervalNanos - now;
+          if (pendingLimited > 0) {
+            waitNanos = Math.min(waitNanos, limitedDueAt - now);
+          }
           try {
             lock.wait(Math.max(1, waitNanos / 1_000_000), 0);
           } catch (InterruptedException e) {
@@ -176,7 +183,7 @@ final class OutcomeFlusher implements Runnable {
       return false;
     }
     return pending.size() >= batchSize
-        || pendingLimited > 0
+        || (pendingLimited > 0 && System.nanoTime() >= limitedDueAt)
         || System.nanoTime() - oldestAt >= intervalNanos
         || idle.getAsBoolean();
   }
@@ -238,6 +245,9 @@ final class OutcomeFlusher implements Runnable {
     synchronized (lock) {
       batch.addAll(pending);
       pending = batch;
+      if (pendingLimited == 0 && limited > 0) {
+        limitedDueAt = System.nanoTime();
+      }
       pendingLimited += limited;
       oldestAt = System.nanoTime();
     }
