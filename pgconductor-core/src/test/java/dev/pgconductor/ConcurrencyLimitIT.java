@@ -221,6 +221,33 @@ class ConcurrencyLimitIT {
   }
 
   @Test
+  void executionsThatMissedTheirGateAreGatedByTheClaimThatMeetsThem() {
+    var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
+    Gauge gauge = new Gauge();
+    var limited =
+        conductor.createTask(
+            TaskOptions.of(LIMITED).concurrency(2),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              gauge.run(() -> pause(10));
+              return null;
+            });
+    try (var registering =
+        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+      registering.start();
+    }
+    conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    // as if invoked by a caller that read the task before its limit was registered
+    db.execute("update pgconductor.executions set gated = false");
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> finished("completed") == 40);
+    }
+    assertThat(gauge.max).hasValue(2);
+  }
+
+  @Test
   void removingALimitReleasesTheTasksBacklogToTheMainClaim() {
     var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
     CountDownLatch never = new CountDownLatch(1);
@@ -238,7 +265,7 @@ class ConcurrencyLimitIT {
         Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false)
             .shutdownGrace(Duration.ofMillis(200)).build()) {
       first.start();
-      // the claim met the backlog and moved it aside, behind the limit
+      // registering the limit moved the backlog aside, behind the limit
       await().atMost(Duration.ofSeconds(10))
           .until(() -> db.queryLong("select count(*) from pgconductor.executions where gated and locked_by is null") == 29);
     }

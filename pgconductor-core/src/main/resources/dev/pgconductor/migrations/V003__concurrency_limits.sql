@@ -22,12 +22,13 @@ create index executions_gated_claim_idx on pgconductor.executions (task_key, pri
 create index executions_gated_running_idx on pgconductor.executions (task_key)
   where gated and locked_by is not null;
 
--- invoke writes the executions of a task registered with a limit gated. Rows that are not gated
--- though their task has a limit (invoked before the limit was registered or racing its
--- registration; children created by a parent's flush) are gated by the claim that meets them in
--- its scan of the main index, and then claimed from the gated index within the limit. Rows of a
--- task whose limit was removed are ungated here; the orchestrators run it when they register
--- tasks and with every heartbeat (a registration racing a claim may leave a few).
+-- invoke writes the executions of a task registered with a limit gated, and registering a new
+-- limit gates those already waiting. Rows that are still not gated though their task has a limit
+-- (an invoke racing the registration; children created by a parent's flush) are gated by the
+-- claim that meets them in its scan of the main index, and then claimed from the gated index
+-- within the limit. Rows of a task whose limit was removed are ungated here; the orchestrators
+-- run it when they register tasks and with every heartbeat (a registration racing a claim may
+-- leave a few).
 create function pgconductor.ungate_unlimited() returns int
 language plpgsql as $$
 declare
@@ -107,18 +108,31 @@ begin
 end $$;
 
 
--- Upserts the tasks an orchestrator serves (last writer wins), then ungates the executions of
--- tasks that lost their limit.
+-- Upserts the tasks an orchestrator serves (last writer wins). Executions waiting for a task that
+-- gains a limit are gated here, once (a scan of their queue, at orchestrator start, only when a
+-- limit is new); those of tasks that lost their limit are ungated.
 create function pgconductor.register_tasks(
   p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[])
 returns void
 language plpgsql as $$
+declare
+  v_newly_limited text[];
 begin
+  select coalesce(array_agg(n.key), '{}') into v_newly_limited
+  from unnest(p_keys, p_concurrency) as n(key, concurrency)
+  where n.concurrency is not null
+    and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.concurrency is not null);
+
   insert into pgconductor.tasks as t (key, queue, max_attempts, invocable, concurrency)
   select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency)
   on conflict (key) do update
     set queue = excluded.queue, max_attempts = excluded.max_attempts,
         invocable = excluded.invocable, concurrency = excluded.concurrency, updated_at = now();
+
+  if cardinality(v_newly_limited) > 0 then
+    update pgconductor.executions e set gated = true
+    where e.task_key = any (v_newly_limited) and not e.gated and e.locked_by is null;
+  end if;
   perform pgconductor.ungate_unlimited();
 end $$;
 
@@ -135,12 +149,13 @@ begin
   return v_alive;
 end $$;
 
--- The claim, now within the limits. Without a limited task among p_tasks it is the one scan of
--- the main index it was. Otherwise, for each limited task it takes a transaction-scoped advisory
--- lock without waiting (a task another claim is serving right now is left to that claim), counts
--- the task's claimed executions in a fresh snapshot, which sees every earlier claim of the task
--- since those committed before the lock was released, and takes at most the free slots, from the
--- gated index and from the executions of the task it met in the main index and gated on the way.
+-- The claim, now within the limits. The main index holds no gated execution, so its scan is the
+-- one it was. For each limited task among p_tasks the claim also takes a transaction-scoped
+-- advisory lock without waiting (a task another claim is serving right now is left to that
+-- claim), counts the task's claimed executions in a fresh snapshot, which sees every earlier
+-- claim of the task since those committed before the lock was released, and takes at most the
+-- free slots from the gated index; the two are merged in claim order. Executions of a limited
+-- task met in the main index (not gated yet, see above) are gated and left for the next claims.
 create or replace function pgconductor.claim(
   p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz)
 returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
@@ -153,24 +168,41 @@ declare
   v_locked  text[];
   v_free    int[];
   v_ids     uuid[];
+  v_keys    text[];
+  v_prios   int[];
+  v_runs    timestamptz[];
+  v_gated   uuid[];
 begin
   -- see V002: a lost claim is claimable again, and later durable commits flush it anyway
   perform set_config('synchronous_commit', 'off', true);
+
+  select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)
+    into v_ids, v_keys, v_prios, v_runs
+  from (select e.id, e.task_key, e.priority, e.run_at
+        from pgconductor.executions e
+        where e.queue = p_queue and e.locked_by is null and not e.gated
+          and e.run_at <= v_now and e.task_key = any (p_tasks)
+        order by e.priority desc, e.run_at, e.id
+        limit p_limit
+        for update skip locked) c;
 
   select coalesce(array_agg(t.key order by t.key), '{}') into v_limited
   from pgconductor.tasks t
   where t.key = any (p_tasks) and t.concurrency is not null;
 
-  if cardinality(v_limited) = 0 then
-    select array_agg(c.id) into v_ids
-    from (select e.id
-          from pgconductor.executions e
-          where e.queue = p_queue and e.locked_by is null and not e.gated
-            and e.run_at <= v_now and e.task_key = any (p_tasks)
-          order by e.priority desc, e.run_at, e.id
-          limit p_limit
-          for update skip locked) c;
-  else
+  if cardinality(v_limited) > 0 then
+    if v_keys && v_limited then
+      -- not gated yet: gate them, out of this claim
+      select array_agg(k.id) filter (where k.task_key = any (v_limited)),
+             array_agg(k.id order by k.n) filter (where not (k.task_key = any (v_limited))),
+             array_agg(k.priority order by k.n) filter (where not (k.task_key = any (v_limited))),
+             array_agg(k.run_at order by k.n) filter (where not (k.task_key = any (v_limited)))
+        into v_gated, v_ids, v_prios, v_runs
+      from unnest(v_ids, v_keys, v_prios, v_runs) with ordinality as k(id, task_key, priority, run_at, n);
+      update pgconductor.executions e set gated = true
+      where e.queue = p_queue and e.id = any (v_gated);
+    end if;
+
     select coalesce(array_agg(k), '{}') into v_locked
     from unnest(v_limited) k
     where pg_try_advisory_xact_lock(hashtext('pgconductor.concurrency'), hashtext(k));
@@ -184,55 +216,24 @@ begin
     from pgconductor.tasks t
     where t.key = any (v_locked);
 
-    with plain as (
-      select e.id, e.task_key, e.priority, e.run_at
-      from pgconductor.executions e
-      where e.queue = p_queue and e.locked_by is null and not e.gated
-        and e.run_at <= v_now and e.task_key = any (p_tasks)
-      order by e.priority desc, e.run_at, e.id
-      limit p_limit
-      for update skip locked
-    ),
-    gate as (
-      update pgconductor.executions e
-      set gated = true
-      from plain p
-      where p.task_key = any (v_limited) and e.id = p.id and e.queue = p_queue
-    ),
-    slots as (
-      select s.task_key, s.free
-      from unnest(v_locked, v_free) as s(task_key, free)
-      where s.free > 0
-    ),
-    -- a limited task's candidates: the gated ones, and those just gated above
-    offered as (
-      select g.*
-      from slots s
-      cross join lateral (
-        select e.id, e.task_key, e.priority, e.run_at
-        from pgconductor.executions e
-        where e.queue = p_queue and e.gated and e.locked_by is null
-          and e.run_at <= v_now and e.task_key = s.task_key
-        order by e.priority desc, e.run_at, e.id
-        limit least(s.free, p_limit)
-        for update skip locked) g
-      union all
-      select p.* from plain p where p.task_key = any (v_locked)
-    ),
-    limited as (
-      select o.id, o.task_key, o.priority, o.run_at
-      from (select o.*, row_number() over (partition by o.task_key
-                                           order by o.priority desc, o.run_at, o.id) as n
-            from offered o) o
-      join slots s on s.task_key = o.task_key
-      where o.n <= s.free
-    )
-    select array_agg(c.id) into v_ids
-    from (select * from plain p where not (p.task_key = any (v_limited))
-          union all
-          select * from limited
-          order by priority desc, run_at, id
-          limit p_limit) c;
+    if exists (select 1 from unnest(v_free) f where f > 0) then
+      select array_agg(c.id order by c.priority desc, c.run_at, c.id) into v_ids
+      from (select * from unnest(v_ids, v_prios, v_runs) as u(id, priority, run_at)
+            union all
+            select g.id, g.priority, g.run_at
+            from unnest(v_locked, v_free) as s(task_key, free)
+            cross join lateral (
+              select e.id, e.priority, e.run_at
+              from pgconductor.executions e
+              where e.queue = p_queue and e.gated and e.locked_by is null
+                and e.run_at <= v_now and e.task_key = s.task_key
+              order by e.priority desc, e.run_at, e.id
+              limit least(s.free, p_limit)
+              for update skip locked) g
+            where s.free > 0
+            order by priority desc, run_at, id
+            limit p_limit) c;
+    end if;
   end if;
 
   return query
