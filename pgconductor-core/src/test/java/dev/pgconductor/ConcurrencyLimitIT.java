@@ -204,16 +204,8 @@ class ConcurrencyLimitIT {
     // invoked before any orchestrator registered the task, so before anyone knew of its limit
     conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
     Gauge gauge = new Gauge();
-    var limited =
-        conductor.createTask(
-            TaskOptions.of(LIMITED).concurrency(2),
-            Trigger.invocable(),
-            (event, ctx) -> {
-              gauge.run(() -> pause(10));
-              return null;
-            });
-    try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+    var limited = limitedToTwo(conductor, gauge);
+    try (var orchestrator = orchestrator(conductor, limited)) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> finished("completed") == 40);
     }
@@ -224,27 +216,33 @@ class ConcurrencyLimitIT {
   void executionsThatMissedTheirGateAreGatedByTheClaimThatMeetsThem() {
     var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
     Gauge gauge = new Gauge();
-    var limited =
-        conductor.createTask(
-            TaskOptions.of(LIMITED).concurrency(2),
-            Trigger.invocable(),
-            (event, ctx) -> {
-              gauge.run(() -> pause(10));
-              return null;
-            });
-    try (var registering =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+    var limited = limitedToTwo(conductor, gauge);
+    try (var registering = orchestrator(conductor, limited)) {
       registering.start();
     }
     conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
     // as if invoked by a caller that read the task before its limit was registered
     db.execute("update pgconductor.executions set gated = false");
-    try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+    try (var orchestrator = orchestrator(conductor, limited)) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> finished("completed") == 40);
     }
     assertThat(gauge.max).hasValue(2);
+  }
+
+  /** The limited task with a limit of 2; each run takes 10 ms, long enough to overlap. */
+  private static Task<Job, Void> limitedToTwo(Conductor<Void> conductor, Gauge gauge) {
+    return conductor.createTask(
+        TaskOptions.of(LIMITED).concurrency(2),
+        Trigger.invocable(),
+        (event, ctx) -> {
+          gauge.run(() -> pause(10));
+          return null;
+        });
+  }
+
+  private static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task) {
+    return Orchestrator.builder(conductor).tasks(task).defaultWorker(WIDE).handleSignals(false).build();
   }
 
   @Test
