@@ -36,7 +36,10 @@ public final class OrchestratorStore {
         });
   }
 
-  /** Upserts the served tasks in one statement (and ungates tasks that lost their limit). */
+  /**
+   * Upserts the served tasks in one call, gating the waiting executions of tasks whose limit is
+   * new and ungating those of tasks that lost theirs.
+   */
   public void registerTasks(List<TaskRow> tasks) {
     db.call(
         "register tasks",

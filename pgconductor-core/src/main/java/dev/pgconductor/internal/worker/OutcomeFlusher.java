@@ -14,14 +14,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Buffers outcomes of one worker and writes them back with one call per batch (SPEC WRK-2): when
  * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
- * worker has nothing else in flight (so a quiet worker reports at once). Outcomes of tasks with a
- * concurrency limit are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until
- * they are, and after they are the worker is told so it can claim into the freed slots (the short
- * delay lets the outcomes of a busy worker share that write instead of one commit each). On a database error the batch is
- * kept and retried; the leases make a late write harmless.
+ * worker is idle (so a quiet worker reports at once). Outcomes of tasks with a concurrency limit
+ * are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until they are, and
+ * after they are the worker is told so it can claim into the freed slots (the short delay lets
+ * the outcomes of a busy worker share that write rather than take a commit each). On a database
+ * error the batch is kept and retried; the leases make a late write harmless.
  */
 final class OutcomeFlusher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
+  static final long LIMITED_DELAY_MS = 5;
 
   private final ExecutionStore store;
   private final UUID orchestrator;
@@ -33,8 +34,6 @@ final class OutcomeFlusher implements Runnable {
 
   private final Object lock = new Object();
   private List<Outcome> pending = new ArrayList<>();
-  static final long LIMITED_DELAY_MS = 5;
-
   private int pendingLimited; // outcomes in pending of tasks with a concurrency limit
   private long limitedDueAt; // when the first of them must be written
   private long oldestAt;
@@ -58,7 +57,7 @@ final class OutcomeFlusher implements Runnable {
     this.slotsFreed = slotsFreed;
   }
 
-  /** Queues an outcome; {@code limited}: its task has a concurrency limit, so write it now. */
+  /** Queues an outcome; {@code limited}: its task has a concurrency limit, so write it soon. */
   void add(Outcome outcome, boolean limited) {
     synchronized (lock) {
       if (pending.isEmpty()) {
