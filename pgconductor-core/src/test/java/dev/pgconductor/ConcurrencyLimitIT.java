@@ -49,9 +49,24 @@ class ConcurrencyLimitIT {
     final AtomicInteger now = new AtomicInteger();
     final AtomicInteger max = new AtomicInteger();
     final AtomicInteger done = new AtomicInteger();
+    private final int limit;
+    private final CountDownLatch limitReached = new CountDownLatch(1);
+
+    Gauge() {
+      this(1);
+    }
+
+    /** A gauge whose {@link #holdUntilLimitReached} waits until {@code limit} ran at once. */
+    Gauge(int limit) {
+      this.limit = limit;
+    }
 
     void run(Runnable work) {
-      max.accumulateAndGet(now.incrementAndGet(), Math::max);
+      int running = now.incrementAndGet();
+      max.accumulateAndGet(running, Math::max);
+      if (running >= limit) {
+        limitReached.countDown();
+      }
       try {
         work.run();
       } finally {
@@ -59,11 +74,19 @@ class ConcurrencyLimitIT {
         done.incrementAndGet();
       }
     }
+
+    /**
+     * Handler work that keeps the first executions running until the limit was reached once, so
+     * that executions overlap without timing; afterwards it returns at once.
+     */
+    void holdUntilLimitReached() {
+      block(limitReached);
+    }
   }
 
   @Test
   void atMostNRunAtOnceAcrossTwoOrchestratorsAndTheLimitIsReached() {
-    Gauge gauge = new Gauge();
+    Gauge gauge = new Gauge(3);
     List<Orchestrator> orchestrators = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       // each with its own Conductor and pool, as separate processes would have
@@ -73,7 +96,7 @@ class ConcurrencyLimitIT {
               TaskOptions.of(LIMITED).concurrency(3),
               Trigger.invocable(),
               (event, ctx) -> {
-                gauge.run(() -> pause(15)); // simulated work, long enough to overlap
+                gauge.run(gauge::holdUntilLimitReached);
                 return null;
               });
       orchestrators.add(
@@ -203,7 +226,7 @@ class ConcurrencyLimitIT {
     conductor.ensureInstalled();
     // invoked before any orchestrator registered the task, so before anyone knew of its limit
     conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
-    Gauge gauge = new Gauge();
+    Gauge gauge = new Gauge(2);
     var limited = limitedToTwo(conductor, gauge);
     try (var orchestrator = orchestrator(conductor, limited)) {
       orchestrator.start();
@@ -215,7 +238,7 @@ class ConcurrencyLimitIT {
   @Test
   void executionsThatMissedTheirGateAreGatedByTheClaimThatMeetsThem() {
     var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
-    Gauge gauge = new Gauge();
+    Gauge gauge = new Gauge(2);
     var limited = limitedToTwo(conductor, gauge);
     try (var registering = orchestrator(conductor, limited)) {
       registering.start();
@@ -230,13 +253,13 @@ class ConcurrencyLimitIT {
     assertThat(gauge.max).hasValue(2);
   }
 
-  /** The limited task with a limit of 2; each run takes 10 ms, long enough to overlap. */
+  /** The limited task with a limit of 2; its runs overlap until two ran at once. */
   private static Task<Job, Void> limitedToTwo(Conductor<Void> conductor, Gauge gauge) {
     return conductor.createTask(
         TaskOptions.of(LIMITED).concurrency(2),
         Trigger.invocable(),
         (event, ctx) -> {
-          gauge.run(() -> pause(10));
+          gauge.run(gauge::holdUntilLimitReached);
           return null;
         });
   }
@@ -303,14 +326,6 @@ class ConcurrencyLimitIT {
 
   private static long finished(String state) {
     return db.queryLong("select count(*) from pgconductor.finished_executions where state = ?", state);
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private static void block(CountDownLatch latch) {

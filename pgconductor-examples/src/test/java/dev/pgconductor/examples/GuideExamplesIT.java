@@ -258,16 +258,24 @@ class GuideExamplesIT {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
     AtomicInteger uploaded = new AtomicInteger();
+    CountDownLatch twoAtOnce = new CountDownLatch(1);
     try (Conductor<Void> conductor =
         Conductor.builder().connectionString(url).tasks(TaskSchemas.of(ConcurrencyExamples.EXPORT)).build()) {
       var export =
           ConcurrencyExamples.exportTask(
               conductor,
               invoiceId -> {
-                most.accumulateAndGet(running.incrementAndGet(), Math::max);
-                Thread.sleep(20); // the upload takes a while
+                int now = running.incrementAndGet();
+                most.accumulateAndGet(now, Math::max);
+                if (now == 2) {
+                  twoAtOnce.countDown();
+                }
+                // uploads overlap until two ran at once (a third would be a broken limit)
+                boolean reached = twoAtOnce.await(10, TimeUnit.SECONDS);
                 running.decrementAndGet();
-                uploaded.incrementAndGet();
+                if (reached) {
+                  uploaded.incrementAndGet();
+                }
               });
       conductor.ensureInstalled();
       conductor.invokeBatch(
