@@ -42,7 +42,8 @@ begin
   return v_count;
 end $$;
 
--- invoke as in V001, writing the executions of limited tasks gated.
+-- invoke as in V001, writing the executions of limited tasks gated, and returning null for a
+-- batch without dedupe keys (its ids are the ones given).
 create or replace function pgconductor.invoke(
   p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
   p_priorities int[], p_run_ats timestamptz[], p_parent uuid, p_now timestamptz)
@@ -63,12 +64,13 @@ begin
   end if;
 
   if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
-    -- no dedupe keys: a plain insert, ids as given
+    -- no dedupe keys: a plain insert, ids as given; null tells the caller so (sending its own
+    -- ids back cost a batch enqueue a fifth of its client time, decoding them)
     insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, parent_id, gated)
     select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
            coalesce(t.run_at, v_now), p_parent, v_gated
     from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
-    v_ids := p_ids;
+    v_ids := null;
     v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
   else
     -- with dedupe keys: within the batch the last of equal keys wins, then upsert

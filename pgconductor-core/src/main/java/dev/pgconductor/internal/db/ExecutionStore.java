@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -83,6 +84,9 @@ public final class ExecutionStore {
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               Array array = rs.getArray(1);
+              if (array == null) {
+                return Arrays.asList(ids); // no dedupe keys: stored with the ids given
+              }
               List<UUID> result = new ArrayList<>(ids.length);
               for (Object id : (Object[]) array.getArray()) {
                 result.add((UUID) id);

@@ -1,6 +1,8 @@
 package dev.pgconductor.internal.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,9 +23,16 @@ public final class JsonCodec {
     this.mapper = mapper;
   }
 
-  /** The mapper used when the user gives none: java.time and Optional support, ISO dates. */
+  /**
+   * The mapper used when the user gives none: java.time and Optional support, ISO dates. Its
+   * buffers are pooled across threads: Jackson's default pool is per thread, and handlers run on
+   * a new virtual thread each, so every payload, step and result allocated fresh buffers (the
+   * largest single cost of a step on the JVM side, measured with async-profiler).
+   */
   public static ObjectMapper defaultMapper() {
-    return new ObjectMapper()
+    JsonFactory factory =
+        JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+    return new ObjectMapper(factory)
         .registerModule(new JavaTimeModule())
         .registerModule(new Jdk8Module())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
