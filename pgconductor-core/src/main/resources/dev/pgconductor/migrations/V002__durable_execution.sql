@@ -38,11 +38,8 @@ begin
           result = case when f.state = 'completed' then f.result end,
           error = case when f.state <> 'completed'
                        then coalesce(f.last_error, 'execution ' || f.state) end
-      -- joined to the ids, not f.id = any (p_children): a small finished_executions was read
-      -- sequentially, every row compared with every id
-      from unnest(p_children) as c(id)
-      join pgconductor.finished_executions f on f.id = c.id
-      where s.execution_id = f.parent_id and s.child_id = f.id
+      from pgconductor.finished_executions f
+      where f.id = any (p_children) and s.execution_id = f.parent_id and s.child_id = f.id
         and not s.done
       returning s.execution_id
     )
@@ -62,11 +59,7 @@ begin
     where exists (select 1 from pgconductor.idle_workers i where i.queue = q.queue);
   end if;
   if cardinality(p_with_steps) > 0 then
-    -- a join, not execution_id = any (p_with_steps): the planner read the small steps table
-    -- sequentially and compared every row with every id of the array (10 ms for 400 ids)
-    delete from pgconductor.steps s
-    using unnest(p_with_steps) as f(id)
-    where s.execution_id = f.id;
+    delete from pgconductor.steps where execution_id = any (p_with_steps);
   end if;
 end $$;
 
