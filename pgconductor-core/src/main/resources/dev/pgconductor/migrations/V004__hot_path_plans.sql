@@ -11,7 +11,8 @@
 alter function pgconductor.claim(uuid, text, text[], int, timestamptz)
   set plan_cache_mode = force_generic_plan;
 alter function pgconductor.record_steps(uuid, uuid[], int[], text[], text[])
-  set plan_cache_mode = force_generic_plan;
+  set plan_cache_mode = force_generic_plan
+  set enable_seqscan = off;
 alter function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz)
   set plan_cache_mode = force_generic_plan;
 
@@ -21,11 +22,18 @@ alter function pgconductor.invoke(text, text, uuid[], text[], text[], int[], tim
 -- row of a scan of the partition: a flush of 1,000 outcomes on a fresh queue of 40,000 took 11 s,
 -- and with the rows found by id = any (p_ids) still 130-220 ms (1,000 x 1,000 comparisons).
 -- Without nested loops the batch is hashed and each execution found by its id: 1-3 ms.
+--
+-- A generic plan is made once per session and kept, so it must not depend on the size of the
+-- tables when it was made: planned while steps was empty, the flush looked each released
+-- parent's child step up with a sequential scan of steps, and record_steps could read a whole
+-- partition for the lease check. Every row these functions touch is found by key; sequential
+-- scans are off for them.
 alter function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text[], text[], int[],
                                  timestamptz[], text[], uuid[], text[], text[], text[], int[],
                                  boolean[], timestamptz)
   set plan_cache_mode = force_generic_plan
-  set enable_nestloop = off;
+  set enable_nestloop = off
+  set enable_seqscan = off;
 -- after_finish (called by flush) finds parents' steps by index in a loop over few finished
 -- children: it must not inherit the flush's setting. Its rows are found by id = any (...) of the
 -- batch, which only an index scan does well: on a small or freshly emptied table the planner read
