@@ -131,6 +131,50 @@ class CancelIT {
   }
 
   @Test
+  void aClaimedExecutionThatHasNotStartedEndsCancelledWithoutRunning() throws Exception {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BLOCKER)).build());
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    AtomicInteger secondRuns = new AtomicInteger();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(BLOCKER),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (event.payload().n() == 1) {
+                firstStarted.countDown();
+                releaseFirst.await();
+              } else {
+                secondRuns.incrementAndGet();
+              }
+              return null;
+            });
+    conductor.ensureInstalled();
+    String first = conductor.invoke(BLOCKER, new Job(1));
+    String second = conductor.invoke(BLOCKER, new Job(2));
+    // one handler at a time, two claimed at once: the second waits in the worker's buffer
+    WorkerConfig oneAtATime =
+        WorkerConfig.builder().concurrency(1).fetchBatchSize(2).pollInterval(Duration.ofMillis(20)).build();
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).defaultWorker(oneAtATime).handleSignals(false).build()) {
+      orchestrator.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> firstStarted.getCount() == 0);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> db.queryLong(
+                  "select count(*) from pgconductor.executions where id = ?::uuid and locked_by is not null",
+                  second) == 1);
+
+      assertThat(conductor.cancel(second, "not this one")).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, second) == ExecutionState.CANCELLED);
+      releaseFirst.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, first) == ExecutionState.COMPLETED);
+    }
+    assertThat(secondRuns).as("the cancelled execution's handler never ran").hasValue(0);
+    assertThat(conductor.getExecution(second).orElseThrow().lastError()).isEqualTo("not this one");
+  }
+
+  @Test
   void cancellingAWaitingParentEndsItAndItsChild() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).build());
     CountDownLatch childStarted = new CountDownLatch(1);

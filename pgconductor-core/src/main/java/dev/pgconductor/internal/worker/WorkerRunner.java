@@ -114,8 +114,34 @@ final class WorkerRunner<C> {
     }
   }
 
-  /** Aborts the run of this execution if it runs in this worker (a cancellation). */
+  /**
+   * Aborts the run of this execution if it runs in this worker (a cancellation). A cancelled
+   * execution that was claimed but has not started yet is taken out of the buffer and ends
+   * cancelled without running its handler.
+   */
   void abort(UUID executionId, TaskSignal.Reason reason) {
+    if (reason == TaskSignal.Reason.CANCELLED) {
+      Claimed unstarted = null;
+      synchronized (dispatchLock) {
+        for (var it = ready.iterator(); it.hasNext(); ) {
+          Claimed c = it.next();
+          if (c.id().equals(executionId)) {
+            it.remove();
+            unstarted = c;
+            break;
+          }
+        }
+      }
+      if (unstarted != null) {
+        flusher.add(Outcome.cancelled(unstarted), isLimited(unstarted));
+        int now = inFlight.decrementAndGet();
+        if (now == 0) {
+          flusher.nudge();
+        }
+        afterCompletion(now);
+        return;
+      }
+    }
     running.abort(executionId, reason);
   }
 
