@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param flushInterval longest time a finished execution's outcome waits in memory before it is
  *     written back (default 2 s); outcomes are written sooner when a batch fills or the worker
  *     goes idle
- * @param fetchBatchSize most executions claimed in one round trip (default 10)
+ * @param fetchBatchSize executions claimed in one round trip (default 10); while quick handlers
+ *     keep running out of work, claims grow up to ten times this, at most 100, and they fall back
+ *     to it otherwise (docs/worker-config.md)
  */
 public record WorkerConfig(
     int concurrency, Duration pollInterval, Duration flushInterval, int fetchBatchSize) {

@@ -25,6 +25,8 @@ class WorkerIT {
 
   static final TaskDefinition<Item, Void> ORDERED = TaskDefinition.of("ordered", Item.class);
   static final TaskDefinition<Item, Void> BLOCKING = TaskDefinition.of("blocking", Item.class);
+  static final TaskDefinition<Item, Void> QUICK_THEN_BLOCKING =
+      TaskDefinition.of("quick-then-blocking", Item.class);
   static final TaskDefinition<Item, String> PING = TaskDefinition.of("ping", Item.class, String.class);
   static final TaskDefinition<Item, String> MAIL =
       TaskDefinition.of("mail", Item.class, String.class).onQueue("mail");
@@ -103,7 +105,14 @@ class WorkerIT {
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 10);
-      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> started.get() == 3);
+      // slow handlers never make claims grow past fetchBatchSize: nothing more is held
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(
+              () ->
+                  started.get() == 3
+                      && db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 10);
       release.countDown();
       await()
           .atMost(Duration.ofSeconds(10))
@@ -111,6 +120,68 @@ class WorkerIT {
     }
     assertThat(maxRunning).hasValue(3);
     assertThat(onVirtualThreads).hasValue(20);
+  }
+
+  @Test
+  void quickHandlersAreFedClaimsLargerThanFetchBatchSize() throws Exception {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(QUICK_THEN_BLOCKING)).build());
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger quickDone = new AtomicInteger();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(QUICK_THEN_BLOCKING),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (event.payload().priority() > 0) {
+                quickDone.incrementAndGet();
+              } else {
+                release.await();
+              }
+              return null;
+            });
+    conductor.ensureInstalled();
+    // 400 quick executions first (higher priority), then 100 that block until released
+    conductor.invokeBatch(
+        QUICK_THEN_BLOCKING,
+        IntStream.range(0, 500)
+            .mapToObj(
+                i -> {
+                  int priority = i < 400 ? 1 : 0;
+                  return Invocation.of(new Item(i, priority)).priority(priority);
+                })
+            .toList());
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(WorkerConfig.builder().concurrency(2).fetchBatchSize(2).build())
+            .handleSignals(false)
+            .build()) {
+      orchestrator.start();
+      try {
+        // the quick handlers kept running out of work, so the claims grew (up to 10 x 2): when
+        // the blocking ones arrive, more is held than concurrency + 2 x fetchBatchSize = 6
+        await().atMost(Duration.ofSeconds(20)).until(() -> quickDone.get() == 400);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    db.queryLong(
+                            "select count(*) from pgconductor.executions"
+                                + " where task_key = 'quick-then-blocking' and locked_by is not null"
+                                + " and priority = 0")
+                        > 6);
+      } finally {
+        release.countDown();
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.finished_executions"
+                              + " where task_key = 'quick-then-blocking'")
+                      == 500);
+    }
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link Worker}: a fetcher thread claims batches ahead of the handlers (up to {@code
- * concurrency + 2 * fetchBatchSize} executions held at once), handlers run on virtual threads with at
- * most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
+ * concurrency} plus two claims' worth of executions held at once; a claim is {@code
+ * fetchBatchSize} executions, more while quick handlers run out of work, see {@link ClaimSizer}),
+ * handlers run on virtual threads with at most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
  * batches. An idle fetcher sleeps until a notification or the poll interval.
  */
 final class WorkerRunner<C> {
@@ -43,8 +45,13 @@ final class WorkerRunner<C> {
   private final Object dispatchLock = new Object();
   private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; claim order
   private int started; // handlers started and not finished; guarded by dispatchLock
-  private final int maxInFlight;
+  private final ClaimSizer claimSizer; // fetcher thread only
+  // the next claim's size and the most executions held (concurrency + two claims); read by
+  // handler threads to wake a fetcher waiting for room
+  private volatile int claimSize;
+  private volatile int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong finished = new AtomicLong(); // handler runs ended
   // the last claim came back short: the queue has nothing more for this worker right now
   private volatile boolean starved = true;
   private final RunningExecutions running = new RunningExecutions();
@@ -70,8 +77,10 @@ final class WorkerRunner<C> {
             .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
     this.runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running);
-    // up to two batches claimed ahead, so the next claim overlaps the handlers
-    this.maxInFlight = config.concurrency() + 2 * config.fetchBatchSize();
+    // up to two claims ahead, so the next claim overlaps the handlers
+    this.claimSizer = new ClaimSizer(config.fetchBatchSize());
+    this.claimSize = claimSizer.size();
+    this.maxInFlight = config.concurrency() + 2 * claimSize;
     this.flusher =
         new OutcomeFlusher(
             core.executions(),
@@ -204,22 +213,29 @@ final class WorkerRunner<C> {
   private void fetchLoop() {
     long errorDelayMs = 100;
     boolean markedIdle = false; // listed in pgconductor.idle_workers, so invokes notify us
+    long finishedAtLastClaim = 0;
     while (fetching) {
       try {
-        int free = maxInFlight - inFlight.get();
-        if (free < config.fetchBatchSize()) {
+        int limit = claimSize;
+        if (maxInFlight - inFlight.get() < limit) {
           awaitCapacity();
           continue;
         }
-        int limit = Math.min(config.fetchBatchSize(), free);
         List<Claimed> claimed = core.executions().claim(orchestratorId, queue, taskNames, limit);
-        if (!claimed.isEmpty()) {
-          inFlight.addAndGet(claimed.size());
-          synchronized (dispatchLock) {
+        boolean handlersWaited;
+        synchronized (dispatchLock) {
+          handlersWaited = ready.isEmpty() && started < config.concurrency();
+          if (!claimed.isEmpty()) {
+            inFlight.addAndGet(claimed.size());
             ready.addAll(claimed);
             dispatch();
           }
         }
+        long finishedNow = finished.get();
+        claimSizer.claimed(limit, claimed.size(), handlersWaited, finishedNow - finishedAtLastClaim);
+        finishedAtLastClaim = finishedNow;
+        claimSize = claimSizer.size();
+        maxInFlight = config.concurrency() + 2 * claimSize;
         errorDelayMs = 100;
         boolean exhausted = claimed.size() < limit;
         if (exhausted != starved) {
@@ -283,6 +299,7 @@ final class WorkerRunner<C> {
               : runner.run(tasks.get(claimed.taskName()), claimed);
     } finally {
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome, isLimited(claimed));
+      finished.incrementAndGet();
       synchronized (dispatchLock) {
         started--;
         dispatch();
@@ -301,7 +318,7 @@ final class WorkerRunner<C> {
 
   private void afterCompletion(int nowInFlight) {
     synchronized (signal) {
-      if ((waitingForCapacity && maxInFlight - nowInFlight >= config.fetchBatchSize())
+      if ((waitingForCapacity && maxInFlight - nowInFlight >= claimSize)
           || stopping) {
         signal.notifyAll();
       }
@@ -312,7 +329,7 @@ final class WorkerRunner<C> {
     synchronized (signal) {
       waitingForCapacity = true;
       try {
-        while (fetching && maxInFlight - inFlight.get() < config.fetchBatchSize()) {
+        while (fetching && maxInFlight - inFlight.get() < claimSize) {
           signal.wait(config.pollInterval().toMillis());
         }
       } catch (InterruptedException e) {
