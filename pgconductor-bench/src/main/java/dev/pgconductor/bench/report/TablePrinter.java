@@ -42,8 +42,8 @@ public final class TablePrinter {
           compared(report, row) + (row.note() != null ? "  (error after " + row.values().length + " runs: " + firstLine(row.note()) + ")" : ""));
     }
     out.println();
-    out.println("units: throughput in jobs/s (higher is better), latencies in ms (lower is better);"
-        + " median and min-max over the runs.");
+    out.println("units: throughput in jobs/s (higher is better), latencies in ms (lower is better),"
+        + " differences in % (lower is better); median and min-max over the runs.");
     out.println("compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
         + " bound; for a peer or bound, pgconductor's ratio to it.");
     if (!report.peerSettings().isEmpty()) {
@@ -88,9 +88,11 @@ public final class TablePrinter {
     if (Double.isNaN(v)) {
       return "n/a";
     }
-    return "ms".equals(unit)
-        ? String.format(Locale.ROOT, "%.2f", v)
-        : String.format(Locale.ROOT, "%,.0f", v);
+    return switch (unit) {
+      case "ms" -> String.format(Locale.ROOT, "%.2f", v);
+      case "%" -> String.format(Locale.ROOT, "%.1f%%", v);
+      default -> String.format(Locale.ROOT, "%,.0f", v);
+    };
   }
 
   /** The first line of a message, at most 160 characters (the JSON has it whole). */

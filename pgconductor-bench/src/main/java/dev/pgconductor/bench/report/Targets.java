@@ -50,16 +50,20 @@ public final class Targets {
                     claims.get(1).variant(), claims.get(0).median(), claims.get(0).variant())));
     Optional<Row> alone = r.row(9, PGC, null, ConcurrencyLimitScenario.ALONE);
     Optional<Row> beside = r.row(9, PGC, null, ConcurrencyLimitScenario.BESIDE);
+    Optional<Row> slower = r.row(9, PGC, null, ConcurrencyLimitScenario.SLOWER);
     String limitTarget = "a concurrency-limited task costs the unlimited ones < 10%";
+    // judged on the median of per-run pairs (see ConcurrencyLimitScenario); the medians of the
+    // two drains are shown beside it
     checks.add(
-        alone.isEmpty() || beside.isEmpty()
+        alone.isEmpty() || beside.isEmpty() || slower.isEmpty()
             ? TargetCheck.na(limitTarget, missing(r, 9))
             : TargetCheck.of(
                 limitTarget,
-                beside.get().median() >= 0.9 * alone.get().median(),
-                String.format(Locale.ROOT, "%.0f%% slower (%s vs %s jobs/s alone)",
-                    100 * (1 - beside.get().median() / alone.get().median()),
-                    fmt(beside.get().median()), fmt(alone.get().median()))));
+                slower.get().median() < 10,
+                String.format(Locale.ROOT,
+                    "%.0f%% slower, median of runs (medians: %s beside vs %s jobs/s alone, %.0f%%)",
+                    slower.get().median(), fmt(beside.get().median()), fmt(alone.get().median()),
+                    100 * (1 - beside.get().median() / alone.get().median()))));
     checks.add(ratio("default worker config >= 50% of the tuned drain rate", drainDefault, drainTuned, 0.5));
     return checks;
   }
