@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * Runs one {@link Worker}: a fetcher thread claims batches ahead of the handlers (up to {@code
  * concurrency} plus two claims' worth of executions held at once; a claim is {@code
  * fetchBatchSize} executions, more while quick handlers run out of work, see {@link ClaimSizer}),
- * handlers run on virtual threads with at most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes the outcomes back in
- * batches. An idle fetcher sleeps until a notification or the poll interval.
+ * handlers run on virtual threads with at most {@code concurrency} at a time, and an {@link
+ * OutcomeFlusher} writes the outcomes back in batches. An idle fetcher sleeps until a
+ * notification or the poll interval.
  */
 final class WorkerRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
