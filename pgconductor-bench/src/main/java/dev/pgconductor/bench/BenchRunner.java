@@ -54,38 +54,60 @@ public final class BenchRunner {
           continue;
         }
         log.printf("Scenario %d: %s%n", scenario.number(), scenario.title());
-        for (Trial trial : scenario.trials(context)) {
-          results.add(runTrial(server, scenario, trial));
-        }
+        results.addAll(runTrials(server, scenario, scenario.trials(context)));
       }
       return new BenchReport(environment, peerSettings, results);
     }
   }
 
-  private TrialResult runTrial(PgServer server, Scenario scenario, Trial trial) {
-    String label = trial.system() + " / " + trial.variant();
-    if (trial.isSkipped()) {
-      log.printf("  %-44s skipped: %s%n", label, trial.skipReason());
-      return new TrialResult(scenario.number(), scenario.title(), trial.system(), trial.variant(),
-          trial.role(), List.of(), trial.skipReason(), null);
-    }
-    List<Measurement> runs = new ArrayList<>();
-    String error = null;
-    for (int run = 1; run <= options.runs(); run++) {
-      try (BenchDatabase db = server.createDatabase("s" + scenario.number() + "_" + trial.system())) {
-        db.execute("checkpoint");
-        System.gc();
-        Measurement m = trial.body().run(db);
-        runs.add(m);
-        log.printf("  %-44s run %d/%d: %s%n", label, run, options.runs(), describe(m));
-      } catch (Exception | Error e) {
-        error = e.getClass().getSimpleName() + ": " + e.getMessage();
-        log.printf("  %-44s run %d/%d FAILED: %s%n", label, run, options.runs(), error);
-        break;
+  /**
+   * Runs the trials of a scenario round-robin: the first run of every trial, then the second of
+   * every trial, and so on. The machine's speed drifts over minutes, by as much as some of the
+   * differences measured; taken in turns, every system's runs see the same drift, rather than the
+   * first trial getting the first minutes and the last one the last.
+   */
+  private List<TrialResult> runTrials(PgServer server, Scenario scenario, List<Trial> trials) {
+    List<List<Measurement>> runs = new ArrayList<>();
+    String[] errors = new String[trials.size()];
+    for (Trial trial : trials) {
+      runs.add(new ArrayList<>());
+      if (trial.isSkipped()) {
+        log.printf("  %-44s skipped: %s%n", label(trial), trial.skipReason());
       }
     }
-    return new TrialResult(scenario.number(), scenario.title(), trial.system(), trial.variant(),
-        trial.role(), runs, null, error);
+    for (int run = 1; run <= options.runs(); run++) {
+      for (int i = 0; i < trials.size(); i++) {
+        Trial trial = trials.get(i);
+        if (trial.isSkipped() || errors[i] != null) {
+          continue;
+        }
+        try (BenchDatabase db = server.createDatabase("s" + scenario.number() + "_" + trial.system())) {
+          db.execute("checkpoint");
+          System.gc();
+          Measurement m = trial.body().run(db);
+          runs.get(i).add(m);
+          log.printf("  %-44s run %d/%d: %s%n", label(trial), run, options.runs(), describe(m));
+        } catch (Exception | Error e) {
+          errors[i] = e.getClass().getSimpleName() + ": " + e.getMessage();
+          log.printf("  %-44s run %d/%d FAILED: %s%n", label(trial), run, options.runs(), errors[i]);
+        }
+      }
+    }
+    List<TrialResult> results = new ArrayList<>();
+    for (int i = 0; i < trials.size(); i++) {
+      Trial trial = trials.get(i);
+      results.add(
+          trial.isSkipped()
+              ? new TrialResult(scenario.number(), scenario.title(), trial.system(),
+                  trial.variant(), trial.role(), List.of(), trial.skipReason(), null)
+              : new TrialResult(scenario.number(), scenario.title(), trial.system(),
+                  trial.variant(), trial.role(), runs.get(i), null, errors[i]));
+    }
+    return results;
+  }
+
+  private static String label(Trial trial) {
+    return trial.system() + " / " + trial.variant();
   }
 
   private static String describe(Measurement m) {
