@@ -15,9 +15,9 @@ package dev.pgconductor.internal.worker;
  * fetchBatchSize} after any claim that came back short (the queue ran dry, so the next burst
  * starts small and is shared among workers).
  *
- * <p>Slow handlers therefore never grow the claims: they never finish a claim's worth during one
- * round trip, and executions claimed ahead stay few, as {@code fetchBatchSize} asks. Used by the
- * fetch thread only.
+ * <p>Slow handlers therefore never grow the claims: they never use up the executions claimed
+ * ahead while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks.
+ * Used by the fetch thread only.
  */
 final class ClaimSizer {
   /** Claims grow to at most this many times {@code fetchBatchSize}. */
