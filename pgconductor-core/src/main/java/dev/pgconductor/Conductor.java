@@ -10,6 +10,7 @@ import dev.pgconductor.internal.InvokeCoalescer;
 import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
+import dev.pgconductor.internal.db.UuidArray;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.task.RegisteredTask;
 import dev.pgconductor.internal.util.UuidV7;
@@ -401,6 +402,9 @@ public final class Conductor<C> implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.addDataSourceProperty("ApplicationName", "pgconductor");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        // ids go to Postgres as binary uuid[] (see UuidArray); a setting in the URL wins
+        config.addDataSourceProperty(
+            "binaryTransferEnable", String.valueOf(UuidArray.OID));
         try {
           pool = new HikariDataSource(config);
         } catch (RuntimeException e) {

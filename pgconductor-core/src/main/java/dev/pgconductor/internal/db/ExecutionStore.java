@@ -74,7 +74,7 @@ public final class ExecutionStore {
           try (PreparedStatement ps = c.prepareStatement(INVOKE)) {
             ps.setString(1, task);
             ps.setString(2, queue);
-            ps.setArray(3, c.createArrayOf("uuid", ids));
+            ps.setObject(3, new UuidArray(ids));
             ps.setArray(4, c.createArrayOf("text", payloads));
             ps.setArray(5, c.createArrayOf("text", dedupeKeys));
             ps.setArray(6, c.createArrayOf("int4", priorities));
@@ -171,7 +171,7 @@ public final class ExecutionStore {
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
-      ps.setArray(3, c.createArrayOf("uuid", ids));
+      ps.setObject(3, new UuidArray(ids));
       ps.setArray(4, c.createArrayOf("int4", leases));
       ps.setArray(5, c.createArrayOf("text", kinds));
       ps.setArray(6, c.createArrayOf("text", results));
@@ -180,7 +180,7 @@ public final class ExecutionStore {
       ps.setArray(9, c.createArrayOf("int4", maxAttempts));
       ps.setArray(10, c.createArrayOf("text", runAts));
       ps.setArray(11, c.createArrayOf("text", steps));
-      ps.setArray(12, c.createArrayOf("uuid", childIds));
+      ps.setObject(12, new UuidArray(childIds));
       ps.setArray(13, c.createArrayOf("text", childTasks));
       ps.setArray(14, c.createArrayOf("text", childQueues));
       ps.setArray(15, c.createArrayOf("text", childPayloads));
@@ -214,7 +214,7 @@ public final class ExecutionStore {
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(RECORD_STEPS)) {
       ps.setObject(1, orchestrator);
-      ps.setArray(2, c.createArrayOf("uuid", ids));
+      ps.setObject(2, new UuidArray(ids));
       ps.setArray(3, c.createArrayOf("int4", leases));
       ps.setArray(4, c.createArrayOf("text", names));
       ps.setArray(5, c.createArrayOf("text", results));
