@@ -44,7 +44,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--jobs", description = "Jobs per scenario run (default 10000; smoke 300)")
   Integer jobs;
 
-  @Option(names = "--runs", description = "Runs of each trial (default 3; smoke 1)")
+  @Option(
+      names = "--runs",
+      description = "Runs of each trial (default 3; smoke 1); scenario 9 makes three pairs per run")
   Integer runs;
 
   @Option(

@@ -19,8 +19,9 @@ import java.util.Map;
 
 /**
  * Runs a benchmark: starts or connects to Postgres, warms the JVM up, runs every selected
- * scenario's trials the given number of times (each run on a fresh database, after a checkpoint),
- * and collects a {@link BenchReport}. A failing trial is reported with its error; the others go on.
+ * scenario's trials the given number of times, or as many as the scenario asks for that number
+ * ({@link Scenario#runs}; each run on a fresh database, after a checkpoint), and collects a
+ * {@link BenchReport}. A failing trial is reported with its error; the others go on.
  */
 public final class BenchRunner {
   private final BenchOptions options;
@@ -75,7 +76,8 @@ public final class BenchRunner {
         log.printf("  %-44s skipped: %s%n", label(trial), trial.skipReason());
       }
     }
-    for (int run = 1; run <= options.runs(); run++) {
+    int runCount = scenario.runs(options.runs());
+    for (int run = 1; run <= runCount; run++) {
       for (int i = 0; i < trials.size(); i++) {
         Trial trial = trials.get(i);
         if (trial.isSkipped() || errors[i] != null) {
@@ -86,10 +88,10 @@ public final class BenchRunner {
           System.gc();
           Measurement m = trial.body().run(db);
           runs.get(i).add(m);
-          log.printf("  %-44s run %d/%d: %s%n", label(trial), run, options.runs(), describe(m));
+          log.printf("  %-44s run %d/%d: %s%n", label(trial), run, runCount, describe(m));
         } catch (Exception | Error e) {
           errors[i] = e.getClass().getSimpleName() + ": " + e.getMessage();
-          log.printf("  %-44s run %d/%d FAILED: %s%n", label(trial), run, options.runs(), errors[i]);
+          log.printf("  %-44s run %d/%d FAILED: %s%n", label(trial), run, runCount, errors[i]);
         }
       }
     }

@@ -58,6 +58,17 @@ public final class ConcurrencyLimitScenario implements Scenario {
     return 9;
   }
 
+  /**
+   * Three pairs per run asked for. A pair is two drains of a fraction of a second, and on this
+   * kind of machine pairs of one trial spread from -30% to +28% around a cost of a few percent,
+   * so the median of three swung by ±15 points from one trial to the next (BENCHMARKS.md);
+   * nine pairs take about 20 seconds.
+   */
+  @Override
+  public int runs(int requested) {
+    return 3 * requested;
+  }
+
   @Override
   public String title() {
     return "one task concurrency-limited";

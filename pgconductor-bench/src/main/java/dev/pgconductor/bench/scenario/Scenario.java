@@ -18,4 +18,9 @@ public interface Scenario {
 
   /** The trials to run, in the order they are reported. */
   List<Trial> trials(BenchContext context);
+
+  /** How many runs of each trial to make when {@code --runs} asks for {@code requested}. */
+  default int runs(int requested) {
+    return requested;
+  }
 }
