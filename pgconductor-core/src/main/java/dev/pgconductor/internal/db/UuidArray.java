@@ -9,11 +9,13 @@ import org.postgresql.util.PGobject;
  * A {@code uuid[]} parameter that pgjdbc sends in Postgres's binary array format.
  *
  * <p>pgjdbc sends the arrays of {@code Connection.createArrayOf("uuid", …)} as text, and Postgres
- * parses each element of such a literal at about 1.4 µs: a fifth of a 1,000-execution invoke's
- * time in the server, and as much again for every flush of a thousand outcomes. In binary each id
- * is 16 bytes copied. pgjdbc only sends a {@link PGBinaryObject} in binary when binary transfer is
- * enabled for {@code uuid[]} (the pool the Conductor builds enables it, see {@link #OID}); on other
- * connections this is sent as its text form, which works the same, only slower.
+ * parses each element of such a literal at about 1 µs (a call with 1,000 ids: 1.1–1.3 ms as
+ * text, 0.14–0.18 ms in binary): a sixth of a 1,000-execution invoke's time in the server, and
+ * about a millisecond of every flush of a thousand outcomes. In binary each id is 16 bytes
+ * copied. pgjdbc only sends a {@link PGBinaryObject} in binary when binary transfer is enabled
+ * for {@code uuid[]} (the pool the Conductor builds enables it, see {@link #OID}); on other
+ * connections this is sent as its text form, which works the same, only slower. Reading the
+ * binary form back ({@link #setByteValue}) is there for completeness; the engine only sends.
  */
 public final class UuidArray extends PGobject implements PGBinaryObject {
   /** The type oid of {@code uuid[]}, for pgjdbc's {@code binaryTransferEnable}. */
@@ -22,7 +24,7 @@ public final class UuidArray extends PGobject implements PGBinaryObject {
   private static final int UUID_OID = 2950;
   private static final long serialVersionUID = 1L;
 
-  private final UUID[] ids;
+  private UUID[] ids;
 
   /** An array of the given ids; null elements are SQL nulls. */
   public UuidArray(UUID[] ids) {
@@ -63,9 +65,30 @@ public final class UuidArray extends PGobject implements PGBinaryObject {
     }
   }
 
+  /** Reads the binary form Postgres sends ({@code array_send} of a one-dimensional uuid[]). */
   @Override
   public void setByteValue(byte[] value, int offset) {
-    throw new UnsupportedOperationException("UuidArray is only sent, never read");
+    ByteBuffer in = ByteBuffer.wrap(value, offset, value.length - offset);
+    int dimensions = in.getInt();
+    in.getInt(); // whether there are nulls: each element says so itself
+    int elementType = in.getInt();
+    if (elementType != UUID_OID || dimensions > 1) {
+      throw new IllegalArgumentException(
+          "not a one-dimensional uuid[]: " + dimensions + " dimensions of type oid " + elementType);
+    }
+    UUID[] read = new UUID[dimensions == 0 ? 0 : in.getInt()];
+    if (dimensions == 1) {
+      in.getInt(); // lower bound
+    }
+    for (int i = 0; i < read.length; i++) {
+      int length = in.getInt();
+      if (length == 16) {
+        read[i] = new UUID(in.getLong(), in.getLong());
+      } else if (length != -1) {
+        throw new IllegalArgumentException("a uuid of " + length + " bytes at index " + i);
+      }
+    }
+    ids = read;
   }
 
   /** The text form, sent when the connection does not take {@code uuid[]} in binary. */

@@ -60,6 +60,23 @@ class UuidArrayIT {
     }
   }
 
+  @Test
+  void readsTheBinaryFormPostgresSends() throws SQLException {
+    try (Connection c = connect(false);
+        PreparedStatement ps =
+            c.prepareStatement("select array_send(?::uuid[]), array_send('{}'::uuid[])")) {
+      ps.setString(1, "{" + A + ",NULL," + B + "}");
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        UuidArray read = new UuidArray(new UUID[0]);
+        read.setByteValue(rs.getBytes(1), 0);
+        assertThat(read.getValue()).isEqualTo("{" + A + ",NULL," + B + "}");
+        read.setByteValue(rs.getBytes(2), 0);
+        assertThat(read.getValue()).isEqualTo("{}");
+      }
+    }
+  }
+
   private static Connection connect(boolean binary) throws SQLException {
     String separator = db.url().contains("?") ? "&" : "?";
     Connection c =
