@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.bench.peer.Peers;
+import dev.pgconductor.bench.peer.RawSqlBound;
 import dev.pgconductor.bench.report.BenchReport;
 import dev.pgconductor.bench.report.JsonReport;
 import dev.pgconductor.bench.report.Row;
@@ -14,6 +15,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The benchmark's smoke run, part of {@code ./mvnw verify} so the harness cannot rot: every
  * scenario once with a few hundred jobs, on the Postgres of {@code PGCONDUCTOR_TEST_URL} or an
- * embedded one, with the in-JVM peers. Checks that the table and the JSON have a row for every
+ * embedded one, with the in-JVM peers and the raw-SQL bound (when pgbench is installed). Checks that the table and the JSON have a row for every
  * scenario and sane numbers; it does not judge the numbers (that is the full run's job).
  */
 class BenchSmokeIT {
@@ -34,7 +36,7 @@ class BenchSmokeIT {
     BenchOptions options =
         BenchOptions.smoke(
             url != null && url.strip().startsWith("jdbc:postgresql:") ? url.strip() : null,
-            Set.of(Peers.DB_SCHEDULER, Peers.JOBRUNR),
+            Set.of(Peers.RAW, Peers.DB_SCHEDULER, Peers.JOBRUNR),
             workDir);
 
     BenchReport report = new BenchRunner(options, System.err).run();
@@ -68,6 +70,18 @@ class BenchSmokeIT {
         assertThat(report.row(scenario, peer, null, Sample.THROUGHPUT))
             .as("%s in scenario %d", peer, scenario)
             .hasValueSatisfying(r -> assertThat(r.median()).isPositive());
+      }
+    }
+    boolean pgbench = new RawSqlBound(workDir).unavailableReason().isEmpty();
+    for (int scenario : List.of(1, 2, 3, 4, 5)) {
+      Optional<Row> bound =
+          rows.stream()
+              .filter(r -> r.scenario() == scenario && r.role() == Trial.Role.BOUND)
+              .findFirst();
+      assertThat(bound).as("raw-SQL bound row of scenario %d", scenario).isPresent();
+      if (pgbench) {
+        assertThat(bound.get().status()).as("bound of scenario %d", scenario).isEqualTo("ok");
+        assertThat(bound.get().median()).as("bound of scenario %d", scenario).isPositive();
       }
     }
     assertThat(printed).contains("targets (issue 3)").contains("drain no-op tasks");

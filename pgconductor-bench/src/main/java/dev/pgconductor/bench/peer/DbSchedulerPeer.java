@@ -55,7 +55,7 @@ public final class DbSchedulerPeer implements Peer {
 
   @Override
   public boolean supports(Workload workload) {
-    return true;
+    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override
@@ -86,6 +86,8 @@ public final class DbSchedulerPeer implements Peer {
         case Workload.EnqueueBatch w ->
             LoadDriver.enqueueBatch(
                 w.jobs(), w.batchSize(), (from, count) -> scheduleBatch(client, task, from, count));
+        case Workload.TwoStep w ->
+            throw new UnsupportedOperationException("db-scheduler has no memoized steps");
         case Workload.Drain w -> drain(db, pool, task, client, completions, w.jobs());
         case Workload.SteadyState w -> {
           Scheduler scheduler = scheduler(pool, task);

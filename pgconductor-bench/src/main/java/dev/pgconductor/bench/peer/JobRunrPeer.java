@@ -50,7 +50,7 @@ public final class JobRunrPeer implements Peer {
 
   @Override
   public boolean supports(Workload workload) {
-    return true;
+    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override
@@ -89,6 +89,8 @@ public final class JobRunrPeer implements Peer {
           case Workload.EnqueueBatch w ->
               LoadDriver.enqueueBatch(
                   w.jobs(), w.batchSize(), (from, count) -> enqueueMany(scheduler, from, count));
+          case Workload.TwoStep w ->
+              throw new UnsupportedOperationException("JobRunr has no memoized steps");
           case Workload.Drain w -> drain(db, scheduler, completions, w.jobs());
           case Workload.SteadyState w -> {
             JobRunr.getBackgroundJobServer().start();

@@ -41,7 +41,7 @@ abstract class NodePeer implements Peer {
 
   @Override
   public boolean supports(Workload workload) {
-    return true;
+    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override
@@ -65,6 +65,8 @@ abstract class NodePeer implements Peer {
         args.put("jobs", w.jobs());
         timeout = Poll.budget(Duration.ofSeconds(90), w.jobs(), 50);
       }
+      case Workload.TwoStep w ->
+          throw new UnsupportedOperationException(name() + " has no memoized steps");
       case Workload.SteadyState w -> {
         args.put("durationMs", w.duration().toMillis());
         args.put("batchSize", w.batchSize());

@@ -18,9 +18,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The raw-SQL bound of scenarios 1–4: pgbench scripts (shipped in this jar) doing the least a job
+ * The raw-SQL bound of scenarios 1–5: pgbench scripts (shipped in this jar) doing the least a job
  * queue must do on a lean table: insert, claim a batch with {@code FOR UPDATE SKIP LOCKED},
- * complete by delete. No engine, no JSON, no result storage: what Postgres on this machine allows,
+ * complete by delete; for scenario 5, store two step rows per job in between, a durable commit
+ * per step of the batch. No engine, no JSON, no result storage: what Postgres on this machine allows,
  * which pgconductor's targets are a fraction of. Skipped when pgbench is not installed.
  */
 public final class RawSqlBound implements Peer {
@@ -69,7 +70,7 @@ public final class RawSqlBound implements Peer {
   @Override
   public String settings() {
     return version + ": -M prepared; enqueue one: one client per caller; batch: 1 client;"
-        + " claim+complete and end to end: " + CLIENTS + " clients, " + CLAIM_BATCH
+        + " claim+complete, 2-step and end to end: " + CLIENTS + " clients, " + CLAIM_BATCH
         + " jobs per claim";
   }
 
@@ -87,18 +88,8 @@ public final class RawSqlBound implements Peer {
         Result r = pgbench(db, "insert_batch.sql", w.batchSize(), "-c", 1, "-t", calls);
         yield Measurement.of(Sample.throughput(r.tps * w.batchSize()));
       }
-      case Workload.Drain w -> {
-        db.execute(
-            "insert into raw_jobs (payload) select jsonb_build_object('n', g)"
-                + " from generate_series(1, " + w.jobs() + ") g",
-            "analyze raw_jobs");
-        int perClient = (w.jobs() + CLIENTS * CLAIM_BATCH - 1) / (CLIENTS * CLAIM_BATCH);
-        Result r =
-            pgbench(db, "claim_complete.sql", CLAIM_BATCH, "-c", CLIENTS, "-j", 2, "-t", perClient);
-        long processed = w.jobs() - db.queryLong("select count(*) from raw_jobs");
-        yield Measurement.of(Sample.throughput(r.tps * processed / r.transactions))
-            .withDetail("processed", processed);
-      }
+      case Workload.Drain w -> drain(db, w.jobs(), "claim_complete.sql");
+      case Workload.TwoStep w -> drain(db, w.jobs(), "two_step.sql");
       case Workload.SteadyState w -> {
         Result r =
             pgbench(db, "end_to_end.sql", w.batchSize(), "-c", CLIENTS, "-j", 2,
@@ -109,6 +100,19 @@ public final class RawSqlBound implements Peer {
             .withDetail("processed", processed);
       }
     };
+  }
+
+  /** Drains {@code jobs} queued jobs with a claim-and-complete script (one round per claim). */
+  private Measurement drain(BenchDatabase db, int jobs, String script) throws Exception {
+    db.execute(
+        "insert into raw_jobs (payload) select jsonb_build_object('n', g)"
+            + " from generate_series(1, " + jobs + ") g",
+        "analyze raw_jobs");
+    int perClient = (jobs + CLIENTS * CLAIM_BATCH - 1) / (CLIENTS * CLAIM_BATCH);
+    Result r = pgbench(db, script, CLAIM_BATCH, "-c", CLIENTS, "-j", 2, "-t", perClient);
+    long processed = jobs - db.queryLong("select count(*) from raw_jobs");
+    return Measurement.of(Sample.throughput(r.tps * processed / r.transactions))
+        .withDetail("processed", processed);
   }
 
   private record Result(double tps, long transactions) {}
@@ -158,7 +162,8 @@ public final class RawSqlBound implements Peer {
       }
       version = out;
       Files.createDirectories(dir);
-      for (String f : List.of("insert_one.sql", "insert_batch.sql", "claim_complete.sql", "end_to_end.sql")) {
+      for (String f : List.of("insert_one.sql", "insert_batch.sql", "claim_complete.sql", "two_step.sql",
+          "end_to_end.sql")) {
         Files.writeString(dir.resolve(f), resource(f));
       }
       return Optional.empty();

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * A workload that peers and raw-SQL bounds can be asked to run: the system-neutral part of
- * scenarios 1–4. Every system measures it the same way and reports jobs per second.
+ * scenarios 1–5. Every system measures it the same way and reports jobs per second.
  */
 public sealed interface Workload {
   /** Short name used by the Node peer scripts and in messages. */
@@ -46,6 +46,17 @@ public sealed interface Workload {
     @Override
     public String kind() {
       return "steady";
+    }
+  }
+
+  /**
+   * Scenario 5: as {@link Drain}, but each job records two step results, each stored durably
+   * before the job goes on. Only the raw-SQL bound runs it: the peers have no memoized steps.
+   */
+  record TwoStep(int jobs) implements Workload {
+    @Override
+    public String kind() {
+      return "two-step";
     }
   }
 }

@@ -8,15 +8,18 @@ import dev.pgconductor.bench.BenchContext;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
+import dev.pgconductor.bench.peer.Workload;
 import dev.pgconductor.bench.scenario.PgcHarness.Noop;
 import dev.pgconductor.bench.util.Completions;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Scenario 5: drain of tasks whose handler runs two memoized steps ({@code ctx.step}, each
  * recording a small JSON result) and returns, with the tuned config; measured like scenario 3
  * (start until every outcome is written). The target compares it with scenario 3's tuned no-op
- * drain (at least 50%).
+ * drain (at least 50%). The raw-SQL bound runs beside it (the peers have no memoized steps): what
+ * two durable step rows per job cost Postgres itself, to set against scenario 3's bound.
  */
 public final class TwoStepScenario implements Scenario {
   static final TaskDefinition<Noop, Void> TWO_STEP = TaskDefinition.of("bench-two-step", Noop.class);
@@ -34,7 +37,10 @@ public final class TwoStepScenario implements Scenario {
   @Override
   public List<Trial> trials(BenchContext context) {
     int jobs = context.options().jobs();
-    return List.of(Trial.subject(DrainScenario.TUNED, db -> run(db, jobs)));
+    List<Trial> trials = new ArrayList<>();
+    trials.add(Trial.subject(DrainScenario.TUNED, db -> run(db, jobs)));
+    trials.addAll(context.peerTrials(new Workload.TwoStep(jobs), DrainScenario.TUNED));
+    return trials;
   }
 
   static Measurement run(BenchDatabase db, int jobs) throws Exception {

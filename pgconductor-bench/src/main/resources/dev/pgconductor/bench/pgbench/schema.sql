@@ -13,3 +13,12 @@ create table raw_jobs (
   created_at timestamptz not null default now()
 );
 create index raw_jobs_claim_idx on raw_jobs (priority desc, run_at, id) where locked_by is null;
+
+-- Step results of scenario 5's bound: one row per step, found by its job.
+create table raw_steps (
+  job_id     bigint not null,
+  name       text not null,
+  result     jsonb not null,
+  created_at timestamptz not null default now(),
+  primary key (job_id, name)
+);
