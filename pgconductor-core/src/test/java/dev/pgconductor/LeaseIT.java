@@ -11,7 +11,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Leases (WRK-9): an orchestrator declared dead loses its executions, and its late write cannot
- * overwrite what the orchestrator that took over did.
+ * overwrite what the orchestrator that took over did; executions held by an id that is not
+ * registered at all are released by the next orchestrator to start.
  */
 class LeaseIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -80,5 +81,31 @@ class LeaseIT {
     assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
     assertThat(db.queryLong("select count(*) from pgconductor.finished_executions where id = ?::uuid", id))
         .isEqualTo(1);
+  }
+
+  @Test
+  void executionsHeldByAnUnregisteredOrchestratorAreReleasedWhenAnotherStarts() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
+    var task = conductor.createTask(TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "ran " + e.payload().name());
+    conductor.ensureInstalled();
+    String held = conductor.invoke(JOB, new Job("held"));
+    String waiting = conductor.invoke(JOB, new Job("waiting"));
+    // held by an orchestrator whose row is gone (removed by hand, or by another's rescue while a
+    // claim of it was still committing): no heartbeat will ever time it out
+    db.execute(
+        "update pgconductor.executions set locked_by = gen_random_uuid(), locked_at = now(),"
+            + " attempts = 1, lease = 1 where id = '" + held + "'");
+
+    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+      orchestrator.start();
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> conductor.getExecution(JOB, held).orElseThrow().state() == ExecutionState.COMPLETED
+              && conductor.getExecution(JOB, waiting).orElseThrow().state() == ExecutionState.COMPLETED);
+    }
+    var rescued = conductor.getExecution(JOB, held).orElseThrow();
+    assertThat(rescued.result()).isEqualTo("ran held");
+    assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
+    assertThat(conductor.getExecution(JOB, waiting).orElseThrow().attempts()).isEqualTo(1);
   }
 }
