@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * The raw-SQL bound of scenarios 1–5: pgbench scripts (shipped in this jar) doing the least a job
  * queue must do on a lean table: insert, claim a batch with {@code FOR UPDATE SKIP LOCKED},
  * complete by delete; for scenario 5, store two step rows per job in between, a durable commit
- * per step of the batch. No engine, no JSON, no result storage: what Postgres on this machine allows,
- * which pgconductor's targets are a fraction of. Skipped when pgbench is not installed.
+ * per step of the batch. No engine, no JSON, no result storage: what Postgres on this machine
+ * allows, which pgconductor's targets are a fraction of. Skipped when pgbench is not installed.
  */
 public final class RawSqlBound implements Peer {
   static final String NAME = "raw SQL (pgbench)";
@@ -162,8 +162,9 @@ public final class RawSqlBound implements Peer {
       }
       version = out;
       Files.createDirectories(dir);
-      for (String f : List.of("insert_one.sql", "insert_batch.sql", "claim_complete.sql", "two_step.sql",
-          "end_to_end.sql")) {
+      for (String f :
+          List.of("insert_one.sql", "insert_batch.sql", "claim_complete.sql", "two_step.sql",
+              "end_to_end.sql")) {
         Files.writeString(dir.resolve(f), resource(f));
       }
       return Optional.empty();
