@@ -90,7 +90,7 @@ public final class JobRunrPeer implements Peer {
               LoadDriver.enqueueBatch(
                   w.jobs(), w.batchSize(), (from, count) -> enqueueMany(scheduler, from, count));
           case Workload.TwoStep w ->
-              throw new UnsupportedOperationException("JobRunr has no memoized steps");
+              throw new IllegalArgumentException("JobRunr has no memoized steps (supports is false)");
           case Workload.Drain w -> drain(db, scheduler, completions, w.jobs());
           case Workload.SteadyState w -> {
             JobRunr.getBackgroundJobServer().start();

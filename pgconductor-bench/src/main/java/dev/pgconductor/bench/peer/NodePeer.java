@@ -66,7 +66,7 @@ abstract class NodePeer implements Peer {
         timeout = Poll.budget(Duration.ofSeconds(90), w.jobs(), 50);
       }
       case Workload.TwoStep w ->
-          throw new UnsupportedOperationException(name() + " has no memoized steps");
+          throw new IllegalArgumentException(name() + " has no memoized steps (supports is false)");
       case Workload.SteadyState w -> {
         args.put("durationMs", w.duration().toMillis());
         args.put("batchSize", w.batchSize());
