@@ -87,7 +87,8 @@ public final class DbSchedulerPeer implements Peer {
             LoadDriver.enqueueBatch(
                 w.jobs(), w.batchSize(), (from, count) -> scheduleBatch(client, task, from, count));
         case Workload.TwoStep w ->
-            throw new IllegalArgumentException("db-scheduler has no memoized steps (supports is false)");
+            throw new IllegalArgumentException(
+                "db-scheduler has no memoized steps (supports is false)");
         case Workload.Drain w -> drain(db, pool, task, client, completions, w.jobs());
         case Workload.SteadyState w -> {
           Scheduler scheduler = scheduler(pool, task);

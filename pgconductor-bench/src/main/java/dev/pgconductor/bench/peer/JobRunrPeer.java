@@ -90,7 +90,8 @@ public final class JobRunrPeer implements Peer {
               LoadDriver.enqueueBatch(
                   w.jobs(), w.batchSize(), (from, count) -> enqueueMany(scheduler, from, count));
           case Workload.TwoStep w ->
-              throw new IllegalArgumentException("JobRunr has no memoized steps (supports is false)");
+              throw new IllegalArgumentException(
+                  "JobRunr has no memoized steps (supports is false)");
           case Workload.Drain w -> drain(db, scheduler, completions, w.jobs());
           case Workload.SteadyState w -> {
             JobRunr.getBackgroundJobServer().start();
