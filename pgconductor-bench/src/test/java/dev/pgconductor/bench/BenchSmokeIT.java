@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The benchmark's smoke run, part of {@code ./mvnw verify} so the harness cannot rot: every
  * scenario once with a few hundred jobs, on the Postgres of {@code PGCONDUCTOR_TEST_URL} or an
- * embedded one, with the in-JVM peers and the raw-SQL bound (when pgbench is installed). Checks that the table and the JSON have a row for every
- * scenario and sane numbers; it does not judge the numbers (that is the full run's job).
+ * embedded one, with the in-JVM peers and the raw-SQL bound (skipped, with its reason, where
+ * pgbench is not installed). Checks that the table and the JSON have a row for every scenario
+ * and sane numbers; it does not judge the numbers (that is the full run's job).
  */
 class BenchSmokeIT {
   @TempDir Path workDir;
