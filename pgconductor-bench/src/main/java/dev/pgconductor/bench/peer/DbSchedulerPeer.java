@@ -8,7 +8,6 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
-import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.util.Completions;
 import dev.pgconductor.bench.util.LoadDriver;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -41,21 +39,6 @@ public final class DbSchedulerPeer implements Peer {
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public Trial.Role role() {
-    return Trial.Role.PEER;
-  }
-
-  @Override
-  public Optional<String> unavailableReason() {
-    return Optional.empty();
-  }
-
-  @Override
-  public boolean supports(Workload workload) {
-    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override

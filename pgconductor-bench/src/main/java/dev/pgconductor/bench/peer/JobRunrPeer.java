@@ -5,7 +5,6 @@ import static org.jobrunr.server.BackgroundJobServerConfiguration.usingStandardB
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
-import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.util.Completions;
 import dev.pgconductor.bench.util.LoadDriver;
@@ -13,7 +12,6 @@ import dev.pgconductor.bench.util.Poll;
 import dev.pgconductor.bench.util.Versions;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.stream.IntStream;
 import org.jobrunr.configuration.JobRunr;
@@ -36,21 +34,6 @@ public final class JobRunrPeer implements Peer {
   @Override
   public String name() {
     return NAME;
-  }
-
-  @Override
-  public Trial.Role role() {
-    return Trial.Role.PEER;
-  }
-
-  @Override
-  public Optional<String> unavailableReason() {
-    return Optional.empty();
-  }
-
-  @Override
-  public boolean supports(Workload workload) {
-    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.pgconductor.bench.peer;
 
 import dev.pgconductor.bench.Measurement;
-import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.db.JdbcUrl;
 import dev.pgconductor.bench.util.Poll;
@@ -30,18 +29,8 @@ abstract class NodePeer implements Peer {
   }
 
   @Override
-  public Trial.Role role() {
-    return Trial.Role.PEER;
-  }
-
-  @Override
   public Optional<String> unavailableReason() {
     return node.unavailableReason();
-  }
-
-  @Override
-  public boolean supports(Workload workload) {
-    return !(workload instanceof Workload.TwoStep); // no memoized steps
   }
 
   @Override

@@ -14,14 +14,26 @@ public interface Peer {
   /** Name in the table, e.g. "db-scheduler". */
   String name();
 
-  /** {@link Trial.Role#PEER} or {@link Trial.Role#BOUND}. */
-  Trial.Role role();
+  /** {@link Trial.Role#PEER} (the default) or {@link Trial.Role#BOUND}. */
+  default Trial.Role role() {
+    return Trial.Role.PEER;
+  }
 
-  /** Why this peer cannot run on this machine (missing tool, failed install), or empty. */
-  Optional<String> unavailableReason();
+  /**
+   * Why this peer cannot run on this machine (missing tool, failed install), or empty (the
+   * default).
+   */
+  default Optional<String> unavailableReason() {
+    return Optional.empty();
+  }
 
-  /** Whether this peer implements the workload. */
-  boolean supports(Workload workload);
+  /**
+   * Whether this peer implements the workload: by default all but the 2-step one, which needs
+   * memoized steps, which none of the peer job systems has.
+   */
+  default boolean supports(Workload workload) {
+    return !(workload instanceof Workload.TwoStep);
+  }
 
   /** Runs the workload once on a fresh database. */
   Measurement run(Workload workload, BenchDatabase database) throws Exception;
