@@ -73,6 +73,9 @@ class BenchSmokeIT {
             .hasValueSatisfying(r -> assertThat(r.median()).isPositive());
       }
     }
+    assertThat(rows.stream().filter(r -> r.scenario() == 5 && r.role() == Trial.Role.PEER))
+        .as("peer rows of scenario 5 (no peer has memoized steps)")
+        .isEmpty();
     boolean pgbench = new RawSqlBound(workDir).unavailableReason().isEmpty();
     for (int scenario : List.of(1, 2, 3, 4, 5)) {
       Optional<Row> bound =
