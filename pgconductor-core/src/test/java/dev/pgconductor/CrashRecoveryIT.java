@@ -12,7 +12,10 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** WRK-9: an orchestrator killed without stop() has its executions rerun by another one. */
+/**
+ * WRK-9: an orchestrator killed without stop() has its executions rerun by another one, which is
+ * woken for them as soon as they are released.
+ */
 class CrashRecoveryIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
 
@@ -42,10 +45,12 @@ class CrashRecoveryIT {
               TaskOptions.of(CrashableWorkerMain.STUCK),
               Trigger.invocable(),
               (event, ctx) -> "rerun " + event.payload().n());
+      // The rescuer's worker polls only every 60 s: the rescue (in a heartbeat, once the dead
+      // orchestrator's heartbeat is 3 s old) must wake it to run the released executions.
       try (var rescuer =
           Orchestrator.builder(conductor)
               .tasks(task)
-              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
+              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofSeconds(60)).build())
               .heartbeatInterval(Duration.ofMillis(200))
               .heartbeatTimeout(Duration.ofSeconds(3))
               .handleSignals(false)

@@ -38,9 +38,16 @@ class LeaseIT {
             });
     first.ensureInstalled();
     String id = first.invoke(JOB, new Job("x"));
+    // Two more, which the first claims into its buffer behind the hanging one: with one handler
+    // slot and claims of one it then holds all it may (concurrency + two claims), so it cannot
+    // claim the rescued execution again when the rescue's notification wakes it. (A process in
+    // a GC pause or cut off by a partition would not claim either.)
+    first.invoke(JOB, new Job("y"));
+    first.invoke(JOB, new Job("z"));
     var firstOrchestrator =
         Orchestrator.builder(first)
             .tasks(slow)
+            .defaultWorker(WorkerConfig.builder().concurrency(1).fetchBatchSize(1).build())
             .heartbeatInterval(Duration.ofHours(1))
             .heartbeatTimeout(Duration.ofHours(2))
             .handleSignals(false)
@@ -48,6 +55,9 @@ class LeaseIT {
     firstOrchestrator.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> firstStarted.getCount() == 0);
     String firstId = firstOrchestrator.info().id();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by = ?::uuid", firstId) == 3);
 
     // the first one goes silent (a long GC pause, a partition): its heartbeat is stale
     db.execute(

@@ -87,6 +87,32 @@ begin
   end if;
 end $$;
 
+-- Tells the sleeping workers of each queue in p_queues that work is ready there: one NOTIFY per
+-- queue with a worker listed in idle_workers. Returns the queues that had none listed.
+--
+-- Called inside the transaction that made the work ready, a check can miss a worker that lists
+-- itself after the check and claims (finding nothing: the work is not committed yet) before the
+-- commit; that worker would sleep until its next poll. A transaction that runs long after its
+-- check, a flush, therefore calls this again after its commit for the queues it returned: a worker
+-- asleep by then listed itself before that second check, and one that claimed after the commit
+-- found the work. Invokes are single statements that check last, so their window is the commit.
+create function pgconductor.notify_ready(p_queues text[]) returns text[]
+language plpgsql as $$
+declare
+  v_idle     text[];
+  v_unlisted text[];
+begin
+  select coalesce(array_agg(q.name) filter (where q.idle), '{}'),
+         coalesce(array_agg(q.name) filter (where not q.idle), '{}')
+    into v_idle, v_unlisted
+  from (select d.name,
+               exists (select 1 from pgconductor.idle_workers w where w.queue = d.name) as idle
+        from (select distinct unnest(p_queues) as name) d
+        where d.name is not null) q;
+  perform pg_notify('pgconductor', n) from unnest(v_idle) n;
+  return v_unlisted;
+end $$;
+
 -- Finished executions: completed, failed (after the last attempt) or cancelled.
 create table pgconductor.finished_executions (
   id               uuid primary key,
@@ -297,13 +323,15 @@ begin
 end $$;
 
 -- Work to do after executions finished (waking parents that wait for them, removing their
--- steps). This schema version has no steps or child executions, so there is nothing to do;
--- V002 (durable execution) gives the function its body. Every path that finishes executions
--- calls it with the ids that need it.
+-- steps); returns the queues of the parents it woke, for the caller to notify. This schema
+-- version has no steps or child executions, so there is nothing to do; V002 (durable execution)
+-- gives the function its body. Every path that finishes executions calls it with the ids that
+-- need it.
 create function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
-returns void
+returns text[]
 language plpgsql as $$
 begin
+  return '{}';
 end $$;
 
 -- Releases or fails what orchestrators that stopped heartbeating were running. p_sweep also
@@ -317,6 +345,7 @@ declare
   v_ids    uuid[];
   v_queues text[];
   v_gone   uuid[];
+  v_woken  text[] := '{}';
   v_count  int := 0;
   v_rows   int;
 begin
@@ -363,7 +392,7 @@ begin
   select coalesce(array_agg(g.id), '{}') into v_gone from gone g;
   v_count := cardinality(v_gone);
   if v_count > 0 then
-    perform pgconductor.after_finish(v_gone, v_gone, p_now);
+    v_woken := pgconductor.after_finish(v_gone, v_gone, p_now);
   end if;
 
   update pgconductor.executions e
@@ -374,6 +403,8 @@ begin
   where e.id = a.id and e.queue = a.queue;
   get diagnostics v_rows = row_count;
   drop table pgconductor_abandoned;
+  -- the released executions are ready now, and so are parents whose child failed for good
+  perform pgconductor.notify_ready(v_queues || v_woken);
   return v_count + v_rows;
 end $$;
 

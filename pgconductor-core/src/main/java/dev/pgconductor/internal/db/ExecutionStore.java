@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,8 +23,9 @@ public final class ExecutionStore {
   private static final String CLAIM =
       "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?,"
-          + " ?::timestamptz)";
+      "select written, unnotified from pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?,"
+          + " ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)";
+  private static final String NOTIFY_READY = "select pgconductor.notify_ready(?)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
   private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
@@ -129,8 +131,15 @@ public final class ExecutionStore {
     }
   }
 
-  /** Writes a batch of outcomes of one queue; returns how many rows the caller still held. */
-  public int flush(UUID orchestrator, String queue, List<Outcome> outcomes) throws SQLException {
+  /**
+   * What a flush did: how many of its rows the caller still held, and the queues where it made
+   * work ready but found no worker listed idle when it checked (pass them to {@link
+   * #notifyReady} once it has committed).
+   */
+  public record Flushed(int written, List<String> unnotifiedQueues) {}
+
+  /** Writes a batch of outcomes of one queue in one transaction. */
+  public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes) throws SQLException {
     int n = outcomes.size();
     UUID[] ids = new UUID[n];
     Integer[] leases = new Integer[n];
@@ -189,8 +198,22 @@ public final class ExecutionStore {
       ps.setString(18, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getInt(1);
+        return new Flushed(rs.getInt(1), Arrays.asList((String[]) rs.getArray(2).getArray()));
       }
+    }
+  }
+
+  /**
+   * Wakes the idle workers of the given queues (a NOTIFY per queue that has one), after the
+   * transaction that made work ready there committed: a worker that listed itself idle after
+   * that transaction's own check, and claimed before its commit, would otherwise sleep until its
+   * next poll.
+   */
+  public void notifyReady(Collection<String> queues) throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement ps = c.prepareStatement(NOTIFY_READY)) {
+      ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+      ps.execute();
     }
   }
 

@@ -143,17 +143,24 @@ public final class OrchestratorStore {
           try (PreparedStatement release =
                   c.prepareStatement(
                       """
-                      update pgconductor.executions
-                      set locked_by = null, locked_at = null, attempts = attempts - 1,
-                          wait_kind = 'released'
-                      where locked_by = ?""");
+                      with released as (
+                        update pgconductor.executions
+                        set locked_by = null, locked_at = null, attempts = attempts - 1,
+                            wait_kind = 'released'
+                        where locked_by = ?
+                        returning queue)
+                      select count(*), pgconductor.notify_ready(array_agg(queue)) from released""");
               PreparedStatement delete =
                   c.prepareStatement(
                       """
                       with idle as (delete from pgconductor.idle_workers where orchestrator = ?)
                       delete from pgconductor.orchestrators where id = ?""")) {
             release.setObject(1, id);
-            int released = release.executeUpdate();
+            int released;
+            try (ResultSet rs = release.executeQuery()) { // and wakes idle workers of their queues
+              rs.next();
+              released = rs.getInt(1);
+            }
             delete.setObject(1, id);
             delete.setObject(2, id);
             delete.executeUpdate();

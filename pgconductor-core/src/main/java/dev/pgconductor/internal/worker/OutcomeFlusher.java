@@ -1,11 +1,14 @@
 package dev.pgconductor.internal.worker;
 
 import dev.pgconductor.internal.db.ExecutionStore;
+import dev.pgconductor.internal.db.ExecutionStore.Flushed;
 import dev.pgconductor.internal.db.Outcome;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -18,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until they are, and
  * after they are the worker is told so it can claim into the freed slots (the short delay lets
  * the outcomes of a busy worker share that write rather than take a commit each). On a database
- * error the batch is kept and retried; the leases make a late write harmless.
+ * error the batch is kept and retried; the leases make a late write harmless. After a write that
+ * made work ready (children, woken parents, released executions) where no worker was listed idle,
+ * it looks again once the write has committed, so a worker that fell asleep meanwhile is woken.
  */
 final class OutcomeFlusher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
@@ -188,16 +193,19 @@ final class OutcomeFlusher implements Runnable {
   }
 
   private void write(List<Outcome> batch) throws SQLException {
+    Set<String> unnotified = new HashSet<>();
     for (int from = 0; from < batch.size(); from += 1000) {
       List<Outcome> chunk = batch.subList(from, Math.min(batch.size(), from + 1000));
       int written;
       try {
-        written = store.flush(orchestrator, queue, chunk);
+        Flushed flushed = store.flush(orchestrator, queue, chunk);
+        written = flushed.written();
+        unnotified.addAll(flushed.unnotifiedQueues());
       } catch (SQLException e) {
         if (!isDataError(e)) {
           throw e;
         }
-        written = writeOneByOne(chunk, e); // one bad outcome must not hold back the others
+        written = writeOneByOne(chunk, e, unnotified); // one bad outcome must not hold back the others
       }
       if (written < chunk.size()) {
         LOG.warn(
@@ -207,14 +215,34 @@ final class OutcomeFlusher implements Runnable {
             chunk.size() - written, chunk.size(), queue);
       }
     }
+    if (!unnotified.isEmpty()) {
+      notifyReady(unnotified);
+    }
   }
 
-  private int writeOneByOne(List<Outcome> chunk, SQLException cause) throws SQLException {
+  /**
+   * The flush made work ready in these queues and found no worker there listed idle; now that it
+   * has committed, look again. A worker may have listed itself in between, after a claim that
+   * could not see the uncommitted work yet, and would otherwise sleep until its poll interval.
+   * Best effort: the outcomes are written, and a missed wake-up costs at most that interval.
+   */
+  private void notifyReady(Set<String> queues) {
+    try {
+      store.notifyReady(queues);
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("Could not notify queues {} of ready work: {}", queues, e.getMessage());
+    }
+  }
+
+  private int writeOneByOne(List<Outcome> chunk, SQLException cause, Set<String> unnotified)
+      throws SQLException {
     LOG.warn("Outcomes of queue '{}' rejected as data ({}); writing them one by one", queue, cause.getMessage());
     int written = 0;
     for (Outcome outcome : chunk) {
       try {
-        written += store.flush(orchestrator, queue, List.of(outcome));
+        Flushed flushed = store.flush(orchestrator, queue, List.of(outcome));
+        written += flushed.written();
+        unnotified.addAll(flushed.unnotifiedQueues());
       } catch (SQLException e) {
         if (!isDataError(e)) {
           throw e;
@@ -225,7 +253,9 @@ final class OutcomeFlusher implements Runnable {
                 outcome.id(), outcome.lease(), Outcome.Kind.FAILED, null,
                 "the outcome of this attempt could not be stored: " + e.getMessage(), null,
                 Math.max(outcome.maxAttempts(), 1), null, null, null, 0, outcome.hasSteps());
-        written += store.flush(orchestrator, queue, List.of(failed));
+        Flushed flushed = store.flush(orchestrator, queue, List.of(failed));
+        written += flushed.written();
+        unnotified.addAll(flushed.unnotifiedQueues());
       }
     }
     return written;
