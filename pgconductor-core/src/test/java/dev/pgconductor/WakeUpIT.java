@@ -164,8 +164,9 @@ class WakeUpIT {
   }
 
   /**
-   * An orchestrator started after {@code since} listens for notifications, its worker of {@code
-   * queue} is listed idle, and a claim ended after both (the one made before it sleeps).
+   * An orchestrator started after {@code since} listens for notifications (its {@code LISTEN}
+   * ran since), its worker of {@code queue} is listed idle, and a claim ended after both (the one
+   * made before it sleeps).
    */
   private static boolean asleepSince(String queue, String since) {
     return db.queryLong(
@@ -173,7 +174,7 @@ class WakeUpIT {
             with listening as (
               select max(state_change) as at from pg_stat_activity
               where datname = current_database() and state = 'idle' and query like 'listen %'
-                and backend_start > ?::timestamptz),
+                and state_change > ?::timestamptz),
             listed as (
               select max(since) as at from pgconductor.idle_workers
               where queue = ? and since > ?::timestamptz),
@@ -182,7 +183,7 @@ class WakeUpIT {
               where datname = current_database() and state = 'idle'
                 and query like '%pgconductor.claim(%')
             select count(*) from claimed, listening, listed
-            where claimed.at > greatest(listening.at, listed.at)
+            where claimed.at > listening.at and claimed.at > listed.at
             """,
             since, queue, since)
         == 1;
