@@ -103,8 +103,8 @@ begin
     left join stored s on s.dedupe_key = i.dedupe_key;
   end if;
 
-  if v_ready and exists (select 1 from pgconductor.idle_workers w where w.queue = p_queue) then
-    perform pg_notify('pgconductor', p_queue);
+  if v_ready then
+    perform pgconductor.notify_ready(array[p_queue]); -- last, so only the commit is left
   end if;
   return v_ids;
 end $$;
