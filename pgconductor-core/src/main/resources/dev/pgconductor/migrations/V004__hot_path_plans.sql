@@ -1,4 +1,4 @@
--- Plans of the hot-path functions.
+-- Plans of the engine's functions: generic plans on the hot path, and no JIT compilation.
 --
 -- PL/pgSQL caches a plan per statement, but for a statement with parameters it makes a custom
 -- plan, planned again on every call, until the generic plan looks as cheap; for these statements
@@ -43,3 +43,31 @@ alter function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text
 alter function pgconductor.after_finish(uuid[], uuid[], timestamptz)
   set enable_nestloop = on
   set enable_seqscan = off;
+
+-- No JIT compilation in the engine's functions. Postgres compiles a statement when its estimated
+-- cost passes jit_above_cost (100,000 by default), and compiles it again on every execution:
+-- nothing of it is kept with a cached plan. The engine's statements touch a handful of rows found
+-- by key, but their estimates can pass the threshold while they stay cheap: the claim's lookup of
+-- a resumed execution's steps is costed for the average number of steps per execution times the
+-- rows a generic plan expects, so with workflows of about 80 steps an empty claim was estimated
+-- at 634,000 and spent 560 ms compiling (0.35 ms without JIT; Postgres 15 with LLVM, as Debian
+-- and most packages ship it). Recursive walks (cancel) and scans for rescue are costed higher
+-- still. Where the server has no JIT (jit off, or no LLVM) this setting changes nothing.
+alter function pgconductor.set_idle(uuid, text, boolean) set jit = off;
+alter function pgconductor.notify_ready(text[]) set jit = off;
+alter function pgconductor.ensure_queue(text) set jit = off;
+alter function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz)
+  set jit = off;
+alter function pgconductor.claim(uuid, text, text[], int, timestamptz) set jit = off;
+alter function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text[], text[], int[],
+                                 timestamptz[], text[], uuid[], text[], text[], text[], int[],
+                                 boolean[], timestamptz)
+  set jit = off;
+alter function pgconductor.after_finish(uuid[], uuid[], timestamptz) set jit = off;
+alter function pgconductor.rescue(interval, boolean, timestamptz) set jit = off;
+alter function pgconductor.heartbeat(uuid, interval, timestamptz) set jit = off;
+alter function pgconductor.record_steps(uuid, uuid[], int[], text[], text[]) set jit = off;
+alter function pgconductor.cancel(uuid, text, timestamptz) set jit = off;
+alter function pgconductor.cancel_requests(uuid) set jit = off;
+alter function pgconductor.ungate_unlimited() set jit = off;
+alter function pgconductor.register_tasks(text[], text[], int[], boolean[], int[]) set jit = off;
