@@ -289,18 +289,27 @@ end $$;
 -- recorded only while the caller still holds the execution's lease; returns, in input order,
 -- whether each was.
 create function pgconductor.record_steps(
-  p_orchestrator uuid, p_ids uuid[], p_leases int[], p_names text[], p_results text[])
+  p_orchestrator uuid, p_queues text[], p_ids uuid[], p_leases int[], p_names text[],
+  p_results text[])
 returns boolean[]
 language plpgsql as $$
 declare
-  v_held boolean[];
+  v_queue  text;
+  v_ids    uuid[] := '{}';
+  v_leases int[] := '{}';
+  v_held   boolean[];
 begin
-  -- The executions still held are found by id = any (p_ids), an index condition, once for the
-  -- batch. A correlated exists (...) became a hashed subplan that scanned the whole partition for
-  -- locked_by on every call (7 ms per call on a queue of 20,000).
+  -- The executions still held, one queue at a time: with the queue known, only that queue's
+  -- partition is opened and probed. Found by id = any (p_ids) alone, every id was looked up in
+  -- every partition (a call of 52 steps: 1.7 ms with 2 queues, 3.3 ms with 32).
+  foreach v_queue in array (select array_agg(distinct q) from unnest(p_queues) q) loop
+    select v_ids || coalesce(array_agg(e.id), '{}'), v_leases || coalesce(array_agg(e.lease), '{}')
+      into v_ids, v_leases
+    from pgconductor.executions e
+    where e.queue = v_queue and e.id = any (p_ids) and e.locked_by = p_orchestrator;
+  end loop;
   with held as materialized (
-    select e.id, e.lease from pgconductor.executions e
-    where e.id = any (p_ids) and e.locked_by = p_orchestrator
+    select * from unnest(v_ids, v_leases) as h(id, lease)
   ),
   input as (
     select r.*, exists (select 1 from held h where h.id = r.id and h.lease = r.lease) as held

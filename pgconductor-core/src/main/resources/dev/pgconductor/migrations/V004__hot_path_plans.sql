@@ -10,7 +10,7 @@
 -- starts), so they are forced.
 alter function pgconductor.claim(uuid, text, text[], int, timestamptz)
   set plan_cache_mode = force_generic_plan;
-alter function pgconductor.record_steps(uuid, uuid[], int[], text[], text[])
+alter function pgconductor.record_steps(uuid, text[], uuid[], int[], text[], text[])
   set plan_cache_mode = force_generic_plan
   set enable_seqscan = off;
 alter function pgconductor.invoke(text, text, uuid[], text[], text[], int[], timestamptz[], uuid, timestamptz)
@@ -66,7 +66,7 @@ alter function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text
 alter function pgconductor.after_finish(uuid[], uuid[], timestamptz) set jit = off;
 alter function pgconductor.rescue(interval, boolean, timestamptz) set jit = off;
 alter function pgconductor.heartbeat(uuid, interval, timestamptz) set jit = off;
-alter function pgconductor.record_steps(uuid, uuid[], int[], text[], text[]) set jit = off;
+alter function pgconductor.record_steps(uuid, text[], uuid[], int[], text[], text[]) set jit = off;
 alter function pgconductor.cancel(uuid, text, timestamptz) set jit = off;
 alter function pgconductor.cancel_requests(uuid) set jit = off;
 alter function pgconductor.ungate_unlimited() set jit = off;

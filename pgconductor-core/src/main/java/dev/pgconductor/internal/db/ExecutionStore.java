@@ -26,13 +26,13 @@ public final class ExecutionStore {
       "select written, unnotified from pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?,"
           + " ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)";
   private static final String NOTIFY_READY = "select pgconductor.notify_ready(?)";
-  private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?)";
+  private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?, ?)";
   private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
       """
       select 1 from pgconductor.executions
-      where id = ? and locked_by = ? and lease = ? for update""";
+      where queue = ? and id = ? and locked_by = ? and lease = ? for update""";
   private static final String INSERT_STEP =
       """
       insert into pgconductor.steps (execution_id, name, result) values (?, ?, ?::jsonb)
@@ -141,6 +141,7 @@ public final class ExecutionStore {
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes) throws SQLException {
     int n = outcomes.size();
+    String[] queues = new String[n];
     UUID[] ids = new UUID[n];
     Integer[] leases = new Integer[n];
     String[] kinds = new String[n];
@@ -217,18 +218,20 @@ public final class ExecutionStore {
     }
   }
 
-  /** A step result to record for a held execution. */
-  public record StepRecord(UUID id, int lease, String name, String resultJson) {}
+  /** A step result to record for a held execution, which runs on {@code queue}. */
+  public record StepRecord(UUID id, String queue, int lease, String name, String resultJson) {}
 
   /** Records many steps in one statement; returns, in order, whether each lease was still held. */
   public boolean[] recordSteps(UUID orchestrator, List<StepRecord> records) throws SQLException {
     int n = records.size();
+    String[] queues = new String[n];
     UUID[] ids = new UUID[n];
     Integer[] leases = new Integer[n];
     String[] names = new String[n];
     String[] results = new String[n];
     for (int i = 0; i < n; i++) {
       StepRecord r = records.get(i);
+      queues[i] = r.queue();
       ids[i] = r.id();
       leases[i] = r.lease();
       names[i] = r.name();
@@ -237,10 +240,11 @@ public final class ExecutionStore {
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(RECORD_STEPS)) {
       ps.setObject(1, orchestrator);
-      ps.setObject(2, new UuidArray(ids));
-      ps.setArray(3, c.createArrayOf("int4", leases));
-      ps.setArray(4, c.createArrayOf("text", names));
-      ps.setArray(5, c.createArrayOf("text", results));
+      ps.setArray(2, c.createArrayOf("text", queues));
+      ps.setObject(3, new UuidArray(ids));
+      ps.setArray(4, c.createArrayOf("int4", leases));
+      ps.setArray(5, c.createArrayOf("text", names));
+      ps.setArray(6, c.createArrayOf("text", results));
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         Object[] held = (Object[]) rs.getArray(1).getArray();
@@ -258,14 +262,16 @@ public final class ExecutionStore {
    * its lease, then records the step. Returns false (nothing run) when the lease is lost.
    */
   public boolean inHeldTransaction(
-      UUID orchestrator, UUID id, int lease, String step, TransactionBody body) throws Exception {
+      UUID orchestrator, String queue, UUID id, int lease, String step, TransactionBody body)
+      throws Exception {
     try (Connection c = db.connection()) {
       c.setAutoCommit(false);
       try {
         try (PreparedStatement lock = c.prepareStatement(LOCK_HELD)) {
-          lock.setObject(1, id);
-          lock.setObject(2, orchestrator);
-          lock.setInt(3, lease);
+          lock.setString(1, queue);
+          lock.setObject(2, id);
+          lock.setObject(3, orchestrator);
+          lock.setInt(4, lease);
           try (ResultSet rs = lock.executeQuery()) {
             if (!rs.next()) {
               c.rollback();

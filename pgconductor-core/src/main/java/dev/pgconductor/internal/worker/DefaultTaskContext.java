@@ -180,7 +180,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     String json = core.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
     try {
-      held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, json));
+      held = stepWriter.record(new StepRecord(claimed.id(), queue, claimed.lease(), name, json));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       boundary();
@@ -207,6 +207,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
         core.executions()
             .inHeldTransaction(
                 orchestratorId,
+                queue,
                 claimed.id(),
                 claimed.lease(),
                 name,
@@ -243,7 +244,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     String marker = markerNode.toString();
     boolean held;
     try {
-      held = stepWriter.record(new StepRecord(claimed.id(), claimed.lease(), name, marker));
+      held = stepWriter.record(new StepRecord(claimed.id(), queue, claimed.lease(), name, marker));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       boundary();

@@ -67,8 +67,8 @@ class NoJitIT {
       for (String call :
           List.of(
               "select * from pgconductor.claim(gen_random_uuid(), 'default', array['t'], 10, now())",
-              "select pgconductor.record_steps(gen_random_uuid(), array[gen_random_uuid()],"
-                  + " array[1], array['s'], array['1'])",
+              "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
+                  + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
               "select * from pgconductor.rescue(interval '1 hour', false, now())",
               "select pgconductor.cancel(gen_random_uuid(), 'test', now())")) {
         List<String> plans = plans(c, call);

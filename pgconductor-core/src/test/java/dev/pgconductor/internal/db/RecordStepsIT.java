@@ -1,0 +1,86 @@
+package dev.pgconductor.internal.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * One batch of step records may hold executions of several queues (one orchestrator serves them
+ * all): each step is stored exactly when its execution is still held under the lease it names.
+ */
+class RecordStepsIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  static final UUID ME = UUID.randomUUID();
+  static final UUID OTHER = UUID.randomUUID();
+
+  @BeforeAll
+  static void install() {
+    db.installSchema();
+    db.execute("select pgconductor.ensure_queue('emails'), pgconductor.ensure_queue('reports')");
+  }
+
+  @Test
+  void aBatchAcrossQueuesStoresTheStepsOfHeldExecutionsOnly() throws Exception {
+    UUID onDefault = held("default", ME, 1);
+    UUID onEmails = held("emails", ME, 2);
+    UUID onReports = held("reports", ME, 1);
+    UUID staleLease = held("emails", ME, 3);
+    UUID someoneElses = held("reports", OTHER, 1);
+    UUID inDefaultPartition = held("not-partitioned-yet", ME, 1);
+
+    var store = new ExecutionStore(new Db(db.dataSource(), Clock.systemUTC()));
+    boolean[] stored =
+        store.recordSteps(
+            ME,
+            List.of(
+                new StepRecord(onDefault, "default", 1, "a", "1"),
+                new StepRecord(onEmails, "emails", 2, "a", "2"),
+                new StepRecord(staleLease, "emails", 2, "a", "3"),
+                new StepRecord(onReports, "reports", 1, "a", "4"),
+                new StepRecord(someoneElses, "reports", 1, "a", "5"),
+                new StepRecord(inDefaultPartition, "not-partitioned-yet", 1, "a", "6"),
+                new StepRecord(onEmails, "emails", 2, "b", "7")));
+
+    assertThat(stored).containsExactly(true, true, false, true, false, true, true);
+    assertThat(db.queryLong("select count(*) from pgconductor.steps")).isEqualTo(5);
+    assertThat(stepResult(onEmails, "b")).isEqualTo("7");
+    assertThat(stepResult(onReports, "a")).isEqualTo("4");
+    assertThat(stepResult(inDefaultPartition, "a")).isEqualTo("6");
+    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?", staleLease))
+        .isZero();
+  }
+
+  /** An execution claimed by {@code owner} under {@code lease}, as a claim leaves it. */
+  private static UUID held(String queue, UUID owner, int lease) {
+    UUID id = UUID.randomUUID();
+    db.queryLong(
+        """
+        with e as (
+          insert into pgconductor.executions (id, queue, task_key, run_at, locked_by, locked_at, lease,
+                                              attempts)
+          values (?, ?, 'task', now(), ?, now(), ?, 1) returning 1)
+        select count(*) from e""",
+        id,
+        queue,
+        owner,
+        lease);
+    return id;
+  }
+
+  private static String stepResult(UUID id, String name) {
+    return db.dataSourceQueryString(
+        "select result::text from pgconductor.steps where execution_id = '"
+            + id
+            + "' and name = '"
+            + name
+            + "'");
+  }
+}
