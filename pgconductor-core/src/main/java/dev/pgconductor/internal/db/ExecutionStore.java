@@ -141,7 +141,6 @@ public final class ExecutionStore {
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes) throws SQLException {
     int n = outcomes.size();
-    String[] queues = new String[n];
     UUID[] ids = new UUID[n];
     Integer[] leases = new Integer[n];
     String[] kinds = new String[n];

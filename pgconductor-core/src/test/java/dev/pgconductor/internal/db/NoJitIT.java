@@ -41,8 +41,10 @@ class NoJitIT {
               and not coalesce('jit=off' = any (p.proconfig), false)
             """);
     assertThat(without).as("functions of the pgconductor schema without jit=off").isZero();
-    assertThat(db.queryLong("select count(*) from pg_proc where pronamespace = 'pgconductor'::regnamespace"))
-        .isGreaterThan(10);
+    long functions =
+        db.queryLong(
+            "select count(*) from pg_proc where pronamespace = 'pgconductor'::regnamespace");
+    assertThat(functions).as("functions of the pgconductor schema").isGreaterThan(10);
   }
 
   @Test

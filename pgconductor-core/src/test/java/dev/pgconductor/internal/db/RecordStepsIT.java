@@ -54,7 +54,8 @@ class RecordStepsIT {
     assertThat(stepResult(onEmails, "b")).isEqualTo("7");
     assertThat(stepResult(onReports, "a")).isEqualTo("4");
     assertThat(stepResult(inDefaultPartition, "a")).isEqualTo("6");
-    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?", staleLease))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.steps where execution_id = ?", staleLease))
         .isZero();
   }
 
