@@ -189,11 +189,14 @@ class InvokeIT {
     String high = conductor.invoke(GREET, new Greet("high"), withPriority(10)).orElseThrow();
 
     // The claim the workers use, one at a time: the order in which a single worker would run them.
+    UUID orchestrator = UUID.randomUUID();
+    db.execute(
+        "insert into pgconductor.orchestrators (id, host, pid) values ('" + orchestrator + "', 'test', 1)");
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       order.add(
           queryString(
-              "select id::text from pgconductor.claim(gen_random_uuid(), 'default',"
+              "select id::text from pgconductor.claim('" + orchestrator + "', 'default',"
                   + " array['greet'], 1, null)"));
     }
     assertThat(order).containsExactly(high, normal, low);

@@ -4,15 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.testing.PgDatabaseExtension;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Leases (WRK-9): an orchestrator declared dead loses its executions, and its late write cannot
- * overwrite what the orchestrator that took over did; executions held by an id that is not
- * registered at all are released by the next orchestrator to start.
+ * overwrite what the orchestrator that took over did; it claims nothing more until it registers
+ * again, even with a claim in flight while it is declared dead; executions held by an id that is
+ * not registered at all are released by the next orchestrator to start.
  */
 class LeaseIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -100,8 +108,8 @@ class LeaseIT {
     conductor.ensureInstalled();
     String held = conductor.invoke(JOB, new Job("held"));
     String waiting = conductor.invoke(JOB, new Job("waiting"));
-    // held by an orchestrator whose row is gone (removed by hand, or by another's rescue while a
-    // claim of it was still committing): no heartbeat will ever time it out
+    // held by an orchestrator whose row is gone (removed by hand): no heartbeat will ever time it
+    // out
     db.execute(
         "update pgconductor.executions set locked_by = gen_random_uuid(), locked_at = now(),"
             + " attempts = 1, lease = 1 where id = '" + held + "'");
@@ -117,5 +125,109 @@ class LeaseIT {
     assertThat(rescued.result()).isEqualTo("ran held");
     assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
     assertThat(conductor.getExecution(JOB, waiting).orElseThrow().attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void anOrchestratorDeclaredDeadClaimsNothingUntilItRegistersAgain() throws SQLException {
+    try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
+      conductor.ensureInstalled();
+      db.execute("truncate pgconductor.executions");
+      String id = conductor.invoke(JOB, new Job("waiting"));
+      UUID zombie = registerStale();
+      try (Connection c = DriverManager.getConnection(db.url())) {
+        assertThat(rescue(c)).isZero();
+        assertThat(claim(c, zombie)).as("claimed after it was declared dead").isZero();
+        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is null"))
+            .isEqualTo(1);
+
+        db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + zombie + "', 'h', 1)");
+        assertThat(claim(c, zombie)).as("claimed once registered again").isEqualTo(1);
+        assertThat(db.queryLong("select count(*) from pgconductor.executions where id = ?::uuid and locked_by = ?", id, zombie))
+            .isEqualTo(1);
+      } finally {
+        db.execute("truncate pgconductor.executions");
+        db.execute("delete from pgconductor.orchestrators where id = '" + zombie + "'");
+      }
+    }
+  }
+
+  @Test
+  void aRescueWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
+    try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
+      conductor.ensureInstalled();
+      db.execute("truncate pgconductor.executions");
+      for (String name : new String[] {"a", "b", "c"}) {
+        conductor.invoke(JOB, new Job(name));
+      }
+      UUID zombie = registerStale();
+      try (Connection claiming = DriverManager.getConnection(db.url());
+          Connection rescuing = DriverManager.getConnection(db.url())) {
+        claiming.setAutoCommit(false);
+        assertThat(claim(claiming, zombie)).isEqualTo(3); // not committed yet
+
+        // another orchestrator's heartbeat finds the zombie's heartbeat stale meanwhile
+        CompletableFuture<Integer> rescued =
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return rescue(rescuing);
+                  } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    db.queryLong(
+                            """
+                            select count(*) from pg_stat_activity
+                            where wait_event_type = 'Lock' and query like '%pgconductor.rescue(%'""")
+                        == 1);
+        assertThat(rescued).as("the rescue waits for the claim to commit").isNotDone();
+
+        claiming.commit();
+        assertThat(rescued.get()).as("released by the rescue").isEqualTo(3);
+        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is not null"))
+            .as("executions held by an id that is not registered")
+            .isZero();
+        assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
+            .isZero();
+      } finally {
+        db.execute("truncate pgconductor.executions");
+      }
+    }
+  }
+
+  /** An orchestrator whose last heartbeat is a day old: the next rescue declares it dead. */
+  private static UUID registerStale() {
+    UUID id = UUID.randomUUID();
+    db.execute(
+        "insert into pgconductor.orchestrators (id, host, pid, last_heartbeat_at)"
+            + " values ('" + id + "', 'h', 1, now() - interval '1 day')");
+    return id;
+  }
+
+  /** What another orchestrator's heartbeat does about stale ones: returns what it released. */
+  private static int rescue(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("select pgconductor.rescue(interval '1 minute', false, null)");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  /** The claim a worker of {@code orchestrator} makes; returns how many it took. */
+  private static int claim(Connection c, UUID orchestrator) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "select count(*) from pgconductor.claim(?, 'default', array['job'], 10, null)")) {
+      ps.setObject(1, orchestrator);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
   }
 }

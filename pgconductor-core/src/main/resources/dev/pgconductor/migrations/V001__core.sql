@@ -349,9 +349,18 @@ declare
   v_count  int := 0;
   v_rows   int;
 begin
+  select coalesce(array_agg(o.id order by o.id), '{}') into v_dead
+  from pgconductor.orchestrators o
+  where o.last_heartbeat_at < now() - p_timeout;
+  -- Wait for their claims in flight (each holds its orchestrator's lock shared until it
+  -- commits), so the statements below see what those claims took; a claim that comes later
+  -- finds its orchestrator gone and takes nothing. Locked in id order: two rescuers cannot
+  -- deadlock.
+  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
+  from unnest(v_dead) as d order by d;
   with dead as (
     delete from pgconductor.orchestrators
-    where last_heartbeat_at < now() - p_timeout
+    where id = any (v_dead) and last_heartbeat_at < now() - p_timeout -- a heartbeat came since
     returning id
   )
   select coalesce(array_agg(id), '{}') into v_dead from dead;

@@ -178,6 +178,17 @@ begin
   -- see V002: a lost claim is claimable again, and later durable commits flush it anyway
   perform set_config('synchronous_commit', 'off', true);
 
+  -- An orchestrator that was declared dead claims nothing until it has registered again. The
+  -- shared lock is held until this claim commits, and a rescue takes it exclusively before it
+  -- deletes the orchestrator: the rescue waits for a claim in flight and then sees, and
+  -- releases, what it took; a claim that comes later finds the orchestrator gone. So no
+  -- execution is ever held by an id that is not registered.
+  perform pg_advisory_xact_lock_shared(hashtext('pgconductor.orchestrator'),
+                                       hashtext(p_orchestrator::text));
+  if not exists (select 1 from pgconductor.orchestrators o where o.id = p_orchestrator) then
+    return;
+  end if;
+
   select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)
     into v_ids, v_keys, v_prios, v_runs
   from (select e.id, e.task_key, e.priority, e.run_at

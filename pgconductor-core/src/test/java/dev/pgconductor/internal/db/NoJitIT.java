@@ -12,6 +12,7 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -68,7 +69,7 @@ class NoJitIT {
 
       for (String call :
           List.of(
-              "select * from pgconductor.claim(gen_random_uuid(), 'default', array['t'], 10, now())",
+              "select * from pgconductor.claim(" + registered() + ", 'default', array['t'], 10, now())",
               "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
                   + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
               "select * from pgconductor.rescue(interval '1 hour', false, now())",
@@ -82,6 +83,13 @@ class NoJitIT {
             .noneSatisfy(plan -> assertThat(plan).contains("JIT:"));
       }
     }
+  }
+
+  /** A registered orchestrator's id as a SQL literal: only those claim anything. */
+  private static String registered() {
+    String id = UUID.randomUUID().toString();
+    db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + id + "', 'test', 1)");
+    return "'" + id + "'";
   }
 
   /** Runs the statement and returns the plans auto_explain sent as notices. */
