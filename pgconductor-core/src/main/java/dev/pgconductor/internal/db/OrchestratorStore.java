@@ -135,36 +135,20 @@ public final class OrchestratorStore {
         });
   }
 
-  /** Removes the orchestrator and releases anything it still holds (attempts not counted). */
+  /**
+   * Removes the orchestrator and releases anything it still holds (attempts not counted), waking
+   * idle workers of those queues; see pgconductor.deregister. Returns how many were released.
+   */
   public int deregister(UUID id) {
     return db.call(
         "deregister orchestrator " + id,
         c -> {
-          try (PreparedStatement release =
-                  c.prepareStatement(
-                      """
-                      with released as (
-                        update pgconductor.executions
-                        set locked_by = null, locked_at = null, attempts = attempts - 1,
-                            wait_kind = 'released'
-                        where locked_by = ?
-                        returning queue)
-                      select count(*), pgconductor.notify_ready(array_agg(queue)) from released""");
-              PreparedStatement delete =
-                  c.prepareStatement(
-                      """
-                      with idle as (delete from pgconductor.idle_workers where orchestrator = ?)
-                      delete from pgconductor.orchestrators where id = ?""")) {
-            release.setObject(1, id);
-            int released;
-            try (ResultSet rs = release.executeQuery()) { // and wakes idle workers of their queues
+          try (PreparedStatement ps = c.prepareStatement("select pgconductor.deregister(?)")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              released = rs.getInt(1);
+              return rs.getInt(1);
             }
-            delete.setObject(1, id);
-            delete.setObject(2, id);
-            delete.executeUpdate();
-            return released;
           }
         });
   }

@@ -73,7 +73,8 @@ class NoJitIT {
               "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
                   + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
               "select * from pgconductor.rescue(interval '1 hour', false, now())",
-              "select pgconductor.cancel(gen_random_uuid(), 'test', now())")) {
+              "select pgconductor.cancel(gen_random_uuid(), 'test', now())",
+              "select pgconductor.deregister(gen_random_uuid())")) {
         List<String> plans = plans(c, call);
         // the function's own statements were explained, so a compiled one would show
         assertThat(plans).as(call).hasSizeGreaterThan(1);
