@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Leases (WRK-9): an orchestrator declared dead loses its executions, and its late write cannot
  * overwrite what the orchestrator that took over did; it claims nothing more until it registers
- * again, even with a claim in flight while it is declared dead; executions held by an id that is
- * not registered at all are released by the next orchestrator to start.
+ * again, even with a claim in flight while it is declared dead; an orchestrator's row deleted by
+ * hand (or the table truncated) releases what it held at once, as a rescue would.
  */
 class LeaseIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -102,29 +103,66 @@ class LeaseIT {
   }
 
   @Test
-  void executionsHeldByAnUnregisteredOrchestratorAreReleasedWhenAnotherStarts() {
+  void executionsOfAnOrchestratorRemovedByHandAreReleasedAtOnceAndRunElsewhere() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
     var task = conductor.createTask(TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "ran " + e.payload().name());
     conductor.ensureInstalled();
-    String held = conductor.invoke(JOB, new Job("held"));
-    String waiting = conductor.invoke(JOB, new Job("waiting"));
-    // held by an orchestrator whose row is gone (removed by hand): no heartbeat will ever time it
-    // out
-    db.execute(
-        "update pgconductor.executions set locked_by = gen_random_uuid(), locked_at = now(),"
-            + " attempts = 1, lease = 1 where id = '" + held + "'");
-
     try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.start();
+      // held by another orchestrator, alive as far as heartbeats go
+      UUID other = UUID.randomUUID();
+      db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + other + "', 'h', 1)");
+      // not due, so the running orchestrator leaves it alone until it is "held" below
+      String held =
+          conductor
+              .invoke(JOB, new Job("held"), InvokeOptions.builder().runAt(Instant.now().plusSeconds(3600)).build())
+              .orElseThrow();
+      db.execute(
+          "update pgconductor.executions set locked_by = '" + other + "', locked_at = now(),"
+              + " attempts = 1, lease = 1, run_at = now() where id = '" + held + "'");
+
+      db.execute("delete from pgconductor.orchestrators where id = '" + other + "'"); // by hand
+
       await()
           .atMost(Duration.ofSeconds(15))
-          .until(() -> conductor.getExecution(JOB, held).orElseThrow().state() == ExecutionState.COMPLETED
-              && conductor.getExecution(JOB, waiting).orElseThrow().state() == ExecutionState.COMPLETED);
+          .until(() -> conductor.getExecution(JOB, held).orElseThrow().state() == ExecutionState.COMPLETED);
+      var rescued = conductor.getExecution(JOB, held).orElseThrow();
+      assertThat(rescued.result()).isEqualTo("ran held");
+      assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
     }
-    var rescued = conductor.getExecution(JOB, held).orElseThrow();
-    assertThat(rescued.result()).isEqualTo("ran held");
-    assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
-    assertThat(conductor.getExecution(JOB, waiting).orElseThrow().attempts()).isEqualTo(1);
+  }
+
+  @Test
+  void truncatingTheOrchestratorsReleasesEverythingHeld() {
+    try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
+      conductor.ensureInstalled();
+      db.execute("truncate pgconductor.executions");
+      String a = conductor.invoke(JOB, new Job("a"));
+      String b = conductor.invoke(JOB, new Job("b"));
+      String waiting = conductor.invoke(JOB, new Job("waiting"));
+      UUID one = UUID.randomUUID();
+      UUID two = UUID.randomUUID();
+      db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + one + "', 'h', 1), ('" + two + "', 'h', 2)");
+      db.execute("update pgconductor.executions set locked_by = '" + one + "', attempts = 1, lease = 1 where id = '" + a + "'");
+      db.execute("update pgconductor.executions set locked_by = '" + two + "', attempts = 1, lease = 1 where id = '" + b + "'");
+      try {
+        db.execute("truncate pgconductor.orchestrators");
+
+        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is not null"))
+            .as("executions held by an id that is not registered")
+            .isZero();
+        assertThat(db.queryLong(
+                "select count(*) from pgconductor.executions where id in (?::uuid, ?::uuid)"
+                    + " and attempts = 1 and last_error like 'orchestrator % stopped heartbeating%'", a, b))
+            .as("released as after a crash, the lost run counted")
+            .isEqualTo(2);
+        assertThat(db.queryLong("select attempts from pgconductor.executions where id = ?::uuid", waiting))
+            .as("a waiting execution is untouched")
+            .isZero();
+      } finally {
+        db.execute("truncate pgconductor.executions");
+      }
+    }
   }
 
   @Test
@@ -153,6 +191,32 @@ class LeaseIT {
 
   @Test
   void aRescueWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
+    // another orchestrator's heartbeat finds the zombie's heartbeat stale meanwhile
+    removalWaitsForAClaimInFlight("pgconductor.rescue(", (c, zombie) -> assertThat(rescue(c)).isEqualTo(3));
+  }
+
+  @Test
+  void aRemovalByHandWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
+    removalWaitsForAClaimInFlight(
+        "delete from pgconductor.orchestrators",
+        (c, zombie) -> {
+          try (PreparedStatement ps = c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
+            ps.setObject(1, zombie);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+          }
+        });
+  }
+
+  private interface Removal {
+    void remove(Connection c, UUID orchestrator) throws SQLException;
+  }
+
+  /**
+   * A claim of three executions held open on one connection while {@code removal} takes its
+   * orchestrator away on another: the removal waits for the claim to commit, then releases all
+   * three, so none is left held by an id that is not registered.
+   */
+  private void removalWaitsForAClaimInFlight(String removalSql, Removal removal) throws Exception {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();
       db.execute("truncate pgconductor.executions");
@@ -161,16 +225,15 @@ class LeaseIT {
       }
       UUID zombie = registerStale();
       try (Connection claiming = DriverManager.getConnection(db.url());
-          Connection rescuing = DriverManager.getConnection(db.url())) {
+          Connection removing = DriverManager.getConnection(db.url())) {
         claiming.setAutoCommit(false);
         assertThat(claim(claiming, zombie)).isEqualTo(3); // not committed yet
 
-        // another orchestrator's heartbeat finds the zombie's heartbeat stale meanwhile
-        CompletableFuture<Integer> rescued =
-            CompletableFuture.supplyAsync(
+        CompletableFuture<Void> removed =
+            CompletableFuture.runAsync(
                 () -> {
                   try {
-                    return rescue(rescuing);
+                    removal.remove(removing, zombie);
                   } catch (SQLException e) {
                     throw new IllegalStateException(e);
                   }
@@ -180,17 +243,22 @@ class LeaseIT {
             .until(
                 () ->
                     db.queryLong(
-                            """
-                            select count(*) from pg_stat_activity
-                            where wait_event_type = 'Lock' and query like '%pgconductor.rescue(%'""")
+                            "select count(*) from pg_stat_activity"
+                                + " where wait_event_type = 'Lock' and query like ?",
+                            "%" + removalSql + "%")
                         == 1);
-        assertThat(rescued).as("the rescue waits for the claim to commit").isNotDone();
+        assertThat(removed).as("the removal waits for the claim to commit").isNotDone();
 
         claiming.commit();
-        assertThat(rescued.get()).as("released by the rescue").isEqualTo(3);
+        removed.get(); // and released all three: asserted by the removal itself or here
         assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is not null"))
             .as("executions held by an id that is not registered")
             .isZero();
+        assertThat(db.queryLong(
+                "select count(*) from pgconductor.executions where attempts = 1"
+                    + " and last_error like 'orchestrator % stopped heartbeating%'"))
+            .as("released as after a crash")
+            .isEqualTo(3);
         assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
             .isZero();
       } finally {
@@ -211,7 +279,7 @@ class LeaseIT {
   /** What another orchestrator's heartbeat does about stale ones: returns what it released. */
   private static int rescue(Connection c) throws SQLException {
     try (PreparedStatement ps =
-            c.prepareStatement("select pgconductor.rescue(interval '1 minute', false, null)");
+            c.prepareStatement("select pgconductor.rescue(interval '1 minute', null)");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getInt(1);

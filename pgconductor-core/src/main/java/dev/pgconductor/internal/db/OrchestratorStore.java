@@ -89,18 +89,20 @@ public final class OrchestratorStore {
     }
   }
 
-  /** Releases what dead or unregistered orchestrators held; returns how many executions. */
-  public int rescue(Duration timeout, boolean sweep) {
+  /**
+   * Releases or fails what orchestrators that stopped heartbeating held (see pgconductor.rescue);
+   * returns how many executions.
+   */
+  public int rescue(Duration timeout) {
     return db.call(
         "release executions of dead orchestrators",
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "select pgconductor.rescue(make_interval(secs => ?::double precision), ?,"
+                  "select pgconductor.rescue(make_interval(secs => ?::double precision),"
                       + " ?::timestamptz)")) {
             ps.setDouble(1, timeout.toMillis() / 1000.0);
-            ps.setBoolean(2, sweep);
-            ps.setString(3, db.nowParam());
+            ps.setString(2, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getInt(1);
@@ -118,21 +120,6 @@ public final class OrchestratorStore {
       ps.setBoolean(3, idle);
       ps.execute();
     }
-  }
-
-  /** Forgets idle marks of orchestrators that are not registered (any more). */
-  public void forgetIdleOfUnregistered() {
-    db.call(
-        "clean up idle workers",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  """
-                  delete from pgconductor.idle_workers w
-                  where not exists (select 1 from pgconductor.orchestrators o where o.id = w.orchestrator)""")) {
-            return ps.executeUpdate();
-          }
-        });
   }
 
   /**

@@ -110,8 +110,10 @@ public final class OrchestratorRuntime<C> {
         store.registerTasks(rows);
       }
       store.register(id, hostName(), ProcessHandle.current().pid());
-      int rescued = store.rescue(heartbeatTimeout, true);
-      store.forgetIdleOfUnregistered();
+      // Executions of orchestrators that died are released now rather than at the first
+      // heartbeat. Nothing else is looked for: an execution is only ever held by a registered
+      // orchestrator (see V005), so there is no sweep of the whole queue at start.
+      int rescued = store.rescue(heartbeatTimeout);
       if (rescued > 0) {
         LOG.info("Released {} executions held by orchestrators that are gone", rescued);
       }

@@ -72,7 +72,8 @@ class NoJitIT {
               "select * from pgconductor.claim(" + registered() + ", 'default', array['t'], 10, now())",
               "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
                   + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
-              "select * from pgconductor.rescue(interval '1 hour', false, now())",
+              "select * from pgconductor.rescue(interval '1 hour', now())",
+              "delete from pgconductor.orchestrators where id = " + registered(),
               "select pgconductor.cancel(gen_random_uuid(), 'test', now())",
               "select pgconductor.deregister(gen_random_uuid())")) {
         List<String> plans = plans(c, call);
