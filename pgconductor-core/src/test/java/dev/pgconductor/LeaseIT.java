@@ -192,13 +192,31 @@ class LeaseIT {
   @Test
   void aRescueWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
     // another orchestrator's heartbeat finds the zombie's heartbeat stale meanwhile
-    removalWaitsForAClaimInFlight("pgconductor.rescue(", (c, zombie) -> assertThat(rescue(c)).isEqualTo(3));
+    removalWaitsForAClaimInFlight(
+        "pgconductor.rescue(", true, (c, zombie) -> assertThat(rescue(c)).isEqualTo(3));
+  }
+
+  @Test
+  void aStopWaitsForItsOwnClaimInFlightAndReleasesWhatItTook() throws Exception {
+    removalWaitsForAClaimInFlight(
+        "pgconductor.deregister(",
+        false,
+        (c, orchestrator) -> {
+          try (PreparedStatement ps = c.prepareStatement("select pgconductor.deregister(?)")) {
+            ps.setObject(1, orchestrator);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              assertThat(rs.getInt(1)).isEqualTo(3);
+            }
+          }
+        });
   }
 
   @Test
   void aRemovalByHandWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
     removalWaitsForAClaimInFlight(
         "delete from pgconductor.orchestrators",
+        true,
         (c, zombie) -> {
           try (PreparedStatement ps = c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
             ps.setObject(1, zombie);
@@ -214,9 +232,11 @@ class LeaseIT {
   /**
    * A claim of three executions held open on one connection while {@code removal} takes its
    * orchestrator away on another: the removal waits for the claim to commit, then releases all
-   * three, so none is left held by an id that is not registered.
+   * three, so none is left held by an id that is not registered; {@code asAfterACrash}: the run
+   * counts as an attempt (a rescue), or not (a stop hands them back).
    */
-  private void removalWaitsForAClaimInFlight(String removalSql, Removal removal) throws Exception {
+  private void removalWaitsForAClaimInFlight(String removalSql, boolean asAfterACrash, Removal removal)
+      throws Exception {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();
       db.execute("truncate pgconductor.executions");
@@ -255,9 +275,12 @@ class LeaseIT {
             .as("executions held by an id that is not registered")
             .isZero();
         assertThat(db.queryLong(
-                "select count(*) from pgconductor.executions where attempts = 1"
-                    + " and last_error like 'orchestrator % stopped heartbeating%'"))
-            .as("released as after a crash")
+                asAfterACrash
+                    ? "select count(*) from pgconductor.executions where attempts = 1"
+                        + " and last_error like 'orchestrator % stopped heartbeating%'"
+                    : "select count(*) from pgconductor.executions where attempts = 0"
+                        + " and wait_kind = 'released'"))
+            .as(asAfterACrash ? "released as after a crash" : "handed back, the attempt not counted")
             .isEqualTo(3);
         assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
             .isZero();

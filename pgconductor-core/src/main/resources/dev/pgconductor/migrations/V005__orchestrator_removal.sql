@@ -131,6 +131,9 @@ language plpgsql set jit = off as $$
 declare
   v_queues text[];
 begin
+  -- a claim of its own still in flight (a fetch that began before the stop) commits first, so
+  -- the release below sees what it took
+  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(p_orchestrator::text));
   perform set_config('pgconductor.releasing', 'on', true); -- released here, not by the trigger
   -- first, so the wake-up below only reaches other workers (the trigger drops its idle marks)
   delete from pgconductor.orchestrators where id = p_orchestrator;
