@@ -334,47 +334,30 @@ begin
   return '{}';
 end $$;
 
--- Releases or fails what orchestrators that stopped heartbeating were running. p_sweep also
--- releases rows held by ids that are not registered at all (run at orchestrator start). Liveness
--- is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
-create function pgconductor.rescue(p_timeout interval, p_sweep boolean, p_now timestamptz)
+-- Releases or fails the executions held by the given orchestrators, which are gone (null: every
+-- execution held by an id that is not registered). As after a crash, the lost run counts as an
+-- attempt: one that has attempts left is due again at once, one that was on its last fails. Held
+-- executions are found by locked_by, for which there is no index (one would cost every claim an
+-- index entry, for a statement that runs when an orchestrator goes), so this reads the hot table.
+create function pgconductor.release_abandoned(p_orchestrators uuid[], p_now timestamptz)
 returns int
 language plpgsql as $$
 declare
-  v_dead   uuid[];
   v_ids    uuid[];
   v_queues text[];
   v_gone   uuid[];
   v_woken  text[] := '{}';
-  v_count  int := 0;
+  v_count  int;
   v_rows   int;
 begin
-  select coalesce(array_agg(o.id order by o.id), '{}') into v_dead
-  from pgconductor.orchestrators o
-  where o.last_heartbeat_at < now() - p_timeout;
-  -- Wait for their claims in flight (each holds its orchestrator's lock shared until it
-  -- commits), so the statements below see what those claims took; a claim that comes later
-  -- finds its orchestrator gone and takes nothing. Locked in id order: two rescuers cannot
-  -- deadlock.
-  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
-  from unnest(v_dead) as d order by d;
-  with dead as (
-    delete from pgconductor.orchestrators
-    where id = any (v_dead) and last_heartbeat_at < now() - p_timeout -- a heartbeat came since
-    returning id
-  )
-  select coalesce(array_agg(id), '{}') into v_dead from dead;
-  if cardinality(v_dead) = 0 and not p_sweep then
-    return 0;
-  end if;
-
   select coalesce(array_agg(e.id), '{}'), coalesce(array_agg(e.queue), '{}') into v_ids, v_queues
   from pgconductor.executions e
-  where e.locked_by = any (v_dead)
-     or (p_sweep and e.locked_by is not null
-         and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by));
+  where case when p_orchestrators is null
+             then e.locked_by is not null
+                  and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by)
+             else e.locked_by = any (p_orchestrators) end;
   -- Nothing abandoned, the usual case: no temporary table (creating and dropping one is catalog
-  -- work, 1.5 ms a call and 5 ms in a fresh session: most of an orchestrator's start-up sweep).
+  -- work, 1.5 ms a call and 5 ms in a fresh session).
   if cardinality(v_ids) = 0 then
     return 0;
   end if;
@@ -417,6 +400,40 @@ begin
   return v_count + v_rows;
 end $$;
 
+-- Releases or fails what orchestrators that stopped heartbeating were running. Liveness is judged
+-- by the database clock; p_now (a test clock, or null) only dates the rerun.
+create function pgconductor.rescue(p_timeout interval, p_now timestamptz)
+returns int
+language plpgsql as $$
+declare
+  v_dead uuid[];
+begin
+  select coalesce(array_agg(o.id order by o.id), '{}') into v_dead
+  from pgconductor.orchestrators o
+  where o.last_heartbeat_at < now() - p_timeout;
+  if cardinality(v_dead) = 0 then
+    return 0;
+  end if;
+  -- Wait for their claims in flight (each holds its orchestrator's lock shared until it
+  -- commits), so the release below sees what those claims took; a claim that comes later finds
+  -- its orchestrator gone and takes nothing. Locked in id order: two rescuers cannot deadlock.
+  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
+  from unnest(v_dead) as d order by d;
+  -- released below, not by V005's trigger on removed orchestrators
+  perform set_config('pgconductor.releasing', 'on', true);
+  with dead as (
+    delete from pgconductor.orchestrators
+    where id = any (v_dead) and last_heartbeat_at < now() - p_timeout -- a heartbeat came since
+    returning id
+  )
+  select coalesce(array_agg(id), '{}') into v_dead from dead;
+  perform set_config('pgconductor.releasing', 'off', true);
+  if cardinality(v_dead) = 0 then
+    return 0;
+  end if;
+  return pgconductor.release_abandoned(v_dead, p_now);
+end $$;
+
 -- Heartbeat of one orchestrator, followed by a rescue of dead ones. Returns false when this
 -- orchestrator is no longer registered (it was declared dead), so it can register again.
 create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, p_now timestamptz)
@@ -427,6 +444,6 @@ declare
 begin
   update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
   v_alive := found;
-  perform pgconductor.rescue(p_timeout, false, p_now);
+  perform pgconductor.rescue(p_timeout, p_now);
   return v_alive;
 end $$;

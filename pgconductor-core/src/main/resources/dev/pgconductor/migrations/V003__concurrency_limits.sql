@@ -146,7 +146,7 @@ declare
 begin
   update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
   v_alive := found;
-  perform pgconductor.rescue(p_timeout, false, p_now);
+  perform pgconductor.rescue(p_timeout, p_now);
   perform pgconductor.ungate_unlimited();
   return v_alive;
 end $$;

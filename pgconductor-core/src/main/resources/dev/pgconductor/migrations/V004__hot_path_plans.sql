@@ -52,8 +52,9 @@ alter function pgconductor.after_finish(uuid[], uuid[], timestamptz)
 -- execution times the rows a generic plan expects, so with workflows of about 80 steps an empty
 -- claim was estimated at 634,000 and spent 560 ms compiling (0.35 ms without JIT; Postgres 15
 -- with LLVM, as Debian's package ships it). Scans are costed higher still: with a million
--- executions queued, the start-up sweep of rescue took 1.5 s, 0.11 s without JIT. Where the
--- server has no JIT (jit off, or no LLVM) this setting changes nothing.
+-- executions queued, a read of the whole table for held executions (then run at every
+-- orchestrator start) took 1.5 s, 0.11 s without JIT. Where the server has no JIT (jit off, or
+-- no LLVM) this setting changes nothing.
 alter function pgconductor.set_idle(uuid, text, boolean) set jit = off;
 alter function pgconductor.notify_ready(text[]) set jit = off;
 alter function pgconductor.ensure_queue(text) set jit = off;
@@ -65,7 +66,8 @@ alter function pgconductor.flush(uuid, text, uuid[], int[], text[], text[], text
                                  boolean[], timestamptz)
   set jit = off;
 alter function pgconductor.after_finish(uuid[], uuid[], timestamptz) set jit = off;
-alter function pgconductor.rescue(interval, boolean, timestamptz) set jit = off;
+alter function pgconductor.release_abandoned(uuid[], timestamptz) set jit = off;
+alter function pgconductor.rescue(interval, timestamptz) set jit = off;
 alter function pgconductor.heartbeat(uuid, interval, timestamptz) set jit = off;
 alter function pgconductor.record_steps(uuid, text[], uuid[], int[], text[], text[]) set jit = off;
 alter function pgconductor.cancel(uuid, text, timestamptz) set jit = off;
