@@ -286,18 +286,23 @@ begin
 end $$;
 
 -- Records plain step results of many executions in one statement (group commit). A step is
--- recorded only while the caller still holds the execution's lease; returns, in input order,
--- whether each was.
+-- recorded only while the caller still holds the execution's lease; returns the positions (1-based,
+-- in input order) of the steps that were not recorded because the lease was lost: usually none.
+-- The insert is plain: a step already stored (only possible after a lost lease raced a rescue, or
+-- for a name recorded twice) fails it with a unique violation, and only then is it redone keeping
+-- the stored rows. An insert that never meets a conflict costs a third less than one that always
+-- checks for it.
 create function pgconductor.record_steps(
   p_orchestrator uuid, p_queues text[], p_ids uuid[], p_leases int[], p_names text[],
   p_results text[])
-returns boolean[]
+returns int[]
 language plpgsql as $$
 declare
   v_queue  text;
   v_ids    uuid[] := '{}';
   v_leases int[] := '{}';
-  v_held   boolean[];
+  v_count  bigint;
+  v_lost   int[];
 begin
   -- The executions still held, one queue at a time: with the queue known, only that queue's
   -- partition is opened and probed. Found by id = any (p_ids) alone, every id was looked up in
@@ -308,20 +313,27 @@ begin
     from pgconductor.executions e
     where e.queue = v_queue and e.id = any (p_ids) and e.locked_by = p_orchestrator;
   end loop;
-  with held as materialized (
-    select * from unnest(v_ids, v_leases) as h(id, lease)
-  ),
-  input as (
-    select r.*, exists (select 1 from held h where h.id = r.id and h.lease = r.lease) as held
-    from unnest(p_ids, p_leases, p_names, p_results) with ordinality as r(id, lease, name, result, ord)
-  ),
-  stored as (
+  begin
     insert into pgconductor.steps (execution_id, name, result)
-    select i.id, i.name, i.result::jsonb from input i where i.held
-    on conflict (execution_id, name) do nothing
-  )
-  select array_agg(i.held order by i.ord) into v_held from input i;
-  return v_held;
+    select r.id, r.name, r.result::jsonb
+    from unnest(p_ids, p_leases, p_names, p_results) as r(id, lease, name, result)
+    where (r.id, r.lease) in (select * from unnest(v_ids, v_leases));
+    get diagnostics v_count = row_count;
+  exception when unique_violation then
+    insert into pgconductor.steps (execution_id, name, result)
+    select r.id, r.name, r.result::jsonb
+    from unnest(p_ids, p_leases, p_names, p_results) as r(id, lease, name, result)
+    where (r.id, r.lease) in (select * from unnest(v_ids, v_leases))
+    on conflict (execution_id, name) do nothing;
+    v_count := -1;
+  end;
+  if v_count = cardinality(p_ids) then
+    return '{}';
+  end if;
+  select coalesce(array_agg(r.ord order by r.ord), '{}') into v_lost
+  from unnest(p_ids, p_leases) with ordinality as r(id, lease, ord)
+  where (r.id, r.lease) not in (select * from unnest(v_ids, v_leases));
+  return v_lost;
 end $$;
 
 -- Cancels an execution and its unfinished descendants. Not running: it fails at once with the

@@ -220,7 +220,10 @@ public final class ExecutionStore {
   /** A step result to record for a held execution, which runs on {@code queue}. */
   public record StepRecord(UUID id, String queue, int lease, String name, String resultJson) {}
 
-  /** Records many steps in one statement; returns, in order, whether each lease was still held. */
+  /**
+   * Records many steps in one statement; returns, in order, whether each lease was still held (the
+   * function answers with the positions of those that were not, usually none).
+   */
   public boolean[] recordSteps(UUID orchestrator, List<StepRecord> records) throws SQLException {
     int n = records.size();
     String[] queues = new String[n];
@@ -246,10 +249,11 @@ public final class ExecutionStore {
       ps.setArray(6, c.createArrayOf("text", results));
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        Object[] held = (Object[]) rs.getArray(1).getArray();
+        Integer[] lost = (Integer[]) rs.getArray(1).getArray();
         boolean[] result = new boolean[n];
-        for (int i = 0; i < n; i++) {
-          result[i] = Boolean.TRUE.equals(held[i]);
+        Arrays.fill(result, true);
+        for (Integer position : lost) {
+          result[position - 1] = false;
         }
         return result;
       }

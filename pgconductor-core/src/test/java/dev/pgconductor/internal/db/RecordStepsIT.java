@@ -50,13 +50,46 @@ class RecordStepsIT {
                 new StepRecord(onEmails, "emails", 2, "b", "7")));
 
     assertThat(stored).containsExactly(true, true, false, true, false, true, true);
-    assertThat(db.queryLong("select count(*) from pgconductor.steps")).isEqualTo(5);
+    assertThat(
+            stepsOf(onDefault, onEmails, onReports, staleLease, someoneElses, inDefaultPartition))
+        .isEqualTo(5);
     assertThat(stepResult(onEmails, "b")).isEqualTo("7");
     assertThat(stepResult(onReports, "a")).isEqualTo("4");
     assertThat(stepResult(inDefaultPartition, "a")).isEqualTo("6");
     assertThat(
             db.queryLong("select count(*) from pgconductor.steps where execution_id = ?", staleLease))
         .isZero();
+  }
+
+  @Test
+  void aStepAlreadyStoredKeepsItsRowAndDoesNotFailTheRestOfTheBatch() throws Exception {
+    UUID recordedBefore = held("default", ME, 1);
+    UUID fresh = held("default", ME, 1);
+    UUID twiceInTheBatch = held("emails", ME, 1);
+    UUID staleLease = held("default", ME, 2);
+    db.execute(
+        "insert into pgconductor.steps (execution_id, name, result) values ('"
+            + recordedBefore
+            + "', 'a', '\"first\"')");
+
+    var store = new ExecutionStore(new Db(db.dataSource(), Clock.systemUTC()));
+    boolean[] stored =
+        store.recordSteps(
+            ME,
+            List.of(
+                new StepRecord(fresh, "default", 1, "a", "1"),
+                new StepRecord(recordedBefore, "default", 1, "a", "\"second\""),
+                new StepRecord(twiceInTheBatch, "emails", 1, "a", "3"),
+                new StepRecord(staleLease, "default", 1, "a", "4"),
+                new StepRecord(twiceInTheBatch, "emails", 1, "a", "5")));
+
+    // held executions answer true whether their row was new or already there; the plain insert
+    // met the conflict and the batch was redone keeping the stored rows, never failing it
+    assertThat(stored).containsExactly(true, true, true, false, true);
+    assertThat(stepResult(recordedBefore, "a")).isEqualTo("\"first\"");
+    assertThat(stepResult(fresh, "a")).isEqualTo("1");
+    assertThat(stepResult(twiceInTheBatch, "a")).isIn("3", "5");
+    assertThat(stepsOf(recordedBefore, fresh, twiceInTheBatch, staleLease)).isEqualTo(3);
   }
 
   /** An execution claimed by {@code owner} under {@code lease}, as a claim leaves it. */
@@ -74,6 +107,13 @@ class RecordStepsIT {
         owner,
         lease);
     return id;
+  }
+
+  /** How many step rows the given executions have. */
+  private static long stepsOf(UUID... ids) {
+    return db.queryLong(
+        "select count(*) from pgconductor.steps where execution_id = any (?::uuid[])",
+        "{" + String.join(",", java.util.Arrays.stream(ids).map(UUID::toString).toList()) + "}");
   }
 
   private static String stepResult(UUID id, String name) {
