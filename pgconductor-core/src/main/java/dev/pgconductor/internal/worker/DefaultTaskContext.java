@@ -1,5 +1,6 @@
 package dev.pgconductor.internal.worker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.ChildExecutionFailedException;
@@ -48,9 +49,31 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private volatile Thread thread;
   private Suspension thrown;
 
-  /** A step as recorded: a value, a sleep marker, or a child invocation (pending or done). */
+  /**
+   * A step as recorded: a value, a sleep marker, or a child invocation (pending or done). A value
+   * recorded in this run keeps the JSON it was stored as ({@code resultJson}) and is only parsed
+   * if the step is asked for again; loaded values arrive parsed ({@code result}).
+   */
   private record StepState(
-      boolean done, JsonNode result, String error, UUID child, Instant deadline, Integer attempt) {}
+      boolean done,
+      JsonNode result,
+      String resultJson,
+      String error,
+      UUID child,
+      Instant deadline,
+      Integer attempt) {
+    static StepState value(JsonNode result) {
+      return new StepState(true, result, null, null, null, null, null);
+    }
+
+    static StepState recordedAs(String json) {
+      return new StepState(true, null, json, null, null, null, null);
+    }
+
+    JsonNode tree(ObjectMapper mapper) throws JsonProcessingException {
+      return resultJson != null ? mapper.readTree(resultJson) : result;
+    }
+  }
 
   DefaultTaskContext(
       ConductorCore<C> core,
@@ -173,7 +196,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     usable(name);
     StepState recorded = steps.get(name);
     if (recorded != null) {
-      return decode(name, recorded.result(), type);
+      return decode(name, recorded, type);
     }
     boundary();
     T value = fn.call();
@@ -189,7 +212,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     if (!held) {
       throw suspend(Suspension.leaseLost());
     }
-    steps.put(name, new StepState(true, core.json().mapper().readTree(json), null, null, null, null));
+    steps.put(name, StepState.recordedAs(json));
     return value;
   }
 
@@ -199,7 +222,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     usable(name);
     StepState recorded = steps.get(name);
     if (recorded != null) {
-      return decode(name, recorded.result(), type);
+      return decode(name, recorded, type);
     }
     boundary();
     Object[] value = new Object[1];
@@ -218,9 +241,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     if (!held) {
       throw suspend(Suspension.leaseLost());
     }
-    steps.put(
-        name,
-        new StepState(true, core.json().mapper().valueToTree(value[0]), null, null, null, null));
+    steps.put(name, StepState.value(core.json().mapper().valueToTree(value[0])));
     return type.cast(value[0]);
   }
 
@@ -232,7 +253,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     Objects.requireNonNull(duration, "duration");
     StepState recorded = steps.get(name);
     if (recorded != null) {
-      Instant until = Instant.parse(recorded.result().path(SLEEP_UNTIL).asText());
+      Instant until = Instant.parse(sleepMarker(name, recorded).path(SLEEP_UNTIL).asText());
       if (!until.isAfter(now())) {
         return;
       }
@@ -253,7 +274,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     if (!held) {
       throw suspend(Suspension.leaseLost());
     }
-    steps.put(name, new StepState(true, markerNode, null, null, null, null));
+    steps.put(name, StepState.value(markerNode));
     throw suspend(Suspension.sleep(name, until));
   }
 
@@ -278,7 +299,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       if (recorded.error() != null) {
         throw new ChildExecutionFailedException(String.valueOf(recorded.child()), recorded.error());
       }
-      return decode(name, recorded.result(), task.resultType());
+      return decode(name, recorded, task.resultType());
     }
     if (recorded != null
         && recorded.deadline() != null
@@ -303,7 +324,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       // created by the flush that records this wait, in the same transaction
       child = new Outcome.Child(UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
     }
-    steps.put(name, new StepState(false, null, null, child.id(), deadline, claimed.attempt()));
+    steps.put(
+        name, new StepState(false, null, null, null, child.id(), deadline, claimed.attempt()));
     throw suspend(Suspension.waitForChild(name, deadline, child));
   }
 
@@ -347,13 +369,23 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     return core.db().hasClock() ? core.db().now() : claimed.databaseNow();
   }
 
-  @SuppressWarnings("unchecked")
-  private <T> T decode(String name, JsonNode node, Type type) {
-    if (type == Void.class || node == null || node.isNull()) {
-      return null;
+  private JsonNode sleepMarker(String name, StepState recorded) {
+    try {
+      JsonNode marker = recorded.tree(core.json().mapper());
+      return marker == null ? core.json().mapper().missingNode() : marker;
+    } catch (JsonProcessingException e) {
+      throw new PgConductorException("Recorded sleep '" + name + "' is unreadable", e);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T decode(String name, StepState recorded, Type type) {
     try {
       ObjectMapper mapper = core.json().mapper();
+      JsonNode node = recorded.tree(mapper);
+      if (type == Void.class || node == null || node.isNull()) {
+        return null;
+      }
       return (T) mapper.readerFor(mapper.getTypeFactory().constructType(type)).readValue(node);
     } catch (java.io.IOException e) {
       throw new PgConductorException(
@@ -375,6 +407,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
             new StepState(
                 s.path("done").asBoolean(true),
                 s.get("result"),
+                null,
                 textOrNull(s.get("error")),
                 s.hasNonNull("child") ? UUID.fromString(s.get("child").asText()) : null,
                 s.hasNonNull("deadline") ? Instant.parse(normalize(s.get("deadline").asText())) : null,
