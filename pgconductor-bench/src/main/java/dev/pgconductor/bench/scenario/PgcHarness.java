@@ -35,13 +35,16 @@ final class PgcHarness {
   static final int POOL_SIZE = 10;
 
   /**
-   * The tuned config for no-op tasks: large claim batches so a claim round trip is amortised over
-   * hundreds of executions, enough handlers in flight to keep the fetch-ahead buffer moving, and a
-   * short flush interval (outcomes are written sooner anyway when a batch fills).
+   * The tuned config: large claim batches so a claim round trip is amortised over hundreds of
+   * executions, a short flush interval (outcomes are written sooner anyway when a batch fills), and
+   * many handlers in flight. No-op handlers need about 100 to keep the fetch-ahead buffer moving;
+   * handlers that take steps spend nearly all their time waiting for the step writer's durable
+   * commit, and the more of them wait, the more steps each commit carries (BENCHMARKS.md item
+   * 36). Virtual threads make the waiting ones cheap, so one config serves every tuned scenario.
    */
   static final WorkerConfig TUNED =
       WorkerConfig.builder()
-          .concurrency(100)
+          .concurrency(1000)
           .fetchBatchSize(500)
           .pollInterval(Duration.ofSeconds(1))
           .flushInterval(Duration.ofMillis(100))
