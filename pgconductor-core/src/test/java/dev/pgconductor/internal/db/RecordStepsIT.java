@@ -36,18 +36,15 @@ class RecordStepsIT {
     UUID someoneElses = held("reports", OTHER, 1);
     UUID inDefaultPartition = held("not-partitioned-yet", ME, 1);
 
-    var store = new ExecutionStore(new Db(db.dataSource(), Clock.systemUTC()));
     boolean[] stored =
-        store.recordSteps(
-            ME,
-            List.of(
-                new StepRecord(onDefault, "default", 1, "a", "1"),
-                new StepRecord(onEmails, "emails", 2, "a", "2"),
-                new StepRecord(staleLease, "emails", 2, "a", "3"),
-                new StepRecord(onReports, "reports", 1, "a", "4"),
-                new StepRecord(someoneElses, "reports", 1, "a", "5"),
-                new StepRecord(inDefaultPartition, "not-partitioned-yet", 1, "a", "6"),
-                new StepRecord(onEmails, "emails", 2, "b", "7")));
+        recordAsMe(
+            new StepRecord(onDefault, "default", 1, "a", "1"),
+            new StepRecord(onEmails, "emails", 2, "a", "2"),
+            new StepRecord(staleLease, "emails", 2, "a", "3"),
+            new StepRecord(onReports, "reports", 1, "a", "4"),
+            new StepRecord(someoneElses, "reports", 1, "a", "5"),
+            new StepRecord(inDefaultPartition, "not-partitioned-yet", 1, "a", "6"),
+            new StepRecord(onEmails, "emails", 2, "b", "7"));
 
     assertThat(stored).containsExactly(true, true, false, true, false, true, true);
     assertThat(
@@ -72,16 +69,13 @@ class RecordStepsIT {
             + recordedBefore
             + "', 'a', '\"first\"')");
 
-    var store = new ExecutionStore(new Db(db.dataSource(), Clock.systemUTC()));
     boolean[] stored =
-        store.recordSteps(
-            ME,
-            List.of(
-                new StepRecord(fresh, "default", 1, "a", "1"),
-                new StepRecord(recordedBefore, "default", 1, "a", "\"second\""),
-                new StepRecord(twiceInTheBatch, "emails", 1, "a", "3"),
-                new StepRecord(staleLease, "default", 1, "a", "4"),
-                new StepRecord(twiceInTheBatch, "emails", 1, "a", "5")));
+        recordAsMe(
+            new StepRecord(fresh, "default", 1, "a", "1"),
+            new StepRecord(recordedBefore, "default", 1, "a", "\"second\""),
+            new StepRecord(twiceInTheBatch, "emails", 1, "a", "3"),
+            new StepRecord(staleLease, "default", 1, "a", "4"),
+            new StepRecord(twiceInTheBatch, "emails", 1, "a", "5"));
 
     // held executions answer true whether their row was new or already there; the plain insert
     // met the conflict and the batch was redone keeping the stored rows, never failing it
@@ -90,6 +84,12 @@ class RecordStepsIT {
     assertThat(stepResult(fresh, "a")).isEqualTo("1");
     assertThat(stepResult(twiceInTheBatch, "a")).isIn("3", "5");
     assertThat(stepsOf(recordedBefore, fresh, twiceInTheBatch, staleLease)).isEqualTo(3);
+  }
+
+  /** One call of the step writer's function for orchestrator {@link #ME}. */
+  private static boolean[] recordAsMe(StepRecord... steps) throws Exception {
+    return new ExecutionStore(new Db(db.dataSource(), Clock.systemUTC()))
+        .recordSteps(ME, List.of(steps));
   }
 
   /** An execution claimed by {@code owner} under {@code lease}, as a claim leaves it. */
