@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -224,13 +225,20 @@ final class WorkerRunner<C> {
         }
         List<Claimed> claimed = core.executions().claim(orchestratorId, queue, taskNames, limit);
         boolean handlersWaited;
+        List<Claimed> startNow = List.of();
         synchronized (dispatchLock) {
           handlersWaited = ready.isEmpty() && started < config.concurrency();
           if (!claimed.isEmpty()) {
             inFlight.addAndGet(claimed.size());
             ready.addAll(claimed);
-            dispatch();
+            startNow = takeStartable();
           }
+        }
+        if (!startNow.isEmpty()) {
+          // starting a claim's worth of handlers takes 0.5-1 ms; a virtual thread does it, so the
+          // next claim goes out at once (the claim's backend is what limits a fast drain)
+          List<Claimed> batch = startNow;
+          handlers.execute(() -> startHandlers(batch));
         }
         long finishedNow = finished.get();
         claimSizer.claimed(limit, claimed.size(), handlersWaited, finishedNow - finishedAtLastClaim);
@@ -269,12 +277,37 @@ final class WorkerRunner<C> {
     }
   }
 
-  /** Starts handlers for claimed executions while slots are free. Holds dispatchLock. */
-  private void dispatch() {
-    while (started < config.concurrency() && !ready.isEmpty() && !stopping) {
-      Claimed next = ready.poll();
-      started++;
-      handlers.execute(() -> runOne(next));
+  /**
+   * Takes claimed executions off the buffer, one per free handler slot, and counts them started.
+   * Holds dispatchLock; the handlers are started with {@link #startHandlers} after it is released,
+   * so finishing handlers do not wait on the lock while hundreds are started.
+   */
+  private List<Claimed> takeStartable() {
+    int n = stopping ? 0 : Math.min(config.concurrency() - started, ready.size());
+    if (n <= 0) {
+      return List.of();
+    }
+    List<Claimed> taken = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      taken.add(ready.poll());
+    }
+    started += n;
+    return taken;
+  }
+
+  private void startHandlers(List<Claimed> executions) {
+    for (Claimed c : executions) {
+      try {
+        handlers.execute(() -> runOne(c));
+      } catch (RejectedExecutionException e) {
+        // the stop's grace period ran out before this one started: it goes back to the queue
+        // (or, once the flusher has closed, is released by the deregistration)
+        flusher.add(Outcome.unstarted(c), isLimited(c));
+        synchronized (dispatchLock) {
+          started--;
+        }
+        afterCompletion(inFlight.decrementAndGet());
+      }
     }
   }
 
@@ -301,10 +334,12 @@ final class WorkerRunner<C> {
     } finally {
       flusher.add(outcome == null ? Outcome.released(claimed) : outcome, isLimited(claimed));
       finished.incrementAndGet();
+      List<Claimed> next;
       synchronized (dispatchLock) {
         started--;
-        dispatch();
+        next = takeStartable();
       }
+      startHandlers(next);
       int now = inFlight.decrementAndGet();
       if (now == 0) {
         flusher.nudge();
