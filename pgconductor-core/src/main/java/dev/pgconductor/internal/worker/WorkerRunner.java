@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WorkerRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
+  // a fetcher starts this few handlers itself: handing them to another thread costs about as much
+  private static final int START_INLINE_BELOW = 8;
 
   private final ConductorCore<C> core;
   private final UUID orchestratorId;
@@ -234,7 +236,9 @@ final class WorkerRunner<C> {
             startNow = takeStartable();
           }
         }
-        if (!startNow.isEmpty()) {
+        if (startNow.size() < START_INLINE_BELOW) {
+          startHandlers(startNow);
+        } else {
           // starting a claim's worth of handlers takes 0.5-1 ms; a virtual thread does it, so the
           // next claim goes out at once (the claim's backend is what limits a fast drain)
           List<Claimed> batch = startNow;
