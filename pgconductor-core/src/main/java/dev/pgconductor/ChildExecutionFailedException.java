@@ -1,9 +1,9 @@
 package dev.pgconductor;
 
 /**
- * Thrown by {@link TaskContext#invoke} when the child execution failed for good or was
- * cancelled. Uncaught, it fails the parent at once, without retries (a retry would only see the
- * same memoized failure). A handler may catch it to compensate.
+ * Thrown by {@link TaskContext#invoke} when the child execution failed for good or was cancelled.
+ * Uncaught, it fails the parent at once, without retries (a retry would only see the same memoized
+ * failure). A handler may catch it to compensate.
  */
 public final class ChildExecutionFailedException extends PgConductorException {
   private static final long serialVersionUID = 1L;

@@ -3,9 +3,9 @@ package dev.pgconductor;
 import java.time.Duration;
 
 /**
- * Thrown by {@link TaskContext#invoke} with a timeout when the child has not finished in time.
- * It fails the parent's attempt (retried as usual; a retry waits for the same child again). The
- * child is not cancelled.
+ * Thrown by {@link TaskContext#invoke} with a timeout when the child has not finished in time. It
+ * fails the parent's attempt (retried as usual; a retry waits for the same child again). The child
+ * is not cancelled.
  */
 public final class ChildTimeoutException extends PgConductorException {
   private static final long serialVersionUID = 1L;

@@ -65,7 +65,9 @@ public final class Conductor<C> implements AutoCloseable {
     core.migrator().ensureInstalled();
   }
 
-  /** Registers a handler with one trigger (see {@link #createTask(TaskOptions, List, TaskHandler)}). */
+  /**
+   * Registers a handler with one trigger (see {@link #createTask(TaskOptions, List, TaskHandler)}).
+   */
   public <P, R> Task<P, R> createTask(
       TaskOptions<P, R> options, Trigger trigger, TaskHandler<P, R, C> handler) {
     return createTask(options, List.of(trigger), handler);
@@ -105,8 +107,8 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   /**
-   * One invoke, group-committed with concurrent ones: many threads invoking at once share one
-   * round trip and one commit (see InvokeCoalescer); a lone call is sent at once.
+   * One invoke, group-committed with concurrent ones: many threads invoking at once share one round
+   * trip and one commit (see InvokeCoalescer); a lone call is sent at once.
    */
   private <P> String invokeOne(TaskDefinition<P, ?> task, Invocation<P> invocation) {
     requireInvocable(task);
@@ -142,8 +144,8 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   /**
-   * Stores many executions of one task in one round trip and one transaction, and returns their
-   * ids in order (INV-7). Every payload is checked first; if one is invalid nothing is written.
+   * Stores many executions of one task in one round trip and one transaction, and returns their ids
+   * in order (INV-7). Every payload is checked first; if one is invalid nothing is written.
    */
   public <P> List<String> invokeBatch(TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
     requireInvocable(task);
@@ -165,7 +167,8 @@ public final class Conductor<C> implements AutoCloseable {
       runAts[i] = invocation.runAt() == null ? null : invocation.runAt().toString();
     }
     try {
-      return core.executions()
+      return core
+          .executions()
           .invoke(task.name(), task.queue(), ids, payloads, keys, priorities, runAts, null)
           .stream()
           .map(UUID::toString)
@@ -190,8 +193,8 @@ public final class Conductor<C> implements AutoCloseable {
    * Cancels an execution (CAN-1). One that is not running (pending, waiting for a retry, sleeping
    * or waiting for a child) fails at once with the reason and never runs. A running one gets its
    * {@link TaskSignal} aborted and its thread interrupted; it stops at its next step or checkpoint
-   * and ends cancelled, without retries. Unfinished child executions are cancelled with it.
-   * Returns false when the execution is unknown or already finished. Repeating it is harmless.
+   * and ends cancelled, without retries. Unfinished child executions are cancelled with it. Returns
+   * false when the execution is unknown or already finished. Repeating it is harmless.
    */
   public boolean cancel(String id, String reason) {
     Objects.requireNonNull(reason, "reason");
@@ -205,17 +208,17 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   /**
-   * A worker for one queue: the tasks it runs (all on that queue) and its config. Hand it to
-   * {@link Orchestrator.Builder#workers}.
+   * A worker for one queue: the tasks it runs (all on that queue) and its config. Hand it to {@link
+   * Orchestrator.Builder#workers}.
    */
   public Worker createWorker(String queue, List<? extends Task<?, ?>> tasks, WorkerConfig config) {
     return new Worker(queue, List.copyOf(tasks), config);
   }
 
   /**
-   * The execution with this id, pending, running or finished; empty when there is none (or it
-   * was removed by retention). The result is decoded with the task's definition when this
-   * Conductor knows the task, else left as a Jackson {@link JsonNode}.
+   * The execution with this id, pending, running or finished; empty when there is none (or it was
+   * removed by retention). The result is decoded with the task's definition when this Conductor
+   * knows the task, else left as a Jackson {@link JsonNode}.
    */
   public Optional<Execution<Object>> getExecution(String id) {
     return find(id)
@@ -237,8 +240,13 @@ public final class Conductor<C> implements AutoCloseable {
             row -> {
               if (!row.taskName().equals(task.name())) {
                 throw new IllegalArgumentException(
-                    "execution " + id + " belongs to task '" + row.taskName() + "', not '"
-                        + task.name() + "'");
+                    "execution "
+                        + id
+                        + " belongs to task '"
+                        + row.taskName()
+                        + "', not '"
+                        + task.name()
+                        + "'");
               }
               return toExecution(row, task.resultType().cast(decode(row, task.resultType())));
             });
@@ -356,7 +364,10 @@ public final class Conductor<C> implements AutoCloseable {
       return self;
     }
 
-    /** Where handlers' {@link TaskContext#logger()} lines go (default: SLF4J "dev.pgconductor.task"). */
+    /**
+     * Where handlers' {@link TaskContext#logger()} lines go (default: SLF4J
+     * "dev.pgconductor.task").
+     */
     public Builder<C> logger(Logger logger) {
       this.logger = logger;
       return this;
@@ -369,8 +380,8 @@ public final class Conductor<C> implements AutoCloseable {
     }
 
     /**
-     * The clock that decides when executions are due (run_at, retry backoff). Unset, the
-     * database clock is used, which is what production wants; tests set a controllable one.
+     * The clock that decides when executions are due (run_at, retry backoff). Unset, the database
+     * clock is used, which is what production wants; tests set a controllable one.
      */
     public Builder<C> clock(Clock clock) {
       this.clock = clock;
@@ -403,14 +414,16 @@ public final class Conductor<C> implements AutoCloseable {
         config.addDataSourceProperty("ApplicationName", "pgconductor");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         // ids go to Postgres as binary uuid[] (see UuidArray); a setting in the URL wins
-        config.addDataSourceProperty(
-            "binaryTransferEnable", String.valueOf(UuidArray.OID));
+        config.addDataSourceProperty("binaryTransferEnable", String.valueOf(UuidArray.OID));
         try {
           pool = new HikariDataSource(config);
         } catch (RuntimeException e) {
           throw new PgConductorException(
-              "Cannot connect to " + ConnectionStrings.mask(connectionString) + ": "
-                  + rootMessage(e), e);
+              "Cannot connect to "
+                  + ConnectionStrings.mask(connectionString)
+                  + ": "
+                  + rootMessage(e),
+              e);
         }
         ds = pool;
       }

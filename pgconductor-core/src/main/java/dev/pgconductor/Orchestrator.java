@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs workers in this process (SPEC section 5): installs or upgrades the schema, registers
- * itself and heartbeats, starts one worker per queue, wakes them on LISTEN/NOTIFY, rescues the
- * work of orchestrators that stopped heartbeating, and stops gracefully on {@link #stop()}, on
- * {@link #close()} or on SIGTERM/SIGINT.
+ * Runs workers in this process (SPEC section 5): installs or upgrades the schema, registers itself
+ * and heartbeats, starts one worker per queue, wakes them on LISTEN/NOTIFY, rescues the work of
+ * orchestrators that stopped heartbeating, and stops gracefully on {@link #stop()}, on {@link
+ * #close()} or on SIGTERM/SIGINT.
  *
  * <pre>{@code
  * try (Orchestrator orchestrator = Orchestrator.builder(conductor).tasks(greet).build()) {
@@ -59,9 +59,9 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * Starts (if needed), runs until no ready or running work is left on the served queues,
-   * including work created while draining, then stops (WRK-7). Executions due later are left
-   * alone. Meant for tests and batch jobs. Blocks.
+   * Starts (if needed), runs until no ready or running work is left on the served queues, including
+   * work created while draining, then stops (WRK-7). Executions due later are left alone. Meant for
+   * tests and batch jobs. Blocks.
    */
   public void drain() {
     runtime.drain(Duration.ofMillis(25));
@@ -150,8 +150,12 @@ public final class Orchestrator implements AutoCloseable {
     public Orchestrator build() {
       if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
         throw new IllegalArgumentException(
-            "heartbeatTimeout (" + heartbeatTimeout + ") must be at least twice the"
-                + " heartbeatInterval (" + heartbeatInterval + ")");
+            "heartbeatTimeout ("
+                + heartbeatTimeout
+                + ") must be at least twice the"
+                + " heartbeatInterval ("
+                + heartbeatInterval
+                + ")");
       }
       Map<String, List<Task<?, ?>>> byQueue = new LinkedHashMap<>();
       for (Task<?, ?> task : tasks) {
@@ -165,7 +169,9 @@ public final class Orchestrator implements AutoCloseable {
       for (Worker worker : all) {
         if (!queues.add(worker.queue())) {
           throw new IllegalArgumentException(
-              "queue '" + worker.queue() + "' has two workers in this orchestrator; give each"
+              "queue '"
+                  + worker.queue()
+                  + "' has two workers in this orchestrator; give each"
                   + " queue one worker with all its tasks");
         }
         for (Task<?, ?> task : worker.tasks()) {

@@ -4,8 +4,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * The shared contract of a task: its name, payload type, result type and queue. A plain value
- * that both the service that invokes and the service that runs the task depend on.
+ * The shared contract of a task: its name, payload type, result type and queue. A plain value that
+ * both the service that invokes and the service that runs the task depend on.
  *
  * <pre>{@code
  * static final TaskDefinition<Greet, Greeting> GREET =

@@ -6,7 +6,8 @@ public final class TaskNotInvocableException extends PgConductorException {
   private final String taskName;
 
   public TaskNotInvocableException(String taskName) {
-    super("Task '" + taskName + "' cannot be invoked: it is registered without Trigger.invocable()");
+    super(
+        "Task '" + taskName + "' cannot be invoked: it is registered without Trigger.invocable()");
     this.taskName = taskName;
   }
 

@@ -59,8 +59,8 @@ public final class TaskOptions<P, R> {
 
   /**
    * At most this many executions of the task hold a claim at once, across all workers and
-   * orchestrators (SPEC CON-1); the others wait in the queue. An execution holds its place from
-   * its claim until its outcome is written, and gives it up while it sleeps or waits for a child.
+   * orchestrators (SPEC CON-1); the others wait in the queue. An execution holds its place from its
+   * claim until its outcome is written, and gives it up while it sleeps or waits for a child.
    * Default: unlimited.
    */
   public TaskOptions<P, R> concurrency(int concurrency) {
@@ -94,8 +94,13 @@ public final class TaskOptions<P, R> {
 
   @Override
   public String toString() {
-    return "TaskOptions[" + definition.name() + ", queue=" + definition.queue()
-        + ", maxAttempts=" + maxAttempts
-        + (concurrency == 0 ? "" : ", concurrency=" + concurrency) + "]";
+    return "TaskOptions["
+        + definition.name()
+        + ", queue="
+        + definition.queue()
+        + ", maxAttempts="
+        + maxAttempts
+        + (concurrency == 0 ? "" : ", concurrency=" + concurrency)
+        + "]";
   }
 }

@@ -4,8 +4,8 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
 
 /**
- * A type token for generic step results, e.g. {@code new TypeRef<List<Order>>() {}}, so a
- * memoized value comes back with its full type.
+ * A type token for generic step results, e.g. {@code new TypeRef<List<Order>>() {}}, so a memoized
+ * value comes back with its full type.
  *
  * @param <T> the type captured
  */

@@ -22,8 +22,13 @@ public record Worker(String queue, List<Task<?, ?>> tasks, WorkerConfig config) 
     for (Task<?, ?> task : tasks) {
       if (!task.options().queue().equals(queue)) {
         throw new IllegalArgumentException(
-            "task '" + task.name() + "' is on queue '" + task.options().queue()
-                + "', not on the worker's queue '" + queue + "'");
+            "task '"
+                + task.name()
+                + "' is on queue '"
+                + task.options().queue()
+                + "', not on the worker's queue '"
+                + queue
+                + "'");
       }
     }
   }

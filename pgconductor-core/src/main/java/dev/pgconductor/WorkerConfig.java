@@ -7,11 +7,11 @@ import java.util.Objects;
  * How a worker fetches and runs executions (SPEC WRK-2).
  *
  * @param concurrency handlers running at once (default 10)
- * @param pollInterval how often an idle worker looks for work when no notification arrives
- *     (default 1 s); new work normally wakes it at once through LISTEN/NOTIFY
+ * @param pollInterval how often an idle worker looks for work when no notification arrives (default
+ *     1 s); new work normally wakes it at once through LISTEN/NOTIFY
  * @param flushInterval longest time a finished execution's outcome waits in memory before it is
- *     written back (default 2 s); outcomes are written sooner when a batch fills or the worker
- *     goes idle
+ *     written back (default 2 s); outcomes are written sooner when a batch fills or the worker goes
+ *     idle
  * @param fetchBatchSize executions claimed in one round trip (default 10); while quick handlers
  *     keep running out of work, claims grow up to ten times this, at most 100, and they fall back
  *     to it otherwise (docs/worker-config.md)
@@ -37,7 +37,8 @@ public record WorkerConfig(
       throw new IllegalArgumentException("pollInterval must be positive, got " + pollInterval);
     }
     if (flushInterval.isNegative()) {
-      throw new IllegalArgumentException("flushInterval must not be negative, got " + flushInterval);
+      throw new IllegalArgumentException(
+          "flushInterval must not be negative, got " + flushInterval);
     }
   }
 

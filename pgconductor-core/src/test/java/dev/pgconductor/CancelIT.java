@@ -18,24 +18,31 @@ class CancelIT {
 
   record Job(int n) {}
 
-  static final TaskDefinition<Job, Integer> LOOPER = TaskDefinition.of("looper", Job.class, Integer.class);
+  static final TaskDefinition<Job, Integer> LOOPER =
+      TaskDefinition.of("looper", Job.class, Integer.class);
   static final TaskDefinition<Job, Void> BLOCKER = TaskDefinition.of("blocker", Job.class);
   static final TaskDefinition<Job, Void> NEVER = TaskDefinition.of("never", Job.class);
-  static final TaskDefinition<Job, Integer> PARENT = TaskDefinition.of("parent", Job.class, Integer.class);
-  static final TaskDefinition<Job, Integer> CHILD = TaskDefinition.of("child", Job.class, Integer.class);
+  static final TaskDefinition<Job, Integer> PARENT =
+      TaskDefinition.of("parent", Job.class, Integer.class);
+  static final TaskDefinition<Job, Integer> CHILD =
+      TaskDefinition.of("child", Job.class, Integer.class);
   static final TaskDefinition<Job, Void> SELF = TaskDefinition.of("self", Job.class);
 
-  static final WorkerConfig FAST = WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+  static final WorkerConfig FAST =
+      WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
 
   @Test
   void aPendingExecutionFailsWithTheReasonAndNeverRuns() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(NEVER)).build());
     AtomicInteger runs = new AtomicInteger();
     var task =
-        conductor.createTask(TaskOptions.of(NEVER), Trigger.invocable(), (e, ctx) -> {
-          runs.incrementAndGet();
-          return null;
-        });
+        conductor.createTask(
+            TaskOptions.of(NEVER),
+            Trigger.invocable(),
+            (e, ctx) -> {
+              runs.incrementAndGet();
+              return null;
+            });
     conductor.ensureInstalled();
     String id = conductor.invoke(NEVER, new Job(1));
     String other = conductor.invoke(NEVER, new Job(2));
@@ -43,14 +50,16 @@ class CancelIT {
     assertThat(conductor.cancel(id, "no longer needed")).isTrue();
     assertThat(conductor.cancel(id, "again")).as("already finished").isFalse();
     assertThat(conductor.cancel(other)).isTrue();
-    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.drain();
     }
     assertThat(runs).hasValue(0);
     var cancelled = conductor.getExecution(id).orElseThrow();
     assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
     assertThat(cancelled.lastError()).isEqualTo("no longer needed");
-    assertThat(conductor.getExecution(other).orElseThrow().lastError()).isEqualTo("Cancelled by user");
+    assertThat(conductor.getExecution(other).orElseThrow().lastError())
+        .isEqualTo("Cancelled by user");
   }
 
   @Test
@@ -85,11 +94,17 @@ class CancelIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(LOOPER, new Job(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> loops.get() > 1000);
       assertThat(conductor.cancel(id, "stop looping")).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.CANCELLED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.CANCELLED);
     }
     var execution = conductor.getExecution(id).orElseThrow();
     assertThat(execution.lastError()).isEqualTo("stop looping");
@@ -120,11 +135,17 @@ class CancelIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(BLOCKER, new Job(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> started.getCount() == 0);
       conductor.cancel(id);
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.CANCELLED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.CANCELLED);
     }
     assertThat(interrupted).isTrue();
     assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("Cancelled by user");
@@ -154,21 +175,36 @@ class CancelIT {
     String second = conductor.invoke(BLOCKER, new Job(2));
     // one handler at a time, two claimed at once: the second waits in the worker's buffer
     WorkerConfig oneAtATime =
-        WorkerConfig.builder().concurrency(1).fetchBatchSize(2).pollInterval(Duration.ofMillis(20)).build();
+        WorkerConfig.builder()
+            .concurrency(1)
+            .fetchBatchSize(2)
+            .pollInterval(Duration.ofMillis(20))
+            .build();
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(task).defaultWorker(oneAtATime).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(oneAtATime)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> firstStarted.getCount() == 0);
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> db.queryLong(
-                  "select count(*) from pgconductor.executions where id = ?::uuid and locked_by is not null",
-                  second) == 1);
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.executions where id = ?::uuid and locked_by is not null",
+                          second)
+                      == 1);
 
       assertThat(conductor.cancel(second, "not this one")).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, second) == ExecutionState.CANCELLED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, second) == ExecutionState.CANCELLED);
       releaseFirst.countDown();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, first) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, first) == ExecutionState.COMPLETED);
     }
     assertThat(secondRuns).as("the cancelled execution's handler never ran").hasValue(0);
     assertThat(conductor.getExecution(second).orElseThrow().lastError()).isEqualTo("not this one");
@@ -198,20 +234,31 @@ class CancelIT {
     String id = conductor.invoke(PARENT, new Job(1));
     String childId;
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent, child)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> childStarted.getCount() == 0);
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
-      childId = db.dataSourceQueryString("select id::text from pgconductor.executions where parent_id = '" + id + "'");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
+      childId =
+          db.dataSourceQueryString(
+              "select id::text from pgconductor.executions where parent_id = '" + id + "'");
       assertThat(conductor.cancel(id, "order withdrawn")).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, childId) == ExecutionState.CANCELLED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, childId) == ExecutionState.CANCELLED);
     }
     var parentExecution = conductor.getExecution(id).orElseThrow();
     assertThat(parentExecution.state()).isEqualTo(ExecutionState.FAILED);
     assertThat(parentExecution.lastError()).isEqualTo("order withdrawn");
     assertThat(conductor.getExecution(childId).orElseThrow().lastError())
         .isEqualTo("Parent execution cancelled: order withdrawn");
-    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
         .as("the cancelled parent's steps are removed")
         .isZero();
   }
@@ -230,13 +277,22 @@ class CancelIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(PARENT, new Job(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
       String childId =
-          db.dataSourceQueryString("select id::text from pgconductor.executions where parent_id = '" + id + "'");
+          db.dataSourceQueryString(
+              "select id::text from pgconductor.executions where parent_id = '" + id + "'");
       assertThat(conductor.cancel(childId, "price feed retired")).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.FAILED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.FAILED);
     }
     assertThat(conductor.getExecution(id).orElseThrow().lastError())
         .isEqualTo("Child execution failed: price feed retired");
@@ -266,12 +322,17 @@ class CancelIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(SELF, new Job(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.drain();
     }
     assertThat(checkpoints).hasValue(100);
     assertThat(state(conductor, id)).isEqualTo(ExecutionState.CANCELLED);
-    assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("nothing left to do");
+    assertThat(conductor.getExecution(id).orElseThrow().lastError())
+        .isEqualTo("nothing left to do");
   }
 
   private static ExecutionState state(Conductor<?> conductor, String id) {

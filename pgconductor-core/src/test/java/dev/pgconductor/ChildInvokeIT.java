@@ -22,19 +22,23 @@ class ChildInvokeIT {
 
   record Price(int cents, String currency) {}
 
-  static final TaskDefinition<Quote, Price> PARENT = TaskDefinition.of("parent", Quote.class, Price.class);
-  static final TaskDefinition<Quote, Price> PRICE = TaskDefinition.of("price", Quote.class, Price.class);
+  static final TaskDefinition<Quote, Price> PARENT =
+      TaskDefinition.of("parent", Quote.class, Price.class);
+  static final TaskDefinition<Quote, Price> PRICE =
+      TaskDefinition.of("price", Quote.class, Price.class);
   static final TaskDefinition<Quote, Price> REMOTE_PRICE =
       TaskDefinition.of("remote-price", Quote.class, Price.class).onQueue("remote");
   static final TaskDefinition<Quote, String> IMPATIENT =
       TaskDefinition.of("impatient", Quote.class, String.class);
-  static final TaskDefinition<Quote, String> UNLUCKY = TaskDefinition.of("unlucky", Quote.class, String.class);
+  static final TaskDefinition<Quote, String> UNLUCKY =
+      TaskDefinition.of("unlucky", Quote.class, String.class);
   static final TaskDefinition<Quote, Price> BROKEN_PRICE =
       TaskDefinition.of("broken-price", Quote.class, Price.class);
   static final TaskDefinition<Quote, Price> RETRIED_PARENT =
       TaskDefinition.of("retried-parent", Quote.class, Price.class);
 
-  static final WorkerConfig FAST = WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+  static final WorkerConfig FAST =
+      WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
 
   @Test
   void theParentWaitsReleasedWhileTheChildRunsAndGetsItsTypedResult() {
@@ -61,15 +65,26 @@ class ChildInvokeIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(PARENT, new Quote(21));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent, child)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
-      assertThat(db.queryLong("select count(*) from pgconductor.executions where parent_id = ?::uuid", id))
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
+      assertThat(
+              db.queryLong(
+                  "select count(*) from pgconductor.executions where parent_id = ?::uuid", id))
           .isEqualTo(1);
       childMayFinish.countDown();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
     }
-    assertThat(conductor.getExecution(PARENT, id).orElseThrow().result()).isEqualTo(new Price(4201, "EUR"));
+    assertThat(conductor.getExecution(PARENT, id).orElseThrow().result())
+        .isEqualTo(new Price(4201, "EUR"));
     assertThat(parentRuns).hasValue(2);
     assertThat(
             db.queryLong(
@@ -77,7 +92,8 @@ class ChildInvokeIT {
                 id))
         .as("one child")
         .isEqualTo(1);
-    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
         .as("the parent's wait is removed once it finished")
         .isZero();
   }
@@ -111,8 +127,11 @@ class ChildInvokeIT {
           .atMost(Duration.ofSeconds(10))
           .until(() -> db.queryLong("select count(*) from pgconductor.idle_workers") == 2);
       String id = conductor.invoke(PARENT, new Quote(5));
-      await().atMost(Duration.ofSeconds(5)).until(() -> state(conductor, id) == ExecutionState.COMPLETED);
-      assertThat(conductor.getExecution(PARENT, id).orElseThrow().result()).isEqualTo(new Price(5, "remote"));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
+      assertThat(conductor.getExecution(PARENT, id).orElseThrow().result())
+          .isEqualTo(new Price(5, "remote"));
     }
   }
 
@@ -139,19 +158,24 @@ class ChildInvokeIT {
             .build()) {
       orchestrator.drain();
     }
-    assertThat(conductor.getExecution(PARENT, id).orElseThrow()).extracting(Execution::result).as("%s", conductor.getExecution(id)).isEqualTo(new Price(7, "remote"));
+    assertThat(conductor.getExecution(PARENT, id).orElseThrow())
+        .extracting(Execution::result)
+        .as("%s", conductor.getExecution(id))
+        .isEqualTo(new Price(7, "remote"));
   }
 
   @Test
   void aTimeoutFailsTheParentsAttemptAndTheChildKeepsRunning() {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
-    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(IMPATIENT, PRICE)).clock(clock).build());
+    var conductor =
+        db.closeAfter(db.conductor(TaskSchemas.of(IMPATIENT, PRICE)).clock(clock).build());
     CountDownLatch childMayFinish = new CountDownLatch(1);
     var parent =
         conductor.createTask(
             TaskOptions.of(IMPATIENT).maxAttempts(1),
             Trigger.invocable(),
-            (event, ctx) -> ctx.invoke("slow", PRICE, event.payload(), Duration.ofMinutes(5)).currency());
+            (event, ctx) ->
+                ctx.invoke("slow", PRICE, event.payload(), Duration.ofMinutes(5)).currency());
     var child =
         conductor.createTask(
             TaskOptions.of(PRICE),
@@ -163,20 +187,33 @@ class ChildInvokeIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(IMPATIENT, new Quote(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent, child)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
       assertThat(conductor.getExecution(id).orElseThrow().runAt())
           .isEqualTo(clock.instant().plus(Duration.ofMinutes(5)));
       clock.advance(Duration.ofMinutes(5));
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.FAILED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.FAILED);
       var failed = conductor.getExecution(id).orElseThrow();
       assertThat(failed.lastError()).contains("did not finish within PT5M").contains("'slow'");
       String childId =
-          db.dataSourceQueryString("select id::text from pgconductor.executions where parent_id = '" + id + "'");
-      assertThat(state(conductor, childId)).as("the child is not cancelled").isEqualTo(ExecutionState.RUNNING);
+          db.dataSourceQueryString(
+              "select id::text from pgconductor.executions where parent_id = '" + id + "'");
+      assertThat(state(conductor, childId))
+          .as("the child is not cancelled")
+          .isEqualTo(ExecutionState.RUNNING);
       childMayFinish.countDown();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, childId) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, childId) == ExecutionState.COMPLETED);
     }
   }
 
@@ -202,7 +239,11 @@ class ChildInvokeIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(UNLUCKY, new Quote(3));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent, child)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.drain();
     }
     var failed = conductor.getExecution(id).orElseThrow();
@@ -215,7 +256,8 @@ class ChildInvokeIT {
   @Test
   void aParentRetriedAfterItsChildFinishedGetsTheMemoizedResultWithoutANewChild() {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
-    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(RETRIED_PARENT, PRICE)).clock(clock).build());
+    var conductor =
+        db.closeAfter(db.conductor(TaskSchemas.of(RETRIED_PARENT, PRICE)).clock(clock).build());
     AtomicInteger childRuns = new AtomicInteger();
     var parent =
         conductor.createTask(
@@ -236,19 +278,27 @@ class ChildInvokeIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(RETRIED_PARENT, new Quote(1));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(parent, child).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(parent, child)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> conductor.getExecution(id).orElseThrow().lastError() != null);
       clock.advance(Duration.ofSeconds(15));
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
     }
-    assertThat(conductor.getExecution(RETRIED_PARENT, id).orElseThrow().result()).isEqualTo(new Price(1, "GBP"));
+    assertThat(conductor.getExecution(RETRIED_PARENT, id).orElseThrow().result())
+        .isEqualTo(new Price(1, "GBP"));
     assertThat(childRuns).hasValue(1);
     assertThat(
             db.queryLong(
-                "select count(*) from pgconductor.finished_executions where parent_id = ?::uuid", id))
+                "select count(*) from pgconductor.finished_executions where parent_id = ?::uuid",
+                id))
         .isEqualTo(1);
   }
 

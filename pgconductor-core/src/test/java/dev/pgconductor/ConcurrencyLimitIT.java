@@ -32,7 +32,11 @@ class ConcurrencyLimitIT {
   static final TaskSchemas SCHEMAS = TaskSchemas.of(LIMITED, FREE);
 
   static final WorkerConfig WIDE =
-      WorkerConfig.builder().concurrency(10).fetchBatchSize(10).pollInterval(Duration.ofMillis(50)).build();
+      WorkerConfig.builder()
+          .concurrency(10)
+          .fetchBatchSize(10)
+          .pollInterval(Duration.ofMillis(50))
+          .build();
 
   @BeforeAll
   static void schema() {
@@ -101,14 +105,21 @@ class ConcurrencyLimitIT {
               });
       orchestrators.add(
           db.closeAfter(
-              Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()));
+              Orchestrator.builder(conductor)
+                  .tasks(limited)
+                  .defaultWorker(WIDE)
+                  .handleSignals(false)
+                  .build()));
     }
     orchestrators.forEach(Orchestrator::start);
     var invoker = db.closeAfter(db.conductor(SCHEMAS).build());
-    invoker.invokeBatch(LIMITED, IntStream.range(0, 60).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    invoker.invokeBatch(
+        LIMITED, IntStream.range(0, 60).mapToObj(n -> Invocation.of(new Job(n))).toList());
 
     await().atMost(Duration.ofSeconds(30)).until(() -> gauge.done.get() == 60);
-    assertThat(gauge.max).as("never more than the limit, though 20 handler slots were free").hasValue(3);
+    assertThat(gauge.max)
+        .as("never more than the limit, though 20 handler slots were free")
+        .hasValue(3);
     await().atMost(Duration.ofSeconds(10)).until(() -> finished("completed") == 60);
     orchestrators.forEach(Orchestrator::close);
   }
@@ -129,21 +140,31 @@ class ConcurrencyLimitIT {
     AtomicInteger free = new AtomicInteger();
     var unlimited =
         conductor.createTask(
-            TaskOptions.of(FREE), Trigger.invocable(), (event, ctx) -> {
+            TaskOptions.of(FREE),
+            Trigger.invocable(),
+            (event, ctx) -> {
               free.incrementAndGet();
               return null;
             });
     conductor.ensureInstalled();
     // the limited backlog is older, so it comes first in the claim order
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 300).mapToObj(n -> Invocation.of(new Job(n))).toList());
-    conductor.invokeBatch(FREE, IntStream.range(0, 200).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        LIMITED, IntStream.range(0, 300).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        FREE, IntStream.range(0, 200).mapToObj(n -> Invocation.of(new Job(n))).toList());
 
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(limited, unlimited).defaultWorker(WIDE).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(limited, unlimited)
+            .defaultWorker(WIDE)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> free.get() == 200);
       assertThat(gauge.now).as("one limited execution runs, blocked").hasValue(1);
-      assertThat(db.queryLong("select count(*) from pgconductor.executions where task_key = 'limited' and locked_by is not null"))
+      assertThat(
+              db.queryLong(
+                  "select count(*) from pgconductor.executions where task_key = 'limited' and locked_by is not null"))
           .as("the limited task holds exactly its one slot")
           .isEqualTo(1);
       release.countDown();
@@ -171,14 +192,24 @@ class ConcurrencyLimitIT {
     conductor.ensureInstalled();
     String sleeper = conductor.invoke(LIMITED, new Job(0));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(limited)
+            .defaultWorker(WIDE)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
-      await().atMost(Duration.ofSeconds(10))
-          .until(() -> conductor.getExecution(sleeper).orElseThrow().state() == ExecutionState.WAITING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  conductor.getExecution(sleeper).orElseThrow().state() == ExecutionState.WAITING);
       List<String> others =
-          conductor.invokeBatch(LIMITED, IntStream.range(1, 6).mapToObj(n -> Invocation.of(new Job(n))).toList());
+          conductor.invokeBatch(
+              LIMITED, IntStream.range(1, 6).mapToObj(n -> Invocation.of(new Job(n))).toList());
       await().atMost(Duration.ofSeconds(10)).until(() -> finished("completed") == 5);
-      assertThat(others).allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+      assertThat(others)
+          .allMatch(
+              id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
 
       clock.advance(Duration.ofHours(1));
       await().atMost(Duration.ofSeconds(10)).until(() -> finished("completed") == 6);
@@ -200,20 +231,36 @@ class ConcurrencyLimitIT {
             });
     // a first orchestrator registers the limit, claims the one slot and dies without a word
     try (var first =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(limited)
+            .defaultWorker(WIDE)
+            .handleSignals(false)
+            .build()) {
       first.start();
     }
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 3).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        LIMITED, IntStream.range(0, 3).mapToObj(n -> Invocation.of(new Job(n))).toList());
     UUID ghost = UUID.randomUUID();
-    db.execute("insert into pgconductor.orchestrators (id, host, pid, last_heartbeat_at)"
-        + " values ('" + ghost + "', 'gone', 1, now() - interval '1 hour')");
-    assertThat(db.queryLong("select count(*) from pgconductor.claim(?::uuid, 'default', array['limited'], 10, null)", ghost.toString()))
+    db.execute(
+        "insert into pgconductor.orchestrators (id, host, pid, last_heartbeat_at)"
+            + " values ('"
+            + ghost
+            + "', 'gone', 1, now() - interval '1 hour')");
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.claim(?::uuid, 'default', array['limited'], 10, null)",
+                ghost.toString()))
         .as("the limit lets the doomed orchestrator take one")
         .isEqualTo(1);
 
     try (var second =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).heartbeatInterval(Duration.ofMillis(200))
-            .heartbeatTimeout(Duration.ofSeconds(2)).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(limited)
+            .defaultWorker(WIDE)
+            .heartbeatInterval(Duration.ofMillis(200))
+            .heartbeatTimeout(Duration.ofSeconds(2))
+            .handleSignals(false)
+            .build()) {
       second.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> finished("completed") == 3);
     }
@@ -225,7 +272,8 @@ class ConcurrencyLimitIT {
     var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
     conductor.ensureInstalled();
     // invoked before any orchestrator registered the task, so before anyone knew of its limit
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
     Gauge gauge = new Gauge(2);
     var limited = limitedToTwo(conductor, gauge);
     try (var orchestrator = orchestrator(conductor, limited)) {
@@ -243,7 +291,8 @@ class ConcurrencyLimitIT {
     try (var registering = orchestrator(conductor, limited)) {
       registering.start();
     }
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        LIMITED, IntStream.range(0, 40).mapToObj(n -> Invocation.of(new Job(n))).toList());
     // as if invoked by a caller that read the task before its limit was registered
     db.execute("update pgconductor.executions set gated = false");
     try (var orchestrator = orchestrator(conductor, limited)) {
@@ -265,7 +314,11 @@ class ConcurrencyLimitIT {
   }
 
   private static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task) {
-    return Orchestrator.builder(conductor).tasks(task).defaultWorker(WIDE).handleSignals(false).build();
+    return Orchestrator.builder(conductor)
+        .tasks(task)
+        .defaultWorker(WIDE)
+        .handleSignals(false)
+        .build();
   }
 
   @Test
@@ -281,14 +334,24 @@ class ConcurrencyLimitIT {
               return null;
             });
     conductor.ensureInstalled();
-    conductor.invokeBatch(LIMITED, IntStream.range(0, 30).mapToObj(n -> Invocation.of(new Job(n))).toList());
+    conductor.invokeBatch(
+        LIMITED, IntStream.range(0, 30).mapToObj(n -> Invocation.of(new Job(n))).toList());
     try (var first =
-        Orchestrator.builder(conductor).tasks(limited).defaultWorker(WIDE).handleSignals(false)
-            .shutdownGrace(Duration.ofMillis(200)).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(limited)
+            .defaultWorker(WIDE)
+            .handleSignals(false)
+            .shutdownGrace(Duration.ofMillis(200))
+            .build()) {
       first.start();
       // registering the limit moved the backlog aside, behind the limit
-      await().atMost(Duration.ofSeconds(10))
-          .until(() -> db.queryLong("select count(*) from pgconductor.executions where gated and locked_by is null") == 29);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.executions where gated and locked_by is null")
+                      == 29);
     }
     Gauge gauge = new Gauge();
     CountDownLatch allIn = new CountDownLatch(5);
@@ -299,19 +362,26 @@ class ConcurrencyLimitIT {
             TaskOptions.of(LIMITED),
             Trigger.invocable(),
             (event, ctx) -> {
-              gauge.run(() -> {
-                allIn.countDown();
-                block(allIn); // five at once: only possible without the limit
-              });
+              gauge.run(
+                  () -> {
+                    allIn.countDown();
+                    block(allIn); // five at once: only possible without the limit
+                  });
               return null;
             });
     try (var second =
-        Orchestrator.builder(redeployed).tasks(unlimited).defaultWorker(WIDE).handleSignals(false).build()) {
+        Orchestrator.builder(redeployed)
+            .tasks(unlimited)
+            .defaultWorker(WIDE)
+            .handleSignals(false)
+            .build()) {
       second.start();
       await().atMost(Duration.ofSeconds(20)).until(() -> finished("completed") == 30);
     }
     assertThat(gauge.max.get()).isGreaterThanOrEqualTo(5);
-    assertThat(db.queryLong("select count(*) from pgconductor.tasks where key = 'limited' and concurrency is null"))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.tasks where key = 'limited' and concurrency is null"))
         .isEqualTo(1);
   }
 
@@ -325,7 +395,8 @@ class ConcurrencyLimitIT {
   }
 
   private static long finished(String state) {
-    return db.queryLong("select count(*) from pgconductor.finished_executions where state = ?", state);
+    return db.queryLong(
+        "select count(*) from pgconductor.finished_executions where state = ?", state);
   }
 
   private static void block(CountDownLatch latch) {

@@ -9,14 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The internal hang-up cannot be swallowed by catch (Exception), and catch (Throwable) fails clearly. */
+/**
+ * The internal hang-up cannot be swallowed by catch (Exception), and catch (Throwable) fails
+ * clearly.
+ */
 class ControlFlowIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
 
   record Job(int n) {}
 
-  static final TaskDefinition<Job, String> CAREFUL = TaskDefinition.of("careful", Job.class, String.class);
-  static final TaskDefinition<Job, String> GREEDY = TaskDefinition.of("greedy", Job.class, String.class);
+  static final TaskDefinition<Job, String> CAREFUL =
+      TaskDefinition.of("careful", Job.class, String.class);
+  static final TaskDefinition<Job, String> GREEDY =
+      TaskDefinition.of("greedy", Job.class, String.class);
 
   @Test
   void catchingExceptionAroundContextCallsDoesNotSwallowTheSuspension() {
@@ -45,7 +50,8 @@ class ControlFlowIT {
       orchestrator.start();
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+          .until(
+              () -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
     }
     assertThat(caught).hasValue(0);
     assertThat(conductor.getExecution(CAREFUL, id).orElseThrow().result()).isEqualTo("slept");
@@ -68,11 +74,14 @@ class ControlFlowIT {
             });
     conductor.ensureInstalled();
     String id = conductor.invoke(GREEDY, new Job(1));
-    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.drain();
     }
     var execution = conductor.getExecution(id).orElseThrow();
     assertThat(execution.state()).isEqualTo(ExecutionState.FAILED);
-    assertThat(execution.lastError()).contains("caught pgconductor's control flow").contains("Never catch Throwable");
+    assertThat(execution.lastError())
+        .contains("caught pgconductor's control flow")
+        .contains("Never catch Throwable");
   }
 }

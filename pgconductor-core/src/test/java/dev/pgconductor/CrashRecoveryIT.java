@@ -21,13 +21,14 @@ class CrashRecoveryIT {
 
   @Test
   void executionsOfAKilledOrchestratorAreRerunElsewhereAfterTheHeartbeatTimeout() throws Exception {
-    var conductor =
-        db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
     conductor.ensureInstalled();
     List<String> ids =
         conductor.invokeBatch(
             CrashableWorkerMain.STUCK,
-            IntStream.range(0, 5).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
+            IntStream.range(0, 5)
+                .mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i)))
+                .toList());
 
     try (ChildJvm child = ChildJvm.start(CrashableWorkerMain.class, db.url())) {
       String childId = child.orchestratorId();
@@ -36,7 +37,10 @@ class CrashRecoveryIT {
           .until(
               () ->
                   ids.stream()
-                      .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
+                      .allMatch(
+                          id ->
+                              conductor.getExecution(id).orElseThrow().state()
+                                  == ExecutionState.RUNNING));
 
       child.kill();
 
@@ -61,14 +65,19 @@ class CrashRecoveryIT {
             .until(
                 () ->
                     ids.stream()
-                        .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED));
+                        .allMatch(
+                            id ->
+                                conductor.getExecution(id).orElseThrow().state()
+                                    == ExecutionState.COMPLETED));
       }
       for (int i = 0; i < ids.size(); i++) {
         var execution = conductor.getExecution(CrashableWorkerMain.STUCK, ids.get(i)).orElseThrow();
         assertThat(execution.result()).isEqualTo("rerun " + i);
         assertThat(execution.attempts()).isEqualTo(2);
       }
-      assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
+      assertThat(
+              db.queryLong(
+                  "select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
           .as("the dead orchestrator was removed")
           .isZero();
     }
@@ -76,13 +85,14 @@ class CrashRecoveryIT {
 
   @Test
   void sigtermStopsTheOrchestratorGracefullyAndReleasesWhatItHeld() throws Exception {
-    var conductor =
-        db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(CrashableWorkerMain.STUCK)).build());
     conductor.ensureInstalled();
     List<String> ids =
         conductor.invokeBatch(
             CrashableWorkerMain.STUCK,
-            IntStream.range(0, 3).mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i))).toList());
+            IntStream.range(0, 3)
+                .mapToObj(i -> Invocation.of(new CrashableWorkerMain.Job(i)))
+                .toList());
     try (ChildJvm child = ChildJvm.start(CrashableWorkerMain.class, db.url())) {
       String childId = child.orchestratorId();
       await()
@@ -90,7 +100,10 @@ class CrashRecoveryIT {
           .until(
               () ->
                   ids.stream()
-                      .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.RUNNING));
+                      .allMatch(
+                          id ->
+                              conductor.getExecution(id).orElseThrow().state()
+                                  == ExecutionState.RUNNING));
 
       child.terminate(); // SIGTERM
       assertThat(child.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)).as("exited").isTrue();
@@ -100,7 +113,9 @@ class CrashRecoveryIT {
         assertThat(execution.state()).isEqualTo(ExecutionState.PENDING);
         assertThat(execution.attempts()).as("released, not failed").isZero();
       }
-      assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
+      assertThat(
+              db.queryLong(
+                  "select count(*) from pgconductor.orchestrators where id = ?::uuid", childId))
           .as("deregistered on the way out")
           .isZero();
     }

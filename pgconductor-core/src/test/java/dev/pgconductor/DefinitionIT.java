@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * Defining and registering tasks, payload validation, results, custom context and the task
- * logger (DEF-1..6), and the Conductor builder's own errors.
+ * Defining and registering tasks, payload validation, results, custom context and the task logger
+ * (DEF-1..6), and the Conductor builder's own errors.
  */
 class DefinitionIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -163,8 +163,7 @@ class DefinitionIT {
   @Test
   void withDefaultOptionsAFailingHandlerIsAttemptedThreeTimes() {
     var clock = MutableClock.startingNow();
-    var conductor =
-        track(db.conductor(TaskSchemas.of(GREET)).poolSize(4).clock(clock).build());
+    var conductor = track(db.conductor(TaskSchemas.of(GREET)).poolSize(4).clock(clock).build());
     var attempts = new AtomicInteger();
     var task =
         conductor.createTask(
@@ -207,8 +206,7 @@ class DefinitionIT {
                 conductor.createTask(
                     TaskOptions.of(undefined), Trigger.invocable(), (event, ctx) -> null))
         .isInstanceOfSatisfying(
-            UnknownTaskException.class,
-            e -> assertThat(e.taskName()).isEqualTo("not-in-schemas"))
+            UnknownTaskException.class, e -> assertThat(e.taskName()).isEqualTo("not-in-schemas"))
         .hasMessageContaining("not-in-schemas");
     assertThatThrownBy(
             () ->
@@ -282,8 +280,7 @@ class DefinitionIT {
 
   @Test
   void definingTheSameNameTwiceInTaskSchemasFails() {
-    assertThatThrownBy(
-            () -> TaskSchemas.of(GREET, TaskDefinition.of("greet", Signup.class)))
+    assertThatThrownBy(() -> TaskSchemas.of(GREET, TaskDefinition.of("greet", Signup.class)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("greet");
   }
@@ -316,7 +313,9 @@ class DefinitionIT {
 
     String id = conductor.invoke(SIGNUP, new Signup("Ada", "ada@example.com", 36));
 
-    assertThat(queryString("select payload->>'email' from pgconductor.executions where id = ?::uuid", id))
+    assertThat(
+            queryString(
+                "select payload->>'email' from pgconductor.executions where id = ?::uuid", id))
         .isEqualTo("ada@example.com");
   }
 
@@ -386,7 +385,9 @@ class DefinitionIT {
 
     // a backslash followed by the text "u0000" is fine
     String id = conductor.invoke(GREET, new Greet("C:\\u0000\\dir"));
-    assertThat(queryString("select payload->>'name' from pgconductor.executions where id = ?::uuid", id))
+    assertThat(
+            queryString(
+                "select payload->>'name' from pgconductor.executions where id = ?::uuid", id))
         .isEqualTo("C:\\u0000\\dir");
   }
 
@@ -430,7 +431,8 @@ class DefinitionIT {
             at,
             new Greeting("nested"));
     var conductor = conductor(TaskSchemas.of(REPORT));
-    var task = conductor.createTask(TaskOptions.of(REPORT), Trigger.invocable(), (event, ctx) -> expected);
+    var task =
+        conductor.createTask(TaskOptions.of(REPORT), Trigger.invocable(), (event, ctx) -> expected);
     String id = conductor.invoke(REPORT, new Greet("x"));
 
     orchestrator(conductor, task).drain();
@@ -454,7 +456,8 @@ class DefinitionIT {
   @Test
   void taskWithoutResultStoresNoValue() {
     var conductor = conductor(TaskSchemas.of(SIGNUP));
-    var task = conductor.createTask(TaskOptions.of(SIGNUP), Trigger.invocable(), (event, ctx) -> null);
+    var task =
+        conductor.createTask(TaskOptions.of(SIGNUP), Trigger.invocable(), (event, ctx) -> null);
     String id = conductor.invoke(SIGNUP, new Signup("a", "a@b.c", 20));
 
     orchestrator(conductor, task).drain();

@@ -26,7 +26,11 @@ class DurableShutdownIT {
     Workflows.createTables(db.dataSource());
     Conductor<DataSource> conductor =
         db.closeAfter(
-            Conductor.builder().connectionString(db.url()).tasks(Workflows.SCHEMAS).context((DataSource) db.dataSource()).build());
+            Conductor.builder()
+                .connectionString(db.url())
+                .tasks(Workflows.SCHEMAS)
+                .context((DataSource) db.dataSource())
+                .build());
     conductor.ensureInstalled();
     int steps = 150;
     String id = conductor.invoke(Workflows.LONG_LOOP, new Workflows.Loop(steps));
@@ -36,7 +40,8 @@ class DurableShutdownIT {
       long terminatedAt = System.nanoTime();
       child.terminate();
       assertThat(child.waitFor(15, TimeUnit.SECONDS)).as("the process exits").isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - terminatedAt)).isLessThan(Duration.ofSeconds(10));
+      assertThat(Duration.ofNanos(System.nanoTime() - terminatedAt))
+          .isLessThan(Duration.ofSeconds(10));
       var released = conductor.getExecution(id).orElseThrow();
       assertThat(released.state()).isEqualTo(ExecutionState.PENDING);
       assertThat(released.attempts()).as("a graceful release is not an attempt").isZero();
@@ -44,7 +49,8 @@ class DurableShutdownIT {
     }
 
     var tasks = Workflows.register(conductor);
-    try (var orchestrator = Orchestrator.builder(conductor).tasks(tasks).handleSignals(false).build()) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(tasks).handleSignals(false).build()) {
       orchestrator.drain();
     }
     assertThat(conductor.getExecution(Workflows.LONG_LOOP, id).orElseThrow().result())

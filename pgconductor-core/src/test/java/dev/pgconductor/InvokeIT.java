@@ -118,9 +118,7 @@ class InvokeIT {
     String withOptions =
         conductor
             .invoke(
-                GREET,
-                new Greet("later"),
-                InvokeOptions.builder().priority(7).runAt(runAt).build())
+                GREET, new Greet("later"), InvokeOptions.builder().priority(7).runAt(runAt).build())
             .orElseThrow();
     Instant before = Instant.now().minusSeconds(5);
     String plain = conductor.invoke(GREET, new Greet("now"));
@@ -191,12 +189,16 @@ class InvokeIT {
     // The claim the workers use, one at a time: the order in which a single worker would run them.
     UUID orchestrator = UUID.randomUUID();
     db.execute(
-        "insert into pgconductor.orchestrators (id, host, pid) values ('" + orchestrator + "', 'test', 1)");
+        "insert into pgconductor.orchestrators (id, host, pid) values ('"
+            + orchestrator
+            + "', 'test', 1)");
     List<String> order = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       order.add(
           queryString(
-              "select id::text from pgconductor.claim('" + orchestrator + "', 'default',"
+              "select id::text from pgconductor.claim('"
+                  + orchestrator
+                  + "', 'default',"
                   + " array['greet'], 1, null)"));
     }
     assertThat(order).containsExactly(high, normal, low);
@@ -227,7 +229,9 @@ class InvokeIT {
 
     assertThat(second).isEqualTo(first);
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isOne();
-    assertThat(queryString("select payload->>'name' from pgconductor.executions where id = ?::uuid", first))
+    assertThat(
+            queryString(
+                "select payload->>'name' from pgconductor.executions where id = ?::uuid", first))
         .isEqualTo("second");
     Execution<Greeting> execution = conductor.getExecution(GREET, first).orElseThrow();
     assertThat(execution.priority()).isEqualTo(9);
@@ -284,8 +288,7 @@ class InvokeIT {
       }
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> db.queryLong("select count(*) from pgconductor.finished_executions") == 2);
+          .until(() -> db.queryLong("select count(*) from pgconductor.finished_executions") == 2);
     }
     assertThat(payloads).containsExactlyInAnyOrder("blocking", "queued");
 
@@ -394,7 +397,8 @@ class InvokeIT {
                 () -> {
                   arrive(barrier);
                   return service
-                      .invoke(GREET, payload, InvokeOptions.builder().dedupeKey("webhook-1").build())
+                      .invoke(
+                          GREET, payload, InvokeOptions.builder().dedupeKey("webhook-1").build())
                       .orElseThrow();
                 },
                 pool));
@@ -457,7 +461,8 @@ class InvokeIT {
     String notify = conductor.invoke(NOTIFY, new Greet("a"), key).orElseThrow();
 
     assertThat(greet).isNotEqualTo(notify);
-    assertThat(db.queryLong("select count(*) from pgconductor.executions where dedupe_key = 'user-1'"))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.executions where dedupe_key = 'user-1'"))
         .isEqualTo(2);
   }
 
@@ -522,7 +527,8 @@ class InvokeIT {
   void batchIsStoredWithOneStatement() {
     var counting = new CountingDataSource(db.dataSource());
     var conductor =
-        track(Conductor.builder().dataSource(counting.proxy()).tasks(TaskSchemas.of(GREET)).build());
+        track(
+            Conductor.builder().dataSource(counting.proxy()).tasks(TaskSchemas.of(GREET)).build());
     List<Invocation<Greet>> batch =
         IntStream.range(0, 500).mapToObj(i -> Invocation.of(new Greet("n" + i))).toList();
 
@@ -569,7 +575,10 @@ class InvokeIT {
     assertThat(ids).hasSize(3);
     assertThat(ids.get(0)).isEqualTo(ids.get(2)).isNotEqualTo(ids.get(1));
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isEqualTo(2);
-    assertThat(queryString("select payload->>'name' from pgconductor.executions where id = ?::uuid", ids.get(0)))
+    assertThat(
+            queryString(
+                "select payload->>'name' from pgconductor.executions where id = ?::uuid",
+                ids.get(0)))
         .isEqualTo("last");
     assertThat(conductor.getExecution(GREET, ids.get(0)).orElseThrow().priority()).isEqualTo(5);
   }
@@ -623,8 +632,7 @@ class InvokeIT {
         .isInstanceOfSatisfying(
             UnknownTaskException.class, e -> assertThat(e.taskName()).isEqualTo("no-such-task"))
         .hasMessageContaining("no-such-task");
-    assertThatThrownBy(
-            () -> conductor.invokeBatch(unknown, List.of(Invocation.of(new Greet("x")))))
+    assertThatThrownBy(() -> conductor.invokeBatch(unknown, List.of(Invocation.of(new Greet("x")))))
         .isInstanceOf(UnknownTaskException.class);
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
   }
@@ -673,8 +681,7 @@ class InvokeIT {
     assertThatThrownBy(
             () ->
                 conductor.invokeBatch(
-                    GREET,
-                    List.of(Invocation.of(new Greet("a")), Invocation.of(new Greet("b")))))
+                    GREET, List.of(Invocation.of(new Greet("a")), Invocation.of(new Greet("b")))))
         .isInstanceOf(TaskNotInvocableException.class);
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
   }

@@ -66,15 +66,23 @@ class LeaseIT {
     String firstId = firstOrchestrator.info().id();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by = ?::uuid", firstId) == 3);
+        .until(
+            () ->
+                db.queryLong(
+                        "select count(*) from pgconductor.executions where locked_by = ?::uuid",
+                        firstId)
+                    == 3);
 
     // the first one goes silent (a long GC pause, a partition): its heartbeat is stale
     db.execute(
         "update pgconductor.orchestrators set last_heartbeat_at = now() - interval '1 day' where id = '"
-            + firstId + "'");
+            + firstId
+            + "'");
 
     var second = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
-    var quick = second.createTask(TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "written by the second");
+    var quick =
+        second.createTask(
+            TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "written by the second");
     try (var secondOrchestrator =
         Orchestrator.builder(second)
             .tasks(quick)
@@ -98,34 +106,50 @@ class LeaseIT {
     assertThat(execution.result()).isEqualTo("written by the second");
     assertThat(execution.attempts()).isEqualTo(2);
     assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
-    assertThat(db.queryLong("select count(*) from pgconductor.finished_executions where id = ?::uuid", id))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.finished_executions where id = ?::uuid", id))
         .isEqualTo(1);
   }
 
   @Test
   void executionsOfAnOrchestratorRemovedByHandAreReleasedAtOnceAndRunElsewhere() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(JOB)).build());
-    var task = conductor.createTask(TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "ran " + e.payload().name());
+    var task =
+        conductor.createTask(
+            TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "ran " + e.payload().name());
     conductor.ensureInstalled();
-    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.start();
       // held by another orchestrator, alive as far as heartbeats go
       UUID other = UUID.randomUUID();
-      db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + other + "', 'h', 1)");
+      db.execute(
+          "insert into pgconductor.orchestrators (id, host, pid) values ('" + other + "', 'h', 1)");
       // not due, so the running orchestrator leaves it alone until it is "held" below
       String held =
           conductor
-              .invoke(JOB, new Job("held"), InvokeOptions.builder().runAt(Instant.now().plusSeconds(3600)).build())
+              .invoke(
+                  JOB,
+                  new Job("held"),
+                  InvokeOptions.builder().runAt(Instant.now().plusSeconds(3600)).build())
               .orElseThrow();
       db.execute(
-          "update pgconductor.executions set locked_by = '" + other + "', locked_at = now(),"
-              + " attempts = 1, lease = 1, run_at = now() where id = '" + held + "'");
+          "update pgconductor.executions set locked_by = '"
+              + other
+              + "', locked_at = now(),"
+              + " attempts = 1, lease = 1, run_at = now() where id = '"
+              + held
+              + "'");
 
       db.execute("delete from pgconductor.orchestrators where id = '" + other + "'"); // by hand
 
       await()
           .atMost(Duration.ofSeconds(15))
-          .until(() -> conductor.getExecution(JOB, held).orElseThrow().state() == ExecutionState.COMPLETED);
+          .until(
+              () ->
+                  conductor.getExecution(JOB, held).orElseThrow().state()
+                      == ExecutionState.COMPLETED);
       var rescued = conductor.getExecution(JOB, held).orElseThrow();
       assertThat(rescued.result()).isEqualTo("ran held");
       assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
@@ -142,21 +166,42 @@ class LeaseIT {
       String waiting = conductor.invoke(JOB, new Job("waiting"));
       UUID one = UUID.randomUUID();
       UUID two = UUID.randomUUID();
-      db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + one + "', 'h', 1), ('" + two + "', 'h', 2)");
-      db.execute("update pgconductor.executions set locked_by = '" + one + "', attempts = 1, lease = 1 where id = '" + a + "'");
-      db.execute("update pgconductor.executions set locked_by = '" + two + "', attempts = 1, lease = 1 where id = '" + b + "'");
+      db.execute(
+          "insert into pgconductor.orchestrators (id, host, pid) values ('"
+              + one
+              + "', 'h', 1), ('"
+              + two
+              + "', 'h', 2)");
+      db.execute(
+          "update pgconductor.executions set locked_by = '"
+              + one
+              + "', attempts = 1, lease = 1 where id = '"
+              + a
+              + "'");
+      db.execute(
+          "update pgconductor.executions set locked_by = '"
+              + two
+              + "', attempts = 1, lease = 1 where id = '"
+              + b
+              + "'");
       try {
         db.execute("truncate pgconductor.orchestrators");
 
-        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is not null"))
+        assertThat(
+                db.queryLong(
+                    "select count(*) from pgconductor.executions where locked_by is not null"))
             .as("executions held by an id that is not registered")
             .isZero();
-        assertThat(db.queryLong(
-                "select count(*) from pgconductor.executions where id in (?::uuid, ?::uuid)"
-                    + " and attempts = 1 and last_error like 'orchestrator % stopped heartbeating%'", a, b))
+        assertThat(
+                db.queryLong(
+                    "select count(*) from pgconductor.executions where id in (?::uuid, ?::uuid)"
+                        + " and attempts = 1 and last_error like 'orchestrator % stopped heartbeating%'",
+                    a, b))
             .as("released as after a crash, the lost run counted")
             .isEqualTo(2);
-        assertThat(db.queryLong("select attempts from pgconductor.executions where id = ?::uuid", waiting))
+        assertThat(
+                db.queryLong(
+                    "select attempts from pgconductor.executions where id = ?::uuid", waiting))
             .as("a waiting execution is untouched")
             .isZero();
       } finally {
@@ -175,12 +220,20 @@ class LeaseIT {
       try (Connection c = DriverManager.getConnection(db.url())) {
         assertThat(rescue(c)).isZero();
         assertThat(claim(c, zombie)).as("claimed after it was declared dead").isZero();
-        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is null"))
+        assertThat(
+                db.queryLong("select count(*) from pgconductor.executions where locked_by is null"))
             .isEqualTo(1);
 
-        db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + zombie + "', 'h', 1)");
+        db.execute(
+            "insert into pgconductor.orchestrators (id, host, pid) values ('"
+                + zombie
+                + "', 'h', 1)");
         assertThat(claim(c, zombie)).as("claimed once registered again").isEqualTo(1);
-        assertThat(db.queryLong("select count(*) from pgconductor.executions where id = ?::uuid and locked_by = ?", id, zombie))
+        assertThat(
+                db.queryLong(
+                    "select count(*) from pgconductor.executions where id = ?::uuid and locked_by = ?",
+                    id,
+                    zombie))
             .isEqualTo(1);
       } finally {
         db.execute("truncate pgconductor.executions");
@@ -218,7 +271,8 @@ class LeaseIT {
         "delete from pgconductor.orchestrators",
         true,
         (c, zombie) -> {
-          try (PreparedStatement ps = c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
+          try (PreparedStatement ps =
+              c.prepareStatement("delete from pgconductor.orchestrators where id = ?")) {
             ps.setObject(1, zombie);
             assertThat(ps.executeUpdate()).isEqualTo(1);
           }
@@ -235,8 +289,8 @@ class LeaseIT {
    * three, so none is left held by an id that is not registered; {@code asAfterACrash}: the run
    * counts as an attempt (a rescue), or not (a stop hands them back).
    */
-  private void removalWaitsForAClaimInFlight(String removalSql, boolean asAfterACrash, Removal removal)
-      throws Exception {
+  private void removalWaitsForAClaimInFlight(
+      String removalSql, boolean asAfterACrash, Removal removal) throws Exception {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();
       db.execute("truncate pgconductor.executions");
@@ -271,18 +325,25 @@ class LeaseIT {
 
         claiming.commit();
         removed.get(); // and released all three: asserted by the removal itself or here
-        assertThat(db.queryLong("select count(*) from pgconductor.executions where locked_by is not null"))
+        assertThat(
+                db.queryLong(
+                    "select count(*) from pgconductor.executions where locked_by is not null"))
             .as("executions held by an id that is not registered")
             .isZero();
-        assertThat(db.queryLong(
+        assertThat(
+                db.queryLong(
+                    asAfterACrash
+                        ? "select count(*) from pgconductor.executions where attempts = 1"
+                            + " and last_error like 'orchestrator % stopped heartbeating%'"
+                        : "select count(*) from pgconductor.executions where attempts = 0"
+                            + " and wait_kind = 'released'"))
+            .as(
                 asAfterACrash
-                    ? "select count(*) from pgconductor.executions where attempts = 1"
-                        + " and last_error like 'orchestrator % stopped heartbeating%'"
-                    : "select count(*) from pgconductor.executions where attempts = 0"
-                        + " and wait_kind = 'released'"))
-            .as(asAfterACrash ? "released as after a crash" : "handed back, the attempt not counted")
+                    ? "released as after a crash"
+                    : "handed back, the attempt not counted")
             .isEqualTo(3);
-        assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
+        assertThat(
+                db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
             .isZero();
       } finally {
         db.execute("truncate pgconductor.executions");
@@ -295,7 +356,9 @@ class LeaseIT {
     UUID id = UUID.randomUUID();
     db.execute(
         "insert into pgconductor.orchestrators (id, host, pid, last_heartbeat_at)"
-            + " values ('" + id + "', 'h', 1, now() - interval '1 day')");
+            + " values ('"
+            + id
+            + "', 'h', 1, now() - interval '1 day')");
     return id;
   }
 

@@ -91,7 +91,9 @@ class MigrationIT {
 
     assertThat(migrationRows(url)).isEqualTo(migrations);
     assertThat(schemaObjects(url)).isEqualTo(objects);
-    assertThat(conductor.getExecution(id)).get().extracting(Execution::state)
+    assertThat(conductor.getExecution(id))
+        .get()
+        .extracting(Execution::state)
         .isEqualTo(ExecutionState.PENDING);
   }
 
@@ -99,7 +101,8 @@ class MigrationIT {
   void orchestratorStartInstallsTheSchema() throws SQLException {
     String url = emptyDatabase();
     var conductor = conductor(url, TaskSchemas.of(GREET));
-    var task = conductor.createTask(TaskOptions.of(GREET), Trigger.invocable(), (event, ctx) -> null);
+    var task =
+        conductor.createTask(TaskOptions.of(GREET), Trigger.invocable(), (event, ctx) -> null);
 
     try (var orchestrator =
         Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
@@ -194,11 +197,11 @@ class MigrationIT {
                 url,
                 "select version::text from pgconductor.schema_migrations order by applied_at, version"))
         .isEqualTo(
-            strings(url, "select version::text from pgconductor.schema_migrations order by version"));
+            strings(
+                url, "select version::text from pgconductor.schema_migrations order by version"));
     assertThat(
             queryLong(
-                url,
-                "select count(*) from pgconductor.schema_migrations where applied_at is null"))
+                url, "select count(*) from pgconductor.schema_migrations where applied_at is null"))
         .isZero();
   }
 

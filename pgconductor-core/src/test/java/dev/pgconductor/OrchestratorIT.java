@@ -33,12 +33,15 @@ class OrchestratorIT {
             .heartbeatTimeout(Duration.ofSeconds(5))
             .handleSignals(false)
             .build();
-    assertThat(orchestrator.info()).isEqualTo(new OrchestratorInfo(orchestrator.info().id(), false, false, false));
+    assertThat(orchestrator.info())
+        .isEqualTo(new OrchestratorInfo(orchestrator.info().id(), false, false, false));
 
     orchestrator.start(); // installs the schema itself
     assertThat(orchestrator.info().running()).isTrue();
     String id = orchestrator.info().id();
-    assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", id)).isEqualTo(1);
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", id))
+        .isEqualTo(1);
     long firstBeat = heartbeatMillis(id);
     await().atMost(Duration.ofSeconds(5)).until(() -> heartbeatMillis(id) > firstBeat);
     assertThatThrownBy(orchestrator::start).isInstanceOf(IllegalStateException.class);
@@ -49,7 +52,8 @@ class OrchestratorIT {
     assertThat(second).isSameAs(first);
     assertThat(orchestrator.stopped()).isDone();
     assertThat(orchestrator.info()).isEqualTo(new OrchestratorInfo(id, false, false, true));
-    assertThat(db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", id))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.orchestrators where id = ?::uuid", id))
         .as("deregistered")
         .isZero();
     orchestrator.close(); // also harmless after stop
@@ -71,7 +75,8 @@ class OrchestratorIT {
             });
     conductor.ensureInstalled();
     List<String> ids =
-        conductor.invokeBatch(HOLD, IntStream.range(0, 6).mapToObj(i -> Invocation.of(new Job(i))).toList());
+        conductor.invokeBatch(
+            HOLD, IntStream.range(0, 6).mapToObj(i -> Invocation.of(new Job(i))).toList());
     var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)
@@ -110,8 +115,7 @@ class OrchestratorIT {
   void builderRejectsInconsistentSetups() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(WORK)).build());
     var task = conductor.createTask(TaskOptions.of(WORK), Trigger.invocable(), (e, ctx) -> null);
-    assertThatThrownBy(
-            () -> Orchestrator.builder(conductor).tasks(task, task).build())
+    assertThatThrownBy(() -> Orchestrator.builder(conductor).tasks(task, task).build())
         .hasMessageContaining("'work'");
     assertThatThrownBy(
             () ->

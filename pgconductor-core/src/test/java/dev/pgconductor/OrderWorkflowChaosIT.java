@@ -34,7 +34,11 @@ class OrderWorkflowChaosIT {
     Workflows.createTables(db.dataSource());
     Conductor<DataSource> conductor =
         db.closeAfter(
-            Conductor.builder().connectionString(db.url()).tasks(Workflows.SCHEMAS).context((DataSource) db.dataSource()).build());
+            Conductor.builder()
+                .connectionString(db.url())
+                .tasks(Workflows.SCHEMAS)
+                .context((DataSource) db.dataSource())
+                .build());
     conductor.ensureInstalled();
     List<String> ids =
         conductor.invokeBatch(
@@ -66,22 +70,30 @@ class OrderWorkflowChaosIT {
 
     for (String id : ids) {
       var execution = conductor.getExecution(Workflows.ORDER, id).orElseThrow();
-      assertThat(execution.state()).as("order %s, seed %d", id, seed).isEqualTo(ExecutionState.COMPLETED);
+      assertThat(execution.state())
+          .as("order %s, seed %d", id, seed)
+          .isEqualTo(ExecutionState.COMPLETED);
       var result = execution.result();
-      String order = db.dataSourceQueryString(
-          "select payload->>'id' from pgconductor.finished_executions where id = '" + id + "'");
+      String order =
+          db.dataSourceQueryString(
+              "select payload->>'id' from pgconductor.finished_executions where id = '" + id + "'");
       assertThat(db.queryLong("select count(*) from charges where order_id = ?", order))
           .as("charges of %s", order)
           .isEqualTo(1);
-      assertThat(db.queryLong("select id from charges where order_id = ?", order)).isEqualTo(result.chargeId());
+      assertThat(db.queryLong("select id from charges where order_id = ?", order))
+          .isEqualTo(result.chargeId());
       assertRecordedRunWasTheLast(id, "reserve", result.reserveToken());
       assertRecordedRunWasTheLast(id, "notify", result.notifyToken());
       String receiptId =
           db.dataSourceQueryString(
-              "select id::text from pgconductor.finished_executions where parent_id = '" + id + "'");
+              "select id::text from pgconductor.finished_executions where parent_id = '"
+                  + id
+                  + "'");
       assertRecordedRunWasTheLast(receiptId, "render", result.receiptToken());
     }
-    assertThat(db.queryLong("select count(*) from pgconductor.finished_executions where task_key = 'receipt'"))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.finished_executions where task_key = 'receipt'"))
         .as("one receipt child per order")
         .isEqualTo(ORDERS);
   }
@@ -90,7 +102,10 @@ class OrderWorkflowChaosIT {
   private void assertRecordedRunWasTheLast(String executionId, String step, String recordedToken) {
     String lastToken =
         db.dataSourceQueryString(
-            "select token from step_runs where execution_id = '" + executionId + "' and step = '" + step
+            "select token from step_runs where execution_id = '"
+                + executionId
+                + "' and step = '"
+                + step
                 + "' order by id desc limit 1");
     assertThat(lastToken).as("last run of %s in %s", step, executionId).isEqualTo(recordedToken);
   }
@@ -101,6 +116,7 @@ class OrderWorkflowChaosIT {
 
   private static boolean allCompleted(Conductor<?> conductor, List<String> ids) {
     return ids.stream()
-        .allMatch(id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+        .allMatch(
+            id -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
   }
 }

@@ -18,10 +18,10 @@ class RetryIT {
 
   record Job(String name) {}
 
-  static final TaskDefinition<Job, String> FLAKY = TaskDefinition.of("flaky", Job.class, String.class);
+  static final TaskDefinition<Job, String> FLAKY =
+      TaskDefinition.of("flaky", Job.class, String.class);
   static final TaskDefinition<Job, Void> BROKEN = TaskDefinition.of("broken", Job.class);
-  static final TaskDefinition<Job, Void> LONG_LIVED =
-      TaskDefinition.of("long-lived", Job.class);
+  static final TaskDefinition<Job, Void> LONG_LIVED = TaskDefinition.of("long-lived", Job.class);
 
   static final WorkerConfig FAST_POLL =
       WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
@@ -29,8 +29,7 @@ class RetryIT {
   @Test
   void failedAttemptsAreRetriedAfter15Then30SecondsAndThenSucceed() {
     MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
-    var conductor =
-        db.closeAfter(db.conductor(TaskSchemas.of(FLAKY)).clock(clock).build());
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(FLAKY)).clock(clock).build());
     AtomicInteger runs = new AtomicInteger();
     var task =
         conductor.createTask(
@@ -120,7 +119,10 @@ class RetryIT {
           .until(() -> state(conductor, id) == ExecutionState.FAILED);
       // a failed execution is never picked up again, whatever the time
       clock.advance(Duration.ofHours(1));
-      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> runs.get() == 2);
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> runs.get() == 2);
     }
     var failed = conductor.getExecution(id).orElseThrow();
     assertThat(failed.state()).isEqualTo(ExecutionState.FAILED);
@@ -144,14 +146,15 @@ class RetryIT {
     conductor.ensureInstalled();
     for (int attempts = 1; attempts <= 6; attempts++) {
       long seconds =
-          db.queryLong(
-              "select extract(epoch from pgconductor.retry_delay(?))::bigint", attempts);
-      assertThat(seconds).as("delay after attempt %d", attempts)
-          .isEqualTo(switch (attempts) {
-            case 1 -> 15;
-            case 2 -> 30;
-            default -> 60;
-          });
+          db.queryLong("select extract(epoch from pgconductor.retry_delay(?))::bigint", attempts);
+      assertThat(seconds)
+          .as("delay after attempt %d", attempts)
+          .isEqualTo(
+              switch (attempts) {
+                case 1 -> 15;
+                case 2 -> 30;
+                default -> 60;
+              });
     }
   }
 

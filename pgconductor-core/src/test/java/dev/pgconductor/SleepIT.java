@@ -18,8 +18,10 @@ class SleepIT {
 
   record Job(String name) {}
 
-  static final TaskDefinition<Job, String> NAPPER = TaskDefinition.of("napper", Job.class, String.class);
-  static final TaskDefinition<Job, String> QUICK = TaskDefinition.of("quick", Job.class, String.class);
+  static final TaskDefinition<Job, String> NAPPER =
+      TaskDefinition.of("napper", Job.class, String.class);
+  static final TaskDefinition<Job, String> QUICK =
+      TaskDefinition.of("quick", Job.class, String.class);
 
   @Test
   void aSleepingExecutionFreesItsSlotAndResumesAfterTheDurationWithoutRerunningEarlierSteps() {
@@ -42,7 +44,8 @@ class SleepIT {
               }
               return "rested";
             });
-    var quick = conductor.createTask(TaskOptions.of(QUICK), Trigger.invocable(), (e, ctx) -> "quick");
+    var quick =
+        conductor.createTask(TaskOptions.of(QUICK), Trigger.invocable(), (e, ctx) -> "quick");
     conductor.ensureInstalled();
     String sleeper = conductor.invoke(NAPPER, new Job("n"));
     try (var orchestrator =
@@ -53,25 +56,36 @@ class SleepIT {
             .handleSignals(false)
             .build()) {
       orchestrator.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, sleeper) == ExecutionState.WAITING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, sleeper) == ExecutionState.WAITING);
       assertThat(conductor.getExecution(sleeper).orElseThrow().runAt())
           .isEqualTo(clock.instant().plus(Duration.ofHours(1)));
 
       // with concurrency 1, other work runs while it sleeps
       String other = conductor.invoke(QUICK, new Job("q"));
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, other) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, other) == ExecutionState.COMPLETED);
       assertThat(state(conductor, sleeper)).isEqualTo(ExecutionState.WAITING);
       assertThat(after).hasValue(0);
 
       clock.advance(Duration.ofMinutes(59));
-      await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> handlerRuns.get() == 1);
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> handlerRuns.get() == 1);
 
       clock.advance(Duration.ofMinutes(1));
       // resumes, fails once after the nap, and the retry does not sleep again
       await().atMost(Duration.ofSeconds(10)).until(() -> handlerRuns.get() == 2);
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, sleeper) == ExecutionState.PENDING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, sleeper) == ExecutionState.PENDING);
       clock.advance(Duration.ofSeconds(15));
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, sleeper) == ExecutionState.COMPLETED);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, sleeper) == ExecutionState.COMPLETED);
     }
     assertThat(conductor.getExecution(NAPPER, sleeper).orElseThrow().result()).isEqualTo("rested");
     assertThat(before).hasValue(1);
@@ -80,7 +94,9 @@ class SleepIT {
     assertThat(conductor.getExecution(sleeper).orElseThrow().attempts())
         .as("the sleep itself is not an attempt")
         .isEqualTo(2);
-    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", sleeper))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.steps where execution_id = ?::uuid", sleeper))
         .as("its steps and sleep marker are removed once it finished")
         .isZero();
   }

@@ -33,7 +33,8 @@ class StepsIT {
   static final TaskDefinition<Order, Integer> REPEATS =
       TaskDefinition.of("repeats", Order.class, Integer.class);
 
-  static final WorkerConfig FAST = WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+  static final WorkerConfig FAST =
+      WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
 
   @Test
   void stepsCompletedBeforeAFailureAreNotRunAgainAndReturnTheSameTypedValues() {
@@ -48,25 +49,38 @@ class StepsIT {
             Trigger.invocable(),
             (event, ctx) -> {
               Line line =
-                  ctx.step("line", Line.class, () -> {
-                    count(bodyRuns, "line");
-                    return new Line("sku-1", 2, added);
-                  });
+                  ctx.step(
+                      "line",
+                      Line.class,
+                      () -> {
+                        count(bodyRuns, "line");
+                        return new Line("sku-1", 2, added);
+                      });
               List<Line> lines =
-                  ctx.step("lines", new TypeRef<List<Line>>() {}, () -> {
-                    count(bodyRuns, "lines");
-                    return List.of(new Line("a", 1, added), new Line("b", 3, added.plusSeconds(1)));
-                  });
+                  ctx.step(
+                      "lines",
+                      new TypeRef<List<Line>>() {},
+                      () -> {
+                        count(bodyRuns, "lines");
+                        return List.of(
+                            new Line("a", 1, added), new Line("b", 3, added.plusSeconds(1)));
+                      });
               Map<String, Integer> stock =
-                  ctx.step("stock", new TypeRef<Map<String, Integer>>() {}, () -> {
-                    count(bodyRuns, "stock");
-                    return Map.of("a", 10, "b", 0);
-                  });
+                  ctx.step(
+                      "stock",
+                      new TypeRef<Map<String, Integer>>() {},
+                      () -> {
+                        count(bodyRuns, "stock");
+                        return Map.of("a", 10, "b", 0);
+                      });
               String nothing =
-                  ctx.step("nothing", String.class, () -> {
-                    count(bodyRuns, "nothing");
-                    return null;
-                  });
+                  ctx.step(
+                      "nothing",
+                      String.class,
+                      () -> {
+                        count(bodyRuns, "nothing");
+                        return null;
+                      });
               ctx.step("side-effect", () -> count(bodyRuns, "side-effect"));
               Snapshot snapshot = new Snapshot(line, lines, stock, nothing, bodyRuns.size());
               seen.add(snapshot);
@@ -78,7 +92,11 @@ class StepsIT {
     conductor.ensureInstalled();
     String id = conductor.invoke(CHECKOUT, new Order("o-1"));
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(task).defaultWorker(FAST).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
       orchestrator.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 1);
       await()
@@ -87,7 +105,8 @@ class StepsIT {
       clock.advance(Duration.ofSeconds(15));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+          .until(
+              () -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
     }
     assertThat(bodyRuns.keySet())
         .containsExactlyInAnyOrder("line", "lines", "stock", "nothing", "side-effect");
@@ -96,7 +115,8 @@ class StepsIT {
     assertThat(seen.get(1)).isEqualTo(seen.get(0));
     assertThat(seen.get(1).lines().getFirst()).isInstanceOf(Line.class);
     assertThat(conductor.getExecution(CHECKOUT, id).orElseThrow().result()).isEqualTo(seen.get(0));
-    assertThat(db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
+    assertThat(
+            db.queryLong("select count(*) from pgconductor.steps where execution_id = ?::uuid", id))
         .as("steps of a finished execution are cleaned up")
         .isZero();
   }
@@ -116,7 +136,8 @@ class StepsIT {
             });
     conductor.ensureInstalled();
     String id = conductor.invoke(REPEATS, new Order("x"));
-    try (var orchestrator = Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.drain();
     }
     assertThat(conductor.getExecution(REPEATS, id).orElseThrow().result()).isEqualTo(11);

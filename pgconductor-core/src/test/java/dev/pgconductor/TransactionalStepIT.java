@@ -19,7 +19,8 @@ class TransactionalStepIT {
 
   record Payment(String order, int cents) {}
 
-  static final TaskDefinition<Payment, Long> CHARGE = TaskDefinition.of("charge", Payment.class, Long.class);
+  static final TaskDefinition<Payment, Long> CHARGE =
+      TaskDefinition.of("charge", Payment.class, Long.class);
 
   @Test
   void theWriteHappensOnceAcrossRetriesAndNotAtAllWhenTheBodyFails() {
@@ -73,7 +74,8 @@ class TransactionalStepIT {
               () ->
                   conductor.getExecution(ok).orElseThrow().attempts() == 1
                       && conductor.getExecution(ok).orElseThrow().state() == ExecutionState.PENDING
-                      && conductor.getExecution(refund).orElseThrow().state() == ExecutionState.PENDING);
+                      && conductor.getExecution(refund).orElseThrow().state()
+                          == ExecutionState.PENDING);
       assertThat(db.queryLong("select count(*) from ledger where order_id = 'o-2'"))
           .as("the failed body's write was rolled back")
           .isZero();
@@ -83,7 +85,8 @@ class TransactionalStepIT {
           .until(
               () ->
                   conductor.getExecution(ok).orElseThrow().state() == ExecutionState.COMPLETED
-                      && conductor.getExecution(refund).orElseThrow().state() == ExecutionState.COMPLETED);
+                      && conductor.getExecution(refund).orElseThrow().state()
+                          == ExecutionState.COMPLETED);
     }
     assertThat(db.queryLong("select count(*) from ledger where order_id = 'o-1'")).isEqualTo(1);
     assertThat(db.queryLong("select count(*) from ledger where order_id = 'o-2'")).isEqualTo(1);

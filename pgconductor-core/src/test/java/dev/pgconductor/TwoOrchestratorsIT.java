@@ -34,7 +34,8 @@ class TwoOrchestratorsIT {
               TaskOptions.of(JOB),
               Trigger.invocable(),
               (event, ctx) -> {
-                runs.computeIfAbsent(event.payload().n(), k -> new AtomicInteger()).incrementAndGet();
+                runs.computeIfAbsent(event.payload().n(), k -> new AtomicInteger())
+                    .incrementAndGet();
                 perOrchestrator.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
                 return null;
               });
@@ -57,7 +58,8 @@ class TwoOrchestratorsIT {
     for (int from = 0; from < total; from += 200) {
       int start = from;
       invoker.invokeBatch(
-          JOB, IntStream.range(start, start + 200).mapToObj(i -> Invocation.of(new Job(i))).toList());
+          JOB,
+          IntStream.range(start, start + 200).mapToObj(i -> Invocation.of(new Job(i))).toList());
     }
     await()
         .atMost(Duration.ofSeconds(60))
@@ -68,7 +70,9 @@ class TwoOrchestratorsIT {
     assertThat(runs.values()).allMatch(c -> c.get() == 1, "ran exactly once");
     assertThat(perOrchestrator.get("a").get() + perOrchestrator.get("b").get()).isEqualTo(total);
     assertThat(perOrchestrator.values()).allMatch(c -> c.get() > 0, "both took part");
-    assertThat(db.queryLong("select count(*) from pgconductor.finished_executions where attempts <> 1"))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.finished_executions where attempts <> 1"))
         .isZero();
   }
 }

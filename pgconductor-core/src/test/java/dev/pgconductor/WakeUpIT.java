@@ -32,9 +32,11 @@ class WakeUpIT {
   static final TaskDefinition<Order, Integer> HANDOFF =
       TaskDefinition.of("handoff", Order.class, Integer.class).onQueue("handoff");
 
-  static final WorkerConfig FAST = WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+  static final WorkerConfig FAST =
+      WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
   // only a notification can wake these within the test's time
-  static final WorkerConfig SLOW_POLL = WorkerConfig.builder().pollInterval(Duration.ofSeconds(60)).build();
+  static final WorkerConfig SLOW_POLL =
+      WorkerConfig.builder().pollInterval(Duration.ofSeconds(60)).build();
 
   /** Holds a commit of a transaction that finished an execution until the lock is released. */
   static final long COMMIT_GATE = 4242;
@@ -50,7 +52,9 @@ class WakeUpIT {
             (event, ctx) -> ctx.invoke("charge", CHARGE, event.payload()) + 1);
     var charge =
         conductor.createTask(
-            TaskOptions.of(CHARGE), Trigger.invocable(), (event, ctx) -> event.payload().amount() * 10);
+            TaskOptions.of(CHARGE),
+            Trigger.invocable(),
+            (event, ctx) -> event.payload().amount() * 10);
     conductor.ensureInstalled();
 
     // 1. The parent runs, creates its child and waits; then its orchestrator goes away, so no
@@ -58,7 +62,9 @@ class WakeUpIT {
     String id = conductor.invoke(ORDER, new Order(4));
     try (var first = orchestrator(conductor, order, FAST)) {
       first.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.WAITING);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
     }
     assertThat(idleWorkers("orders")).isZero();
 
@@ -77,11 +83,19 @@ class WakeUpIT {
         st.execute("select pg_advisory_lock(" + COMMIT_GATE + ")");
       }
       try (var payments =
-          Orchestrator.builder(conductor).tasks(charge).defaultWorker(SLOW_POLL).handleSignals(false).build()) {
+          Orchestrator.builder(conductor)
+              .tasks(charge)
+              .defaultWorker(SLOW_POLL)
+              .handleSignals(false)
+              .build()) {
         payments.start();
         await()
             .atMost(Duration.ofSeconds(10))
-            .until(() -> db.queryLong("select count(*) from pg_locks where locktype = 'advisory' and not granted") == 1);
+            .until(
+                () ->
+                    db.queryLong(
+                            "select count(*) from pg_locks where locktype = 'advisory' and not granted")
+                        == 1);
 
         // 3. Meanwhile a worker of "orders" starts, finds nothing ready (the parent's wake-up is
         //    not committed), lists itself idle and goes to sleep for its 60 s poll interval.
@@ -94,11 +108,14 @@ class WakeUpIT {
           try (Statement st = gate.createStatement()) {
             st.execute("select pg_advisory_unlock(" + COMMIT_GATE + ")");
           }
-          await().atMost(Duration.ofSeconds(10)).until(() -> state(conductor, id) == ExecutionState.COMPLETED);
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
         }
       }
     } finally {
-      db.execute("drop trigger hold_commit on pgconductor.finished_executions; drop function public.hold_commit()");
+      db.execute(
+          "drop trigger hold_commit on pgconductor.finished_executions; drop function public.hold_commit()");
     }
     assertThat(conductor.getExecution(ORDER, id).orElseThrow().result()).isEqualTo(41);
   }
@@ -125,7 +142,11 @@ class WakeUpIT {
     conductor.ensureInstalled();
     List<String> ids =
         conductor.invokeBatch(
-            HANDOFF, List.of(Invocation.of(new Order(1)), Invocation.of(new Order(2)), Invocation.of(new Order(3))));
+            HANDOFF,
+            List.of(
+                Invocation.of(new Order(1)),
+                Invocation.of(new Order(2)),
+                Invocation.of(new Order(3))));
 
     // one handler slot, one claim of all three: one runs, two wait in the worker's buffer
     var holding = WorkerConfig.builder().concurrency(1).fetchBatchSize(3).build();
@@ -135,7 +156,11 @@ class WakeUpIT {
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 3);
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.executions where locked_by is not null")
+                      == 3);
       holdUntilStopped.set(false);
 
       String before = db.dataSourceQueryString("select clock_timestamp()::text");
@@ -147,16 +172,25 @@ class WakeUpIT {
         leaving.close();
         await()
             .atMost(Duration.ofSeconds(10))
-            .until(() -> ids.stream().allMatch(id -> state(conductor, id) == ExecutionState.COMPLETED));
+            .until(
+                () ->
+                    ids.stream().allMatch(id -> state(conductor, id) == ExecutionState.COMPLETED));
       }
     } finally {
       leaving.close();
     }
-    assertThat(ids).map(id -> conductor.getExecution(HANDOFF, id).orElseThrow().result()).containsExactly(1, 2, 3);
+    assertThat(ids)
+        .map(id -> conductor.getExecution(HANDOFF, id).orElseThrow().result())
+        .containsExactly(1, 2, 3);
   }
 
-  private static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task, WorkerConfig config) {
-    return Orchestrator.builder(conductor).tasks(List.of(task)).defaultWorker(config).handleSignals(false).build();
+  private static Orchestrator orchestrator(
+      Conductor<Void> conductor, Task<?, ?> task, WorkerConfig config) {
+    return Orchestrator.builder(conductor)
+        .tasks(List.of(task))
+        .defaultWorker(config)
+        .handleSignals(false)
+        .build();
   }
 
   private static long idleWorkers(String queue) {
@@ -164,9 +198,9 @@ class WakeUpIT {
   }
 
   /**
-   * An orchestrator started after {@code since} listens for notifications (its {@code LISTEN}
-   * ran since), its worker of {@code queue} is listed idle, and a claim ended after both (the one
-   * made before it sleeps).
+   * An orchestrator started after {@code since} listens for notifications (its {@code LISTEN} ran
+   * since), its worker of {@code queue} is listed idle, and a claim ended after both (the one made
+   * before it sleeps).
    */
   private static boolean asleepSince(String queue, String since) {
     return db.queryLong(

@@ -26,7 +26,8 @@ class WorkerIT {
   static final TaskDefinition<Item, Void> ORDERED = TaskDefinition.of("ordered", Item.class);
   static final TaskDefinition<Item, Void> BLOCKING = TaskDefinition.of("blocking", Item.class);
   static final TaskDefinition<Item, Void> QUICK = TaskDefinition.of("quick", Item.class);
-  static final TaskDefinition<Item, String> PING = TaskDefinition.of("ping", Item.class, String.class);
+  static final TaskDefinition<Item, String> PING =
+      TaskDefinition.of("ping", Item.class, String.class);
   static final TaskDefinition<Item, String> MAIL =
       TaskDefinition.of("mail", Item.class, String.class).onQueue("mail");
   static final TaskDefinition<Item, Void> FAN_OUT = TaskDefinition.of("fan-out", Item.class);
@@ -103,7 +104,11 @@ class WorkerIT {
       // two batches of 5 claimed ahead (concurrency + 2 x fetchBatchSize at most): 3 run, 7 wait
       await()
           .atMost(Duration.ofSeconds(5))
-          .until(() -> db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 10);
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.executions where locked_by is not null")
+                      == 10);
       // slow handlers never make claims grow past fetchBatchSize: nothing more is held
       await()
           .during(Duration.ofMillis(300))
@@ -111,11 +116,17 @@ class WorkerIT {
           .until(
               () ->
                   started.get() == 3
-                      && db.queryLong("select count(*) from pgconductor.executions where locked_by is not null") == 10);
+                      && db.queryLong(
+                              "select count(*) from pgconductor.executions where locked_by is not null")
+                          == 10);
       release.countDown();
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> db.queryLong("select count(*) from pgconductor.finished_executions where task_key = 'blocking'") == 20);
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pgconductor.finished_executions where task_key = 'blocking'")
+                      == 20);
     }
     assertThat(maxRunning).hasValue(3);
     assertThat(onVirtualThreads).hasValue(20);
@@ -169,7 +180,9 @@ class WorkerIT {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PING)).build());
     var task =
         conductor.createTask(
-            TaskOptions.of(PING), Trigger.invocable(), (event, ctx) -> "pong " + event.payload().n());
+            TaskOptions.of(PING),
+            Trigger.invocable(),
+            (event, ctx) -> "pong " + event.payload().n());
     conductor.ensureInstalled();
     try (var orchestrator =
         Orchestrator.builder(conductor)
@@ -185,12 +198,21 @@ class WorkerIT {
       for (int i = 0; i < 5; i++) {
         int n = i;
         // the worker has nothing to do and would not poll again for 30 s
-        await().atMost(Duration.ofSeconds(5)).until(() -> db.queryLong("select count(*) from pgconductor.executions where task_key = 'ping'") == 0);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () ->
+                    db.queryLong(
+                            "select count(*) from pgconductor.executions where task_key = 'ping'")
+                        == 0);
         long start = System.nanoTime();
         String id = conductor.invoke(PING, new Item(n, 0));
         await()
             .atMost(Duration.ofSeconds(3))
-            .until(() -> conductor.getExecution(PING, id).orElseThrow().state() == ExecutionState.COMPLETED);
+            .until(
+                () ->
+                    conductor.getExecution(PING, id).orElseThrow().state()
+                        == ExecutionState.COMPLETED);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(conductor.getExecution(PING, id).orElseThrow().result()).isEqualTo("pong " + n);
       }
@@ -200,26 +222,40 @@ class WorkerIT {
   @Test
   void aCustomWorkerServesItsOwnQueueAndWorkInvokedBeforeItStartedIsRun() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PING, MAIL)).build());
-    var ping = conductor.createTask(TaskOptions.of(PING), Trigger.invocable(), (e, ctx) -> ctx.queue());
+    var ping =
+        conductor.createTask(TaskOptions.of(PING), Trigger.invocable(), (e, ctx) -> ctx.queue());
     var mail =
         conductor.createTask(
-            TaskOptions.of(MAIL), Trigger.invocable(), (e, ctx) -> ctx.queue() + " " + e.payload().n());
+            TaskOptions.of(MAIL),
+            Trigger.invocable(),
+            (e, ctx) -> ctx.queue() + " " + e.payload().n());
     conductor.ensureInstalled();
     // invoked while no worker of queue "mail" ever ran: lands in the default partition first
     List<String> mailIds =
-        conductor.invokeBatch(MAIL, List.of(Invocation.of(new Item(1, 0)), Invocation.of(new Item(2, 0))));
+        conductor.invokeBatch(
+            MAIL, List.of(Invocation.of(new Item(1, 0)), Invocation.of(new Item(2, 0))));
     String pingId = conductor.invoke(PING, new Item(0, 0));
     var mailWorker =
-        conductor.createWorker("mail", List.of(mail), WorkerConfig.builder().concurrency(2).build());
+        conductor.createWorker(
+            "mail", List.of(mail), WorkerConfig.builder().concurrency(2).build());
     try (var orchestrator =
-        Orchestrator.builder(conductor).tasks(ping).workers(mailWorker).handleSignals(false).build()) {
+        Orchestrator.builder(conductor)
+            .tasks(ping)
+            .workers(mailWorker)
+            .handleSignals(false)
+            .build()) {
       orchestrator.drain();
     }
-    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().result()).isEqualTo("mail 1");
-    assertThat(conductor.getExecution(MAIL, mailIds.get(1)).orElseThrow().result()).isEqualTo("mail 2");
-    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().queue()).isEqualTo("mail");
+    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().result())
+        .isEqualTo("mail 1");
+    assertThat(conductor.getExecution(MAIL, mailIds.get(1)).orElseThrow().result())
+        .isEqualTo("mail 2");
+    assertThat(conductor.getExecution(MAIL, mailIds.get(0)).orElseThrow().queue())
+        .isEqualTo("mail");
     assertThat(conductor.getExecution(PING, pingId).orElseThrow().result()).isEqualTo("default");
-    assertThat(db.queryLong("select count(*) from pgconductor.queues where name in ('default', 'mail')"))
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.queues where name in ('default', 'mail')"))
         .isEqualTo(2);
   }
 
@@ -263,7 +299,8 @@ class WorkerIT {
       assertThat(orchestrator.info().stopped()).isTrue();
     }
     assertThat(leaves).hasValue(50);
-    assertThat(conductor.getExecution(later).orElseThrow().state()).isEqualTo(ExecutionState.PENDING);
+    assertThat(conductor.getExecution(later).orElseThrow().state())
+        .isEqualTo(ExecutionState.PENDING);
   }
 
   @Test
@@ -275,7 +312,9 @@ class WorkerIT {
             TaskOptions.of(PING),
             Trigger.invocable(),
             (event, ctx) -> {
-              counts.computeIfAbsent(event.payload().n(), k -> new AtomicInteger()).incrementAndGet();
+              counts
+                  .computeIfAbsent(event.payload().n(), k -> new AtomicInteger())
+                  .incrementAndGet();
               return "r" + event.payload().n();
             });
     conductor.ensureInstalled();
@@ -293,7 +332,8 @@ class WorkerIT {
     assertThat(counts).hasSize(1000);
     assertThat(counts.values()).allMatch(c -> c.get() == 1);
     for (int i = 0; i < ids.size(); i += 97) {
-      assertThat(conductor.getExecution(PING, ids.get(i)).orElseThrow().result()).isEqualTo("r" + i);
+      assertThat(conductor.getExecution(PING, ids.get(i)).orElseThrow().result())
+          .isEqualTo("r" + i);
     }
     assertThat(db.queryLong("select count(*) from pgconductor.executions where task_key = 'ping'"))
         .as("finished executions leave the table workers scan")

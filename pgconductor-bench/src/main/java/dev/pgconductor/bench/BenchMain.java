@@ -76,7 +76,9 @@ public final class BenchMain implements Callable<Integer> {
   @Option(names = "--steady-seconds", description = "Length of scenario 4 (default 30; smoke 2)")
   Integer steadySeconds;
 
-  @Option(names = "--latency-samples", description = "Invokes measured in scenario 7 (default 1000)")
+  @Option(
+      names = "--latency-samples",
+      description = "Invokes measured in scenario 7 (default 1000)")
   Integer latencySamples;
 
   @Option(names = "--backlog", description = "Queued executions in scenario 8 (default 1000000)")
@@ -84,7 +86,8 @@ public final class BenchMain implements Callable<Integer> {
 
   @Option(
       names = "--work-dir",
-      description = "Where Node peers and pgbench scripts are installed (default: next to the jar, under target/)")
+      description =
+          "Where Node peers and pgbench scripts are installed (default: next to the jar, under target/)")
   Path workDir;
 
   public static void main(String[] args) {
@@ -131,7 +134,8 @@ public final class BenchMain implements Callable<Integer> {
   /** {@code target/bench-work} next to the jar (or the classes directory) this runs from. */
   static Path defaultWorkDir() {
     try {
-      Path code = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path code =
+          Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       // target/classes (a directory) or target/pgconductor-bench.jar: both have target/ as parent
       return code.getParent().resolve("bench-work");
     } catch (URISyntaxException | RuntimeException e) {

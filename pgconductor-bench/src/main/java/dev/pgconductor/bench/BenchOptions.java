@@ -64,15 +64,35 @@ public record BenchOptions(
   /** The full benchmark: 10,000 jobs, 3 runs, every scenario, the given peers. */
   public static BenchOptions full(String url, Set<String> peers, Path workDir) {
     return new BenchOptions(
-        url, 10_000, 3, new TreeSet<>(ALL_SCENARIOS), new TreeSet<>(peers), 50, 1_000,
-        Duration.ofSeconds(30), 1_000, 1_000_000, workDir, false);
+        url,
+        10_000,
+        3,
+        new TreeSet<>(ALL_SCENARIOS),
+        new TreeSet<>(peers),
+        50,
+        1_000,
+        Duration.ofSeconds(30),
+        1_000,
+        1_000_000,
+        workDir,
+        false);
   }
 
   /** The smoke run: every scenario once with a few hundred jobs, and short timed scenarios. */
   public static BenchOptions smoke(String url, Set<String> peers, Path workDir) {
     return new BenchOptions(
-        url, 300, 1, new TreeSet<>(ALL_SCENARIOS), new TreeSet<>(peers), 50, 100,
-        Duration.ofSeconds(2), 20, 2_000, workDir, true);
+        url,
+        300,
+        1,
+        new TreeSet<>(ALL_SCENARIOS),
+        new TreeSet<>(peers),
+        50,
+        100,
+        Duration.ofSeconds(2),
+        20,
+        2_000,
+        workDir,
+        true);
   }
 
   private static void positive(String name, int value) {

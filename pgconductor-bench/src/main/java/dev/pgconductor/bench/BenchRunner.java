@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * Runs a benchmark: starts or connects to Postgres, warms the JVM up, runs every selected
  * scenario's trials the given number of times, or as many as the scenario asks for that number
- * ({@link Scenario#runs}; each run on a fresh database, after a checkpoint), and collects a
- * {@link BenchReport}. A failing trial is reported with its error; the others go on.
+ * ({@link Scenario#runs}; each run on a fresh database, after a checkpoint), and collects a {@link
+ * BenchReport}. A failing trial is reported with its error; the others go on.
  */
 public final class BenchRunner {
   private final BenchOptions options;
@@ -35,10 +35,14 @@ public final class BenchRunner {
   public BenchReport run() {
     log.println(
         options.url() == null
-            ? "Starting an embedded Postgres" + (options.smoke() ? " (smoke: fsync off)" : "") + " …"
+            ? "Starting an embedded Postgres"
+                + (options.smoke() ? " (smoke: fsync off)" : "")
+                + " …"
             : "Using the Postgres at " + dev.pgconductor.bench.db.JdbcUrl.mask(options.url()));
     try (PgServer server =
-        options.url() == null ? PgServer.embedded(!options.smoke()) : PgServer.external(options.url())) {
+        options.url() == null
+            ? PgServer.embedded(!options.smoke())
+            : PgServer.external(options.url())) {
       List<Peer> peers = Peers.create(options.peers(), options.workDir(), log);
       Map<String, String> peerSettings = new LinkedHashMap<>();
       for (Peer peer : peers) {
@@ -83,7 +87,8 @@ public final class BenchRunner {
         if (trial.isSkipped() || errors[i] != null) {
           continue;
         }
-        try (BenchDatabase db = server.createDatabase("s" + scenario.number() + "_" + trial.system())) {
+        try (BenchDatabase db =
+            server.createDatabase("s" + scenario.number() + "_" + trial.system())) {
           db.execute("checkpoint");
           System.gc();
           Measurement m = trial.body().run(db);
@@ -100,10 +105,24 @@ public final class BenchRunner {
       Trial trial = trials.get(i);
       results.add(
           trial.isSkipped()
-              ? new TrialResult(scenario.number(), scenario.title(), trial.system(),
-                  trial.variant(), trial.role(), List.of(), trial.skipReason(), null)
-              : new TrialResult(scenario.number(), scenario.title(), trial.system(),
-                  trial.variant(), trial.role(), runs.get(i), null, errors[i]));
+              ? new TrialResult(
+                  scenario.number(),
+                  scenario.title(),
+                  trial.system(),
+                  trial.variant(),
+                  trial.role(),
+                  List.of(),
+                  trial.skipReason(),
+                  null)
+              : new TrialResult(
+                  scenario.number(),
+                  scenario.title(),
+                  trial.system(),
+                  trial.variant(),
+                  trial.role(),
+                  runs.get(i),
+                  null,
+                  errors[i]));
     }
     return results;
   }
@@ -118,11 +137,14 @@ public final class BenchRunner {
       if (!s.isEmpty()) {
         s.append(", ");
       }
-      s.append(sample.metric()).append(' ')
-          .append("ms".equals(sample.unit())
-              ? String.format(Locale.ROOT, "%.2f", sample.value())
-              : String.format(Locale.ROOT, "%,.0f", sample.value()))
-          .append(' ').append(sample.unit());
+      s.append(sample.metric())
+          .append(' ')
+          .append(
+              "ms".equals(sample.unit())
+                  ? String.format(Locale.ROOT, "%.2f", sample.value())
+                  : String.format(Locale.ROOT, "%,.0f", sample.value()))
+          .append(' ')
+          .append(sample.unit());
     }
     return s.toString();
   }
@@ -141,20 +163,42 @@ public final class BenchRunner {
   private Map<String, String> environment(PgServer server) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("date", Instant.now().toString());
-    env.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
-        + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    env.put(
+        "machine",
+        Runtime.getRuntime().availableProcessors()
+            + " cores, "
+            + System.getProperty("os.name")
+            + " "
+            + System.getProperty("os.arch"));
     env.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
     env.put("pgconductor", Versions.of("pgconductor"));
     Map<String, String> pg = server.describe();
-    env.put("postgres", pg.get("version") + " (" + pg.get("server") + "), fsync "
-        + pg.get("fsync") + ", synchronous_commit " + pg.get("synchronous_commit")
-        + ", shared_buffers " + pg.get("shared_buffers") + ", max_connections "
-        + pg.get("max_connections"));
-    env.put("options", String.format(Locale.ROOT,
-        "jobs %,d, runs %d, scenarios %s, peers %s, steady %d s, latency samples %,d, backlog %,d%s",
-        options.jobs(), options.runs(), options.scenarios(), options.peers(),
-        options.steadyDuration().toSeconds(), options.latencySamples(), options.backlog(),
-        options.smoke() ? ", smoke" : ""));
+    env.put(
+        "postgres",
+        pg.get("version")
+            + " ("
+            + pg.get("server")
+            + "), fsync "
+            + pg.get("fsync")
+            + ", synchronous_commit "
+            + pg.get("synchronous_commit")
+            + ", shared_buffers "
+            + pg.get("shared_buffers")
+            + ", max_connections "
+            + pg.get("max_connections"));
+    env.put(
+        "options",
+        String.format(
+            Locale.ROOT,
+            "jobs %,d, runs %d, scenarios %s, peers %s, steady %d s, latency samples %,d, backlog %,d%s",
+            options.jobs(),
+            options.runs(),
+            options.scenarios(),
+            options.peers(),
+            options.steadyDuration().toSeconds(),
+            options.latencySamples(),
+            options.backlog(),
+            options.smoke() ? ", smoke" : ""));
     return env;
   }
 }

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The benchmark's smoke run, part of {@code ./mvnw verify} so the harness cannot rot: every
  * scenario once with a few hundred jobs, on the Postgres of {@code PGCONDUCTOR_TEST_URL} or an
  * embedded one, with the in-JVM peers and the raw-SQL bound (skipped, with its reason, where
- * pgbench is not installed). Checks that the table and the JSON have a row for every scenario
- * and sane numbers; it does not judge the numbers (that is the full run's job).
+ * pgbench is not installed). Checks that the table and the JSON have a row for every scenario and
+ * sane numbers; it does not judge the numbers (that is the full run's job).
  */
 class BenchSmokeIT {
   @TempDir Path workDir;
@@ -58,10 +58,12 @@ class BenchSmokeIT {
       assertThat(pgc).as("pgconductor rows of scenario %d", scenario).isNotEmpty();
       for (Row r : pgc) {
         assertThat(r.status()).as("status of %s", r).isEqualTo("ok");
-        assertThat(r.median()).as("median of scenario %d %s %s", scenario, r.variant(), r.metric())
+        assertThat(r.median())
+            .as("median of scenario %d %s %s", scenario, r.variant(), r.metric())
             .isFinite();
         if (!r.unit().equals("%")) { // a difference in percent may be zero or negative
-          assertThat(r.median()).as("median of scenario %d %s %s", scenario, r.variant(), r.metric())
+          assertThat(r.median())
+              .as("median of scenario %d %s %s", scenario, r.variant(), r.metric())
               .isPositive();
         }
       }

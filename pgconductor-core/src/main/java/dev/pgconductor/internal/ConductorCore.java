@@ -5,7 +5,6 @@ import dev.pgconductor.InvalidPayloadException;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.UnknownTaskException;
-import java.util.List;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
@@ -13,6 +12,7 @@ import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.PayloadValidator;
 import dev.pgconductor.internal.task.RegisteredTask;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -105,8 +105,12 @@ public final class ConductorCore<C> {
     }
     throw new UnknownTaskException(
         definition.name(),
-        "Task '" + definition.name() + "' does not match its definition in TaskSchemas: given "
-            + describe(definition) + ", defined " + describe(known.get()));
+        "Task '"
+            + definition.name()
+            + "' does not match its definition in TaskSchemas: given "
+            + describe(definition)
+            + ", defined "
+            + describe(known.get()));
   }
 
   /** Validates a payload (DEF-3) and returns its JSON; nothing is written on failure. */
@@ -123,8 +127,13 @@ public final class ConductorCore<C> {
   }
 
   private static String describe(TaskDefinition<?, ?> d) {
-    return "(payload " + d.payloadType().getSimpleName() + ", result "
-        + d.resultType().getSimpleName() + ", queue '" + d.queue() + "')";
+    return "(payload "
+        + d.payloadType().getSimpleName()
+        + ", result "
+        + d.resultType().getSimpleName()
+        + ", queue '"
+        + d.queue()
+        + "')";
   }
 
   public Optional<RegisteredTask<?, ?, C>> registered(String name) {

@@ -13,10 +13,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Group commit for single invokes: callers hand their (already validated) execution over and
- * wait; one thread stores everything that queued up meanwhile with one {@code pgconductor.invoke}
- * call per task, one round trip and one commit for many callers. A lone caller is sent at once,
- * so this adds no latency; under many concurrent callers it turns their commits into one.
+ * Group commit for single invokes: callers hand their (already validated) execution over and wait;
+ * one thread stores everything that queued up meanwhile with one {@code pgconductor.invoke} call
+ * per task, one round trip and one commit for many callers. A lone caller is sent at once, so this
+ * adds no latency; under many concurrent callers it turns their commits into one.
  */
 public final class InvokeCoalescer implements AutoCloseable {
   private static final int MAX_BATCH = 1000;

@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 class ConnectionStringsTest {
   @Test
   void libpqUrisBecomeJdbcUrlsWithCredentialsAsParameters() {
-    assertThat(ConnectionStrings.toJdbcUrl("postgres://app:s3cr%40t@db.example:6543/orders?sslmode=require"))
-        .isEqualTo("jdbc:postgresql://db.example:6543/orders?sslmode=require&user=app&password=s3cr%40t");
+    assertThat(
+            ConnectionStrings.toJdbcUrl(
+                "postgres://app:s3cr%40t@db.example:6543/orders?sslmode=require"))
+        .isEqualTo(
+            "jdbc:postgresql://db.example:6543/orders?sslmode=require&user=app&password=s3cr%40t");
     assertThat(ConnectionStrings.toJdbcUrl("postgresql://localhost/mydb"))
         .isEqualTo("jdbc:postgresql://localhost/mydb");
   }
@@ -30,7 +33,8 @@ class ConnectionStringsTest {
 
   @Test
   void maskHidesPasswordsInBothForms() {
-    assertThat(ConnectionStrings.mask("postgres://app:secret@host/db")).isEqualTo("postgres://app:****@host/db");
+    assertThat(ConnectionStrings.mask("postgres://app:secret@host/db"))
+        .isEqualTo("postgres://app:****@host/db");
     assertThat(ConnectionStrings.mask("jdbc:postgresql://host/db?user=a&password=secret&x=1"))
         .isEqualTo("jdbc:postgresql://host/db?user=a&password=****&x=1");
   }

@@ -20,7 +20,8 @@ public final class ChildJvm implements AutoCloseable {
 
   /** Starts {@code mainClass} and waits until it prints "STARTED id". */
   public static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
-    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    String java =
+        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     String[] command = new String[4 + args.length];
     command[0] = java;
     command[1] = "-cp";

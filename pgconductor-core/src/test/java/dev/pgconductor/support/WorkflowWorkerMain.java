@@ -9,9 +9,9 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 /**
- * A worker process for crash and shutdown tests: serves {@link Workflows} on the database given
- * as the first argument until it gets SIGTERM (graceful stop through the shutdown hook) or is
- * killed. Prints "STARTED id" once running.
+ * A worker process for crash and shutdown tests: serves {@link Workflows} on the database given as
+ * the first argument until it gets SIGTERM (graceful stop through the shutdown hook) or is killed.
+ * Prints "STARTED id" once running.
  */
 public final class WorkflowWorkerMain {
   private WorkflowWorkerMain() {}

@@ -29,7 +29,8 @@ public final class Workflows {
 
   public record ReceiptRequest(String orderId) {}
 
-  public record OrderResult(long chargeId, String reserveToken, String receiptToken, String notifyToken) {}
+  public record OrderResult(
+      long chargeId, String reserveToken, String receiptToken, String notifyToken) {}
 
   public static final TaskDefinition<Loop, Integer> LONG_LOOP =
       TaskDefinition.of("long-loop", Loop.class, Integer.class);
@@ -64,10 +65,13 @@ public final class Workflows {
               int sum = 0;
               for (int i = 0; i < event.payload().steps(); i++) {
                 String step = "s" + i;
-                ctx.step(step, String.class, () -> {
-                  busy(Duration.ofMillis(15));
-                  return recordRun(ctx.context(), ctx.executionId(), step);
-                });
+                ctx.step(
+                    step,
+                    String.class,
+                    () -> {
+                      busy(Duration.ofMillis(15));
+                      return recordRun(ctx.context(), ctx.executionId(), step);
+                    });
                 sum += i;
                 ctx.checkpoint();
               }
@@ -96,11 +100,18 @@ public final class Workflows {
                         }
                       });
               String reserve =
-                  ctx.step("reserve", String.class, () -> recordRun(ctx.context(), ctx.executionId(), "reserve"));
-              ctx.sleep("cool-off", Duration.ofMillis(1500)); // long enough that kills land mid-workflow
+                  ctx.step(
+                      "reserve",
+                      String.class,
+                      () -> recordRun(ctx.context(), ctx.executionId(), "reserve"));
+              ctx.sleep(
+                  "cool-off", Duration.ofMillis(1500)); // long enough that kills land mid-workflow
               String receipt = ctx.invoke("receipt", RECEIPT, new ReceiptRequest(o.id()));
               String notify =
-                  ctx.step("notify", String.class, () -> recordRun(ctx.context(), ctx.executionId(), "notify"));
+                  ctx.step(
+                      "notify",
+                      String.class,
+                      () -> recordRun(ctx.context(), ctx.executionId(), "notify"));
               return new OrderResult(chargeId, reserve, receipt, notify);
             });
     Task<ReceiptRequest, String> receipt =
@@ -108,7 +119,10 @@ public final class Workflows {
             TaskOptions.of(RECEIPT).maxAttempts(20),
             Trigger.invocable(),
             (event, ctx) ->
-                ctx.step("render", String.class, () -> recordRun(ctx.context(), ctx.executionId(), "render")));
+                ctx.step(
+                    "render",
+                    String.class,
+                    () -> recordRun(ctx.context(), ctx.executionId(), "render")));
     return List.of(loop, order, receipt);
   }
 
@@ -117,7 +131,8 @@ public final class Workflows {
     String token = UUID.randomUUID().toString();
     try (Connection c = ds.getConnection();
         PreparedStatement ps =
-            c.prepareStatement("insert into step_runs (execution_id, step, token) values (?::uuid, ?, ?)")) {
+            c.prepareStatement(
+                "insert into step_runs (execution_id, step, token) values (?::uuid, ?, ?)")) {
       ps.setString(1, executionId);
       ps.setString(2, step);
       ps.setString(3, token);

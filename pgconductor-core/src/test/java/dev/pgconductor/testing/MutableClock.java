@@ -7,8 +7,8 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /**
- * A clock tests move by hand. It starts at the real time (so it agrees with the database about
- * what is due now) and only moves when told to.
+ * A clock tests move by hand. It starts at the real time (so it agrees with the database about what
+ * is due now) and only moves when told to.
  */
 public final class MutableClock extends Clock {
   private volatile Instant now;

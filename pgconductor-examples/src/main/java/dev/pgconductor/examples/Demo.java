@@ -4,8 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Execution;
-import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.Invocation;
+import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
@@ -36,8 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.IntStream;
 
 /**
- * The demo: a few thousand executions of six tasks on two queues, some failing on purpose, one
- * of them a durable workflow with child executions and a sleep, with a live summary and the final
+ * The demo: a few thousand executions of six tasks on two queues, some failing on purpose, one of
+ * them a durable workflow with child executions and a sleep, with a live summary and the final
  * state read back from Postgres.
  *
  * <p>Uses the database in {@code DATABASE_URL} ({@code postgres://…} or {@code
@@ -61,12 +61,14 @@ public final class Demo {
 
   record Signup(String userId, String email) {}
 
-  static final TaskDefinition<Email, Void> SEND_EMAIL = TaskDefinition.of("send-email", Email.class);
+  static final TaskDefinition<Email, Void> SEND_EMAIL =
+      TaskDefinition.of("send-email", Email.class);
   static final TaskDefinition<Resize, Thumbnail> RESIZE_IMAGE =
       TaskDefinition.of("resize-image", Resize.class, Thumbnail.class).onQueue("images");
   static final TaskDefinition<Charge, Receipt> CHARGE_CARD =
       TaskDefinition.of("charge-card", Charge.class, Receipt.class);
-  static final TaskDefinition<CsvRow, Void> IMPORT_ROW = TaskDefinition.of("import-row", CsvRow.class);
+  static final TaskDefinition<CsvRow, Void> IMPORT_ROW =
+      TaskDefinition.of("import-row", CsvRow.class);
   static final TaskDefinition<Digest, Void> WEEKLY_DIGEST =
       TaskDefinition.of("weekly-digest", Digest.class);
   static final TaskDefinition<Signup, String> ONBOARD_USER =
@@ -145,8 +147,7 @@ public final class Demo {
             + " %d child executions.%n"
             + "About 1 in 10 charge-card executions fails on its first attempt and is retried"
             + " after the 15 s backoff,%nso the run takes about 20 seconds.%n%n",
-        EMAILS + IMAGES + CHARGES + ROWS + 1 + SIGNUPS,
-        2 * SIGNUPS);
+        EMAILS + IMAGES + CHARGES + ROWS + 1 + SIGNUPS, 2 * SIGNUPS);
     long startNanos = System.nanoTime();
     try (ExecutorService producer = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<Ids> ids = producer.submit(this::invokeAll);
@@ -373,17 +374,22 @@ public final class Demo {
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new Counts(
-            rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+            rs.getLong(1),
+            rs.getLong(2),
+            rs.getLong(3),
+            rs.getLong(4),
+            rs.getLong(5),
             rs.getLong(6));
       }
     }
   }
 
   private void printFinalState(Ids ids, Duration elapsed) throws SQLException {
-    System.out.printf("%nAll done in %.1f s. Final state, from pgconductor.finished_executions:%n",
+    System.out.printf(
+        "%nAll done in %.1f s. Final state, from pgconductor.finished_executions:%n",
         elapsed.toMillis() / 1000.0);
-    System.out.printf("  %-14s %-8s %-10s %6s %20s%n", "task", "queue", "state", "count",
-        "needed a retry");
+    System.out.printf(
+        "  %-14s %-8s %-10s %6s %20s%n", "task", "queue", "state", "count", "needed a retry");
     String sql =
         """
         select task_key, queue, state, count(*), count(*) filter (where attempts > 1)
@@ -397,13 +403,15 @@ public final class Demo {
       ps.setTimestamp(2, since);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          System.out.printf("  %-14s %-8s %-10s %6d %20d%n", rs.getString(1), rs.getString(2),
-              rs.getString(3), rs.getLong(4), rs.getLong(5));
+          System.out.printf(
+              "  %-14s %-8s %-10s %6d %20d%n",
+              rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5));
         }
       }
     }
 
-    Execution<Receipt> charge = conductor.getExecution(CHARGE_CARD, ids.retriedCharge()).orElseThrow();
+    Execution<Receipt> charge =
+        conductor.getExecution(CHARGE_CARD, ids.retriedCharge()).orElseThrow();
     System.out.printf(
         "%nconductor.getExecution(CHARGE_CARD, \"%s\"):%n  state %s after %d attempts, result %s%n"
             + "  error of the failed attempt: %s%n",
@@ -413,14 +421,20 @@ public final class Demo {
     System.out.printf(
         "%nconductor.getExecution(IMPORT_ROW, \"%s\"):%n  state %s after %d attempt (maxAttempts 1)%n"
             + "  lastError: %s%n  lastErrorStack: %s%n",
-        row.id(), row.state(), row.attempts(), row.lastError(),
+        row.id(),
+        row.state(),
+        row.attempts(),
+        row.lastError(),
         row.lastErrorStack() == null ? null : row.lastErrorStack().lines().findFirst().orElse(""));
 
     Execution<String> signup = conductor.getExecution(ONBOARD_USER, ids.signup()).orElseThrow();
     System.out.printf(
         "%nconductor.getExecution(ONBOARD_USER, \"%s\"):%n  state %s, result %s, attempts %d,"
             + " %.1f s from start to finish (two child mails and a 3 s sleep)%n",
-        signup.id(), signup.state(), signup.result(), signup.attempts(),
+        signup.id(),
+        signup.state(),
+        signup.result(),
+        signup.attempts(),
         Duration.between(signup.createdAt(), signup.finishedAt()).toMillis() / 1000.0);
 
     Execution<Void> digest = conductor.getExecution(WEEKLY_DIGEST, ids.digest()).orElseThrow();
@@ -466,11 +480,15 @@ public final class Demo {
     String host = uri.getHost() == null ? "localhost" : uri.getHost();
     String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    return "jdbc:postgresql://" + host + port + path
+    return "jdbc:postgresql://"
+        + host
+        + port
+        + path
         + (params.isEmpty() ? "" : "?" + String.join("&", params));
   }
 
   private static String reencode(String uriPart) {
-    return URLEncoder.encode(URLDecoder.decode(uriPart, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    return URLEncoder.encode(
+        URLDecoder.decode(uriPart, StandardCharsets.UTF_8), StandardCharsets.UTF_8);
   }
 }

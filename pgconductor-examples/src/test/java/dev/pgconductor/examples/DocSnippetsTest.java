@@ -23,14 +23,15 @@ import org.junit.jupiter.api.TestFactory;
  * file, {@code <!-- snippet: guide/GettingStarted.java#task -->} before a {@code ```java} block
  * says that the block is the region between {@code // tag::task[]} and {@code // end::task[]} of
  * {@code pgconductor-examples/src/main/java/dev/pgconductor/examples/guide/GettingStarted.java},
- * compared line by line after removing the common indentation. Every Java block in the docs and
- * the README must carry such a marker, and every tagged region must be used somewhere.
+ * compared line by line after removing the common indentation. Every Java block in the docs and the
+ * README must carry such a marker, and every tagged region must be used somewhere.
  */
 class DocSnippetsTest {
   private static final Pattern MARKER =
       Pattern.compile("^\\s*<!--\\s*snippet:\\s*([\\w./-]+)#([\\w-]+)\\s*-->\\s*$");
   private static final Pattern TAG = Pattern.compile("//\\s*(tag|end)::([\\w-]+)\\[]");
-  private static final String SOURCES = "pgconductor-examples/src/main/java/dev/pgconductor/examples";
+  private static final String SOURCES =
+      "pgconductor-examples/src/main/java/dev/pgconductor/examples";
 
   private final Path root = projectRoot();
 
@@ -102,7 +103,8 @@ class DocSnippetsTest {
             () ->
                 parse(
                     Path.of("x.md"),
-                    List.of("<!-- snippet: guide/A.java#x -->", "", "```kotlin", "val a = 1", "```")))
+                    List.of(
+                        "<!-- snippet: guide/A.java#x -->", "", "```kotlin", "val a = 1", "```")))
         .hasMessageContaining("must be followed by a ```java block");
     assertThatThrownBy(() -> parse(Path.of("x.md"), List.of("```java", "int a;", "```")))
         .hasMessageContaining("has no snippet marker");
@@ -145,7 +147,10 @@ class DocSnippetsTest {
         i = end;
       } else if (line.startsWith("```java")) {
         throw new IllegalStateException(
-            doc + ":" + (i + 1) + ": this ```java block has no snippet marker; take the code from"
+            doc
+                + ":"
+                + (i + 1)
+                + ": this ```java block has no snippet marker; take the code from"
                 + " a tagged region of the examples and add <!-- snippet: FILE#TAG --> above it");
       } else if (line.startsWith("```")) {
         i = closingFence(doc, lines, i);
@@ -233,6 +238,7 @@ class DocSnippetsTest {
       }
       dir = dir.getParent();
     }
-    throw new IllegalStateException("cannot find the repository root above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "cannot find the repository root above " + Path.of("").toAbsolutePath());
   }
 }

@@ -162,7 +162,8 @@ class DurableExamplesIT {
       assertThat(DurableExamples.cancel(conductor, id)).isTrue();
       assertThat(DurableExamples.cancel(conductor, id)).isFalse();
 
-      Execution<Integer> cancelled = conductor.getExecution(DurableExamples.IMPORT, id).orElseThrow();
+      Execution<Integer> cancelled =
+          conductor.getExecution(DurableExamples.IMPORT, id).orElseThrow();
       assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
       assertThat(cancelled.lastError()).isEqualTo("customer withdrew the order");
     }

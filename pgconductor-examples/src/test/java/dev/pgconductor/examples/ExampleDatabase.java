@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Fresh databases for the examples' integration tests: on the server named by {@code
- * PGCONDUCTOR_TEST_URL} (a JDBC URL whose user may create databases), else on an embedded
- * Postgres started once per JVM.
+ * PGCONDUCTOR_TEST_URL} (a JDBC URL whose user may create databases), else on an embedded Postgres
+ * started once per JVM.
  */
 final class ExampleDatabase {
   private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -55,7 +55,8 @@ final class ExampleDatabase {
 
   private static String embedded() {
     try {
-      EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+      EmbeddedPostgres postgres =
+          EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(postgres)));
       return postgres.getJdbcUrl("postgres", "postgres");
     } catch (IOException e) {

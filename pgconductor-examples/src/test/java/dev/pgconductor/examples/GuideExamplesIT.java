@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Execution;
-import dev.pgconductor.Invocation;
 import dev.pgconductor.ExecutionState;
+import dev.pgconductor.Invocation;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.OrchestratorInfo;
 import dev.pgconductor.TaskSchemas;
@@ -26,12 +26,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.stream.IntStream;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,8 @@ class GuideExamplesIT {
   void conductorSetupHandsTheContextToHandlersAndRejectsBadInvokes() {
     List<String> sent = new CopyOnWriteArrayList<>();
     try (Conductor<App> conductor =
-        ConductorSetup.fromConnectionString(url, (to, subject, body) -> sent.add(to + ": " + body))) {
+        ConductorSetup.fromConnectionString(
+            url, (to, subject, body) -> sent.add(to + ": " + body))) {
       conductor.ensureInstalled();
       var welcome = ConductorSetup.welcomeTask(conductor);
       conductor.invoke(ConductorSetup.WELCOME, new Welcome("ada@example.com", "Ada"));
@@ -260,7 +261,10 @@ class GuideExamplesIT {
     AtomicInteger uploaded = new AtomicInteger();
     CountDownLatch twoAtOnce = new CountDownLatch(1);
     try (Conductor<Void> conductor =
-        Conductor.builder().connectionString(url).tasks(TaskSchemas.of(ConcurrencyExamples.EXPORT)).build()) {
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(ConcurrencyExamples.EXPORT))
+            .build()) {
       var export =
           ConcurrencyExamples.exportTask(
               conductor,

@@ -14,7 +14,8 @@ public final class JdbcUrl {
     int schemeEnd = url.indexOf("//") + 2;
     int slash = url.indexOf('/', schemeEnd);
     int query = url.indexOf('?', schemeEnd);
-    int hostEnd = slash >= 0 && (query < 0 || slash < query) ? slash : (query < 0 ? url.length() : query);
+    int hostEnd =
+        slash >= 0 && (query < 0 || slash < query) ? slash : (query < 0 ? url.length() : query);
     String rest = query < 0 ? "" : url.substring(query);
     return url.substring(0, hostEnd) + "/" + database + rest;
   }
@@ -35,7 +36,8 @@ public final class JdbcUrl {
       for (String kv : url.substring(query + 1).split("&")) {
         int eq = kv.indexOf('=');
         if (eq > 0) {
-          parts.put(kv.substring(0, eq), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+          parts.put(
+              kv.substring(0, eq), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
         }
       }
     }
@@ -53,8 +55,12 @@ public final class JdbcUrl {
       }
       s.append('@');
     }
-    return s.append(p.get("host")).append(':').append(p.get("port")).append('/')
-        .append(p.get("dbname")).toString();
+    return s.append(p.get("host"))
+        .append(':')
+        .append(p.get("port"))
+        .append('/')
+        .append(p.get("dbname"))
+        .toString();
   }
 
   /** The URL with any password hidden. */

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Postgres server a benchmark runs on: one given by a JDBC URL (its user must be allowed to
- * create databases), or an embedded one started for the run. Every trial run gets a fresh
- * database of its own from {@link #createDatabase(String)}, dropped when the run ends.
+ * create databases), or an embedded one started for the run. Every trial run gets a fresh database
+ * of its own from {@link #createDatabase(String)}, dropped when the run ends.
  */
 public final class PgServer implements AutoCloseable {
   private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -27,7 +27,9 @@ public final class PgServer implements AutoCloseable {
     this.embedded = embedded;
   }
 
-  /** The server behind a JDBC URL, e.g. {@code jdbc:postgresql://127.0.0.1:5432/test?user=postgres}. */
+  /**
+   * The server behind a JDBC URL, e.g. {@code jdbc:postgresql://127.0.0.1:5432/test?user=postgres}.
+   */
   public static PgServer external(String jdbcUrl) {
     if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
       throw new IllegalArgumentException(
@@ -38,8 +40,8 @@ public final class PgServer implements AutoCloseable {
   }
 
   /**
-   * Starts an embedded Postgres. {@code durable} keeps {@code fsync} and {@code
-   * synchronous_commit} on, as a production server has them; the smoke run turns them off.
+   * Starts an embedded Postgres. {@code durable} keeps {@code fsync} and {@code synchronous_commit}
+   * on, as a production server has them; the smoke run turns them off.
    */
   public static PgServer embedded(boolean durable) {
     try {
@@ -65,8 +67,12 @@ public final class PgServer implements AutoCloseable {
   /** Creates an empty database named after {@code label} (plus a unique suffix). */
   public BenchDatabase createDatabase(String label) {
     String name =
-        ("bench_" + label.toLowerCase().replaceAll("[^a-z0-9]+", "_") + "_"
-                + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet())
+        ("bench_"
+                + label.toLowerCase().replaceAll("[^a-z0-9]+", "_")
+                + "_"
+                + ProcessHandle.current().pid()
+                + "_"
+                + COUNTER.incrementAndGet())
             .replaceAll("_+", "_");
     if (name.length() > 60) {
       name = name.substring(name.length() - 60).replaceFirst("^_+", "b");
@@ -77,8 +83,11 @@ public final class PgServer implements AutoCloseable {
       st.execute("create database " + name);
     } catch (SQLException e) {
       throw new IllegalStateException(
-          "cannot create database " + name + " (the user of --url must be allowed to): "
-              + e.getMessage(), e);
+          "cannot create database "
+              + name
+              + " (the user of --url must be allowed to): "
+              + e.getMessage(),
+          e);
     }
     return new BenchDatabase(this, JdbcUrl.withDatabase(adminUrl, name), name);
   }
@@ -112,7 +121,8 @@ public final class PgServer implements AutoCloseable {
       info.put("shared_buffers", rs.getString(4));
       info.put("max_connections", rs.getString(5));
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot connect to " + JdbcUrl.mask(adminUrl) + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot connect to " + JdbcUrl.mask(adminUrl) + ": " + e.getMessage(), e);
     }
     return info;
   }

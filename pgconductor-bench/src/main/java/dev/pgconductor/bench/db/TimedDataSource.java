@@ -16,9 +16,9 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A data source that times the execution of prepared statements whose SQL contains a given
- * fragment (e.g. {@code pgconductor.claim(}), so the harness sees the engine's own round trips
- * without changing the engine. Everything else passes through untouched.
+ * A data source that times the execution of prepared statements whose SQL contains a given fragment
+ * (e.g. {@code pgconductor.claim(}), so the harness sees the engine's own round trips without
+ * changing the engine. Everything else passes through untouched.
  */
 public final class TimedDataSource implements DataSource {
   private final DataSource delegate;
@@ -72,7 +72,9 @@ public final class TimedDataSource implements DataSource {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
       Object result = call(real, method, args);
-      if (method.getName().equals("prepareStatement") && args != null && args[0] instanceof String sql) {
+      if (method.getName().equals("prepareStatement")
+          && args != null
+          && args[0] instanceof String sql) {
         for (Map.Entry<String, LatencyRecorder> e : recorders.entrySet()) {
           if (sql.contains(e.getKey())) {
             PreparedStatement ps = (PreparedStatement) result;

@@ -26,8 +26,8 @@ import java.util.concurrent.Semaphore;
 /**
  * db-scheduler ({@code com.github.kagkarlsson:db-scheduler}) in this JVM, set up for throughput as
  * its README recommends: the {@code lock-and-fetch} polling strategy (one {@code UPDATE … SKIP
- * LOCKED … RETURNING} claims a batch), immediate execution for newly scheduled work, and a pool
- * as large as its executor threads. One-time tasks; a completed execution is deleted.
+ * LOCKED … RETURNING} claims a batch), immediate execution for newly scheduled work, and a pool as
+ * large as its executor threads. One-time tasks; a completed execution is deleted.
  */
 public final class DbSchedulerPeer implements Peer {
   static final String NAME = "db-scheduler";
@@ -43,7 +43,12 @@ public final class DbSchedulerPeer implements Peer {
 
   @Override
   public String settings() {
-    return "db-scheduler " + version() + ": threads " + THREADS + ", pool " + POOL
+    return "db-scheduler "
+        + version()
+        + ": threads "
+        + THREADS
+        + ", pool "
+        + POOL
         + ", pollUsingLockAndFetch(0.5, 1.0), polling interval 1 s, immediate execution";
   }
 
@@ -78,7 +83,10 @@ public final class DbSchedulerPeer implements Peer {
           scheduler.start();
           try {
             yield LoadDriver.steadyState(
-                w.duration(), w.batchSize(), credits, completions,
+                w.duration(),
+                w.batchSize(),
+                credits,
+                completions,
                 (from, count) -> scheduleBatch(client, task, from, count));
           } finally {
             scheduler.stop();
@@ -145,7 +153,8 @@ public final class DbSchedulerPeer implements Peer {
 
   private static String readDdl() {
     try (InputStream in =
-        DbSchedulerPeer.class.getResourceAsStream("/dev/pgconductor/bench/dbscheduler/postgresql_tables.sql")) {
+        DbSchedulerPeer.class.getResourceAsStream(
+            "/dev/pgconductor/bench/dbscheduler/postgresql_tables.sql")) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException | NullPointerException e) {
       throw new IllegalStateException("db-scheduler DDL missing from the bench jar", e);

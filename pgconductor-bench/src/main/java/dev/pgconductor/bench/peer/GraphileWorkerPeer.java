@@ -24,7 +24,9 @@ public final class GraphileWorkerPeer extends NodePeer {
 
   @Override
   public String settings() {
-    return "graphile-worker " + node().packageVersion("graphile-worker") + " on Node "
+    return "graphile-worker "
+        + node().packageVersion("graphile-worker")
+        + " on Node "
         + node().nodeVersion()
         + ": concurrency 24, localQueue 500, completeJobBatchDelay 0, pool 26";
   }

@@ -23,8 +23,8 @@ import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
 /**
  * JobRunr (open-source {@code org.jobrunr:jobrunr}) in this JVM with its PostgreSQL storage
  * provider, set up for throughput as its documentation suggests: the default worker count (scaled
- * to the CPU count), the shortest poll interval it accepts (5 s; the default is 15 s), and
- * {@code enqueue(Stream, …)} for batches. Jobs are lambdas calling {@link JobRunrJobs#noop}.
+ * to the CPU count), the shortest poll interval it accepts (5 s; the default is 15 s), and {@code
+ * enqueue(Stream, …)} for batches. Jobs are lambdas calling {@link JobRunrJobs#noop}.
  */
 public final class JobRunrPeer implements Peer {
   static final String NAME = "jobrunr";
@@ -38,8 +38,12 @@ public final class JobRunrPeer implements Peer {
 
   @Override
   public String settings() {
-    return "JobRunr " + Versions.of("jobrunr")
-        + ": default worker count, poll interval " + POLL.toSeconds() + " s, pool " + POOL
+    return "JobRunr "
+        + Versions.of("jobrunr")
+        + ": default worker count, poll interval "
+        + POLL.toSeconds()
+        + " s, pool "
+        + POOL
         + ", Jackson mapper";
   }
 
@@ -79,7 +83,10 @@ public final class JobRunrPeer implements Peer {
           case Workload.SteadyState w -> {
             JobRunr.getBackgroundJobServer().start();
             yield LoadDriver.steadyState(
-                w.duration(), w.batchSize(), credits, completions,
+                w.duration(),
+                w.batchSize(),
+                credits,
+                completions,
                 (from, count) -> enqueueMany(scheduler, from, count));
           }
         };

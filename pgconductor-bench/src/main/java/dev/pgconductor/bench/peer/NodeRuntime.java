@@ -56,7 +56,8 @@ public final class NodeRuntime {
   /** Version of an installed npm package, or "?". */
   public String packageVersion(String name) {
     try {
-      JsonNode pkg = JSON.readTree(dir.resolve("node_modules").resolve(name).resolve("package.json").toFile());
+      JsonNode pkg =
+          JSON.readTree(dir.resolve("node_modules").resolve(name).resolve("package.json").toFile());
       return pkg.path("version").asText("?");
     } catch (IOException e) {
       return "?";
@@ -86,7 +87,8 @@ public final class NodeRuntime {
           content = in.readAllBytes();
         }
         Path target = dir.resolve(f);
-        if (!Files.exists(target) || !java.util.Arrays.equals(Files.readAllBytes(target), content)) {
+        if (!Files.exists(target)
+            || !java.util.Arrays.equals(Files.readAllBytes(target), content)) {
           Files.write(target, content);
           changed |= f.equals("package.json");
         }
@@ -95,7 +97,13 @@ public final class NodeRuntime {
       if (changed || !Files.exists(stamp)) {
         log.println("  installing the Node peers with npm into " + dir + " …");
         Exec install =
-            exec(dir, Duration.ofMinutes(5), "npm", "install", "--no-audit", "--no-fund",
+            exec(
+                dir,
+                Duration.ofMinutes(5),
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
                 "--loglevel=error");
         if (install.code != 0) {
           return Optional.of("npm install failed (" + install.tail() + ")");
@@ -110,8 +118,7 @@ public final class NodeRuntime {
 
   /** Runs a peer script with the workload as JSON; returns its result as a measurement. */
   Measurement run(String script, Map<String, Object> arguments, Duration timeout) throws Exception {
-    Exec r =
-        exec(dir, timeout, "node", script, JSON.writeValueAsString(arguments));
+    Exec r = exec(dir, timeout, "node", script, JSON.writeValueAsString(arguments));
     String resultLine = null;
     for (String line : r.out.split("\n")) {
       if (line.startsWith("{\"result\"")) {
@@ -124,8 +131,12 @@ public final class NodeRuntime {
     }
     JsonNode result = JSON.readTree(resultLine).path("result");
     Map<String, Double> details = new LinkedHashMap<>();
-    result.path("details").properties().forEach(e -> details.put(e.getKey(), e.getValue().asDouble()));
-    return new Measurement(List.of(Sample.throughput(result.path("throughput").asDouble())), details);
+    result
+        .path("details")
+        .properties()
+        .forEach(e -> details.put(e.getKey(), e.getValue().asDouble()));
+    return new Measurement(
+        List.of(Sample.throughput(result.path("throughput").asDouble())), details);
   }
 
   private record Exec(int code, String out, String err) {
@@ -135,8 +146,7 @@ public final class NodeRuntime {
     }
   }
 
-  private static Exec exec(Path cwd, Duration timeout, String... command)
-      throws IOException {
+  private static Exec exec(Path cwd, Duration timeout, String... command) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(command));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
     Path out = Files.createTempFile("bench-node-", ".out");
@@ -154,7 +164,8 @@ public final class NodeRuntime {
       }
       if (!finished) {
         p.destroyForcibly();
-        return new Exec(-1, "", "timed out after " + timeout.toSeconds() + " s: " + String.join(" ", command));
+        return new Exec(
+            -1, "", "timed out after " + timeout.toSeconds() + " s: " + String.join(" ", command));
       }
       return new Exec(
           p.exitValue(),

@@ -11,23 +11,28 @@ import java.util.Set;
 public final class Peers {
   /** db-scheduler, in this JVM. */
   public static final String DB_SCHEDULER = DbSchedulerPeer.NAME;
+
   /** JobRunr, in this JVM. */
   public static final String JOBRUNR = JobRunrPeer.NAME;
+
   /** pg-boss, in Node. */
   public static final String PG_BOSS = PgBossPeer.NAME;
+
   /** graphile-worker, in Node. */
   public static final String GRAPHILE_WORKER = GraphileWorkerPeer.NAME;
+
   /** The pgbench raw-SQL bound. */
   public static final String RAW = "raw";
 
   /** Every selectable name, in report order. */
-  public static final List<String> ALL = List.of(RAW, DB_SCHEDULER, JOBRUNR, PG_BOSS, GRAPHILE_WORKER);
+  public static final List<String> ALL =
+      List.of(RAW, DB_SCHEDULER, JOBRUNR, PG_BOSS, GRAPHILE_WORKER);
 
   private Peers() {}
 
   /**
-   * Expands a {@code --peers} value: names from {@link #ALL}, or {@code all}, {@code none},
-   * {@code jvm} (the in-JVM peers), {@code node} (the Node peers).
+   * Expands a {@code --peers} value: names from {@link #ALL}, or {@code all}, {@code none}, {@code
+   * jvm} (the in-JVM peers), {@code node} (the Node peers).
    */
   public static Set<String> parse(List<String> values) {
     Set<String> names = new LinkedHashSet<>();

@@ -20,19 +20,22 @@ import java.util.regex.Pattern;
 /**
  * The raw-SQL bound of scenarios 1–5: pgbench scripts (shipped in this jar) doing the least a job
  * queue must do on a lean table: insert, claim a batch with {@code FOR UPDATE SKIP LOCKED},
- * complete by delete; for scenario 5, store two step rows per job in between, a durable commit
- * per step of the batch. No engine, no JSON, no result storage: what Postgres on this machine
- * allows, which pgconductor's targets are a fraction of. Skipped when pgbench is not installed.
+ * complete by delete; for scenario 5, store two step rows per job in between, a durable commit per
+ * step of the batch. No engine, no JSON, no result storage: what Postgres on this machine allows,
+ * which pgconductor's targets are a fraction of. Skipped when pgbench is not installed.
  */
 public final class RawSqlBound implements Peer {
   static final String NAME = "raw SQL (pgbench)";
+
   /** Concurrent clients of the claim and end-to-end bounds (2 cores: a few keep Postgres busy). */
   static final int CLIENTS = 4;
+
   /** Jobs per claim in the claim and end-to-end bounds. */
   static final int CLAIM_BATCH = 100;
 
   private static final String RESOURCES = "/dev/pgconductor/bench/pgbench/";
-  private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection");
+  private static final Pattern TPS =
+      Pattern.compile("tps = ([0-9.]+) \\(without initial connection");
   private static final Pattern XACTS =
       Pattern.compile("number of transactions actually processed: ([0-9]+)");
 
@@ -69,8 +72,12 @@ public final class RawSqlBound implements Peer {
 
   @Override
   public String settings() {
-    return version + ": -M prepared; enqueue one: one client per caller; batch: 1 client;"
-        + " claim+complete, 2-step and end to end: " + CLIENTS + " clients, " + CLAIM_BATCH
+    return version
+        + ": -M prepared; enqueue one: one client per caller; batch: 1 client;"
+        + " claim+complete, 2-step and end to end: "
+        + CLIENTS
+        + " clients, "
+        + CLAIM_BATCH
         + " jobs per claim";
   }
 
@@ -92,8 +99,16 @@ public final class RawSqlBound implements Peer {
       case Workload.TwoStep w -> drain(db, w.jobs(), "two_step.sql");
       case Workload.SteadyState w -> {
         Result r =
-            pgbench(db, "end_to_end.sql", w.batchSize(), "-c", CLIENTS, "-j", 2,
-                "-T", Math.max(1, w.duration().toSeconds()));
+            pgbench(
+                db,
+                "end_to_end.sql",
+                w.batchSize(),
+                "-c",
+                CLIENTS,
+                "-j",
+                2,
+                "-T",
+                Math.max(1, w.duration().toSeconds()));
         long inserted = r.transactions * w.batchSize();
         long processed = inserted - db.queryLong("select count(*) from raw_jobs");
         yield Measurement.of(Sample.throughput(r.tps * processed / r.transactions))
@@ -106,7 +121,9 @@ public final class RawSqlBound implements Peer {
   private Measurement drain(BenchDatabase db, int jobs, String script) throws Exception {
     db.execute(
         "insert into raw_jobs (payload) select jsonb_build_object('n', g)"
-            + " from generate_series(1, " + jobs + ") g",
+            + " from generate_series(1, "
+            + jobs
+            + ") g",
         "analyze raw_jobs");
     int perClient = (jobs + CLIENTS * CLAIM_BATCH - 1) / (CLIENTS * CLAIM_BATCH);
     Result r = pgbench(db, script, CLAIM_BATCH, "-c", CLIENTS, "-j", 2, "-t", perClient);
@@ -163,7 +180,11 @@ public final class RawSqlBound implements Peer {
       version = out;
       Files.createDirectories(dir);
       for (String f :
-          List.of("insert_one.sql", "insert_batch.sql", "claim_complete.sql", "two_step.sql",
+          List.of(
+              "insert_one.sql",
+              "insert_batch.sql",
+              "claim_complete.sql",
+              "two_step.sql",
               "end_to_end.sql")) {
         Files.writeString(dir.resolve(f), resource(f));
       }

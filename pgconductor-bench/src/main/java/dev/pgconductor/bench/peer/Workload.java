@@ -50,8 +50,8 @@ public sealed interface Workload {
   }
 
   /**
-   * Scenario 5: as {@link Drain}, but each job records two step results, each stored durably
-   * before the job goes on. Only the raw-SQL bound runs it: the peers have no memoized steps.
+   * Scenario 5: as {@link Drain}, but each job records two step results, each stored durably before
+   * the job goes on. Only the raw-SQL bound runs it: the peers have no memoized steps.
    */
   record TwoStep(int jobs) implements Workload {
     @Override

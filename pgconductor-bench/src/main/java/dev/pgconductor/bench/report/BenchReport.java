@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything one benchmark run produced: the environment, the trial results, the table rows
- * derived from them and the targets of the issue checked against them.
+ * Everything one benchmark run produced: the environment, the trial results, the table rows derived
+ * from them and the targets of the issue checked against them.
  *
  * @param environment machine, JVM, server and option facts, in print order
  * @param peerSettings how each peer was set up, by name
@@ -31,8 +31,18 @@ public record BenchReport(
     for (TrialResult t : trials) {
       if (t.runs().isEmpty()) {
         rows.add(
-            new Row(t.scenario(), t.title(), t.system(), t.variant(), t.role(), "-", "", true,
-                new double[0], t.status(), t.skipped() != null ? t.skipped() : t.error()));
+            new Row(
+                t.scenario(),
+                t.title(),
+                t.system(),
+                t.variant(),
+                t.role(),
+                "-",
+                "",
+                true,
+                new double[0],
+                t.status(),
+                t.skipped() != null ? t.skipped() : t.error()));
         continue;
       }
       List<Sample> first = t.runs().getFirst().samples();
@@ -43,8 +53,18 @@ public record BenchReport(
           values[r] = t.runs().get(r).samples().get(i).value();
         }
         rows.add(
-            new Row(t.scenario(), t.title(), t.system(), t.variant(), t.role(), s.metric(), s.unit(),
-                s.higherIsBetter(), values, t.status(), t.error()));
+            new Row(
+                t.scenario(),
+                t.title(),
+                t.system(),
+                t.variant(),
+                t.role(),
+                s.metric(),
+                s.unit(),
+                s.higherIsBetter(),
+                values,
+                t.status(),
+                t.error()));
       }
     }
     return rows;
@@ -53,7 +73,8 @@ public record BenchReport(
   /** The row of a system's metric in a scenario; {@code variant} null matches the first. */
   public Optional<Row> row(int scenario, String system, String variant, String metric) {
     return rows().stream()
-        .filter(r -> r.scenario() == scenario && r.system().equals(system) && r.metric().equals(metric))
+        .filter(
+            r -> r.scenario() == scenario && r.system().equals(system) && r.metric().equals(metric))
         .filter(r -> variant == null || r.variant().equals(variant))
         .filter(Row::hasValues)
         .findFirst();
@@ -72,8 +93,11 @@ public record BenchReport(
     return rows().stream()
         .filter(r -> r.scenario() == scenario && r.role() == Trial.Role.PEER)
         .filter(r -> r.metric().equals(metric) && r.hasValues())
-        .max((a, b) -> a.higherIsBetter() ? Double.compare(a.median(), b.median())
-            : Double.compare(b.median(), a.median()));
+        .max(
+            (a, b) ->
+                a.higherIsBetter()
+                    ? Double.compare(a.median(), b.median())
+                    : Double.compare(b.median(), a.median()));
   }
 
   /** The raw-SQL bound row of a metric in a scenario. */

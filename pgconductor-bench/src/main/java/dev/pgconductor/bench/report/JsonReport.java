@@ -46,8 +46,11 @@ public final class JsonReport {
         r.put("note", row.note());
       }
       report.trials().stream()
-          .filter(t -> t.scenario() == row.scenario() && t.system().equals(row.system())
-              && t.variant().equals(row.variant()))
+          .filter(
+              t ->
+                  t.scenario() == row.scenario()
+                      && t.system().equals(row.system())
+                      && t.variant().equals(row.variant()))
           .findFirst()
           .map(BenchReport::details)
           .filter(d -> d.stream().anyMatch(m -> !m.isEmpty()))

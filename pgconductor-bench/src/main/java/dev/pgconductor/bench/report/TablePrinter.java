@@ -19,8 +19,17 @@ public final class TablePrinter {
     report.environment().forEach((k, v) -> out.printf("  %-20s %s%n", k, v));
     out.println();
     String header =
-        String.format(Locale.ROOT, "%-2s %-38s %-18s %-24s %-11s %12s %21s  %s",
-            "#", "scenario", "system", "variant", "metric", "median", "min-max", "compared");
+        String.format(
+            Locale.ROOT,
+            "%-2s %-38s %-18s %-24s %-11s %12s %21s  %s",
+            "#",
+            "scenario",
+            "system",
+            "variant",
+            "metric",
+            "median",
+            "min-max",
+            "compared");
     out.println(header);
     out.println("-".repeat(header.length() + 20));
     int lastScenario = -1;
@@ -30,22 +39,42 @@ public final class TablePrinter {
       String num = first ? String.valueOf(row.scenario()) : "";
       String title = first ? row.title() : "";
       if (!row.hasValues()) {
-        out.printf(Locale.ROOT, "%-2s %-38s %-18s %-24s %s%n",
-            num, cut(title, 38), cut(row.system(), 18), cut(row.variant(), 24),
+        out.printf(
+            Locale.ROOT,
+            "%-2s %-38s %-18s %-24s %s%n",
+            num,
+            cut(title, 38),
+            cut(row.system(), 18),
+            cut(row.variant(), 24),
             row.status() + ": " + firstLine(row.note()));
         continue;
       }
-      out.printf(Locale.ROOT, "%-2s %-38s %-18s %-24s %-11s %12s %21s  %s%n",
-          num, cut(title, 38), cut(row.system(), 18), cut(row.variant(), 24),
-          cut(row.metric(), 11), value(row.median(), row.unit()),
+      out.printf(
+          Locale.ROOT,
+          "%-2s %-38s %-18s %-24s %-11s %12s %21s  %s%n",
+          num,
+          cut(title, 38),
+          cut(row.system(), 18),
+          cut(row.variant(), 24),
+          cut(row.metric(), 11),
+          value(row.median(), row.unit()),
           value(row.min(), row.unit()) + "-" + value(row.max(), row.unit()),
-          compared(report, row) + (row.note() != null ? "  (error after " + row.values().length + " runs: " + firstLine(row.note()) + ")" : ""));
+          compared(report, row)
+              + (row.note() != null
+                  ? "  (error after "
+                      + row.values().length
+                      + " runs: "
+                      + firstLine(row.note())
+                      + ")"
+                  : ""));
     }
     out.println();
-    out.println("units: throughput in jobs/s (higher is better), latencies in ms (lower is better),"
-        + " differences in % (lower is better); median and min-max over the runs.");
-    out.println("compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
-        + " bound; for a peer or bound, pgconductor's ratio to it.");
+    out.println(
+        "units: throughput in jobs/s (higher is better), latencies in ms (lower is better),"
+            + " differences in % (lower is better); median and min-max over the runs.");
+    out.println(
+        "compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
+            + " bound; for a peer or bound, pgconductor's ratio to it.");
     if (!report.peerSettings().isEmpty()) {
       out.println();
       out.println("peer settings");
@@ -62,20 +91,34 @@ public final class TablePrinter {
   private static String compared(BenchReport report, Row row) {
     if (row.role() == Trial.Role.SUBJECT) {
       StringBuilder s = new StringBuilder();
-      report.bestPeer(row.scenario(), row.metric())
-          .ifPresent(p -> s.append(String.format(Locale.ROOT, "%.2fx best peer (%s)", better(row, p), p.system())));
-      report.bound(row.scenario(), row.metric())
-          .ifPresent(b -> s.append(s.isEmpty() ? "" : ", ")
-              .append(String.format(Locale.ROOT, "%.0f%% of bound", 100 * row.median() / b.median())));
+      report
+          .bestPeer(row.scenario(), row.metric())
+          .ifPresent(
+              p ->
+                  s.append(
+                      String.format(
+                          Locale.ROOT, "%.2fx best peer (%s)", better(row, p), p.system())));
+      report
+          .bound(row.scenario(), row.metric())
+          .ifPresent(
+              b ->
+                  s.append(s.isEmpty() ? "" : ", ")
+                      .append(
+                          String.format(
+                              Locale.ROOT, "%.0f%% of bound", 100 * row.median() / b.median())));
       return s.toString();
     }
     Optional<Row> subject =
-        report.row(row.scenario(), Trial.PGCONDUCTOR, row.variant(), row.metric())
+        report
+            .row(row.scenario(), Trial.PGCONDUCTOR, row.variant(), row.metric())
             .or(() -> report.row(row.scenario(), Trial.PGCONDUCTOR, null, row.metric()));
     return subject
-        .map(s -> row.role() == Trial.Role.BOUND
-            ? String.format(Locale.ROOT, "pgconductor at %.0f%%", 100 * s.median() / row.median())
-            : String.format(Locale.ROOT, "pgconductor %.2fx", better(s, row)))
+        .map(
+            s ->
+                row.role() == Trial.Role.BOUND
+                    ? String.format(
+                        Locale.ROOT, "pgconductor at %.0f%%", 100 * s.median() / row.median())
+                    : String.format(Locale.ROOT, "pgconductor %.2fx", better(s, row)))
         .orElse("");
   }
 

@@ -25,15 +25,30 @@ public final class Targets {
     Optional<Row> drainDefault = r.row(3, PGC, DrainScenario.DEFAULT, TP);
 
     checks.add(vsPeer(r, "drain of no-op tasks >= 1.5x the best peer", drainTuned, 3, 1.5));
-    checks.add(vsBound(r, "drain of no-op tasks >= 60% of the raw-SQL claim+complete bound", drainTuned, 3, 0.6));
-    checks.add(vsBound(r, "steady state >= 60% of the raw-SQL end-to-end bound", r.row(4, PGC, null, TP), 4, 0.6));
+    checks.add(
+        vsBound(
+            r,
+            "drain of no-op tasks >= 60% of the raw-SQL claim+complete bound",
+            drainTuned,
+            3,
+            0.6));
+    checks.add(
+        vsBound(
+            r,
+            "steady state >= 60% of the raw-SQL end-to-end bound",
+            r.row(4, PGC, null, TP),
+            4,
+            0.6));
     checks.add(vsPeer(r, "batch enqueue >= 2x the best peer", r.row(2, PGC, null, TP), 2, 2.0));
-    checks.add(vsPeer(r, "one-at-a-time enqueue >= 1.5x the best peer", r.row(1, PGC, null, TP), 1, 1.5));
+    checks.add(
+        vsPeer(r, "one-at-a-time enqueue >= 1.5x the best peer", r.row(1, PGC, null, TP), 1, 1.5));
     checks.add(twoStep(r, drainTuned));
     String parents = "parent+child >= 5,000 parents/s";
     checks.add(
         r.row(6, PGC, null, TP)
-            .map(row -> TargetCheck.of(parents, row.median() >= 5000, fmt(row.median()) + " parents/s"))
+            .map(
+                row ->
+                    TargetCheck.of(parents, row.median() >= 5000, fmt(row.median()) + " parents/s"))
             .orElse(TargetCheck.na(parents, missing(r, 6))));
     checks.add(limit(r, "pickup latency p50 < 5 ms (default poll interval)", "pickup p50", 5));
     checks.add(limit(r, "pickup latency p99 < 25 ms (default poll interval)", "pickup p99", 25));
@@ -45,9 +60,14 @@ public final class Targets {
             : TargetCheck.of(
                 claimTarget,
                 claims.get(1).median() <= 1.5 * claims.get(0).median(),
-                String.format(Locale.ROOT, "%.2fx (p50 %.2f ms with %s vs %.2f ms with %s)",
-                    claims.get(1).median() / claims.get(0).median(), claims.get(1).median(),
-                    claims.get(1).variant(), claims.get(0).median(), claims.get(0).variant())));
+                String.format(
+                    Locale.ROOT,
+                    "%.2fx (p50 %.2f ms with %s vs %.2f ms with %s)",
+                    claims.get(1).median() / claims.get(0).median(),
+                    claims.get(1).median(),
+                    claims.get(1).variant(),
+                    claims.get(0).median(),
+                    claims.get(0).variant())));
     Optional<Row> alone = r.row(9, PGC, null, ConcurrencyLimitScenario.ALONE);
     Optional<Row> beside = r.row(9, PGC, null, ConcurrencyLimitScenario.BESIDE);
     Optional<Row> slower = r.row(9, PGC, null, ConcurrencyLimitScenario.SLOWER);
@@ -60,15 +80,21 @@ public final class Targets {
             : TargetCheck.of(
                 limitTarget,
                 slower.get().median() < 10,
-                String.format(Locale.ROOT,
+                String.format(
+                    Locale.ROOT,
                     "%.0f%% slower, median of runs (medians: %s beside vs %s jobs/s alone, %.0f%%)",
-                    slower.get().median(), fmt(beside.get().median()), fmt(alone.get().median()),
+                    slower.get().median(),
+                    fmt(beside.get().median()),
+                    fmt(alone.get().median()),
                     100 * (1 - beside.get().median() / alone.get().median()))));
-    checks.add(ratio("default worker config >= 50% of the tuned drain rate", drainDefault, drainTuned, 0.5));
+    checks.add(
+        ratio(
+            "default worker config >= 50% of the tuned drain rate", drainDefault, drainTuned, 0.5));
     return checks;
   }
 
-  private static TargetCheck vsPeer(BenchReport r, String target, Optional<Row> subject, int scenario, double factor) {
+  private static TargetCheck vsPeer(
+      BenchReport r, String target, Optional<Row> subject, int scenario, double factor) {
     Optional<Row> peer = r.bestPeer(scenario, TP);
     if (subject.isEmpty()) {
       return TargetCheck.na(target, missing(r, scenario));
@@ -77,12 +103,20 @@ public final class Targets {
       return TargetCheck.na(target, "no peer result");
     }
     double x = subject.get().median() / peer.get().median();
-    return TargetCheck.of(target, x >= factor,
-        String.format(Locale.ROOT, "%.2fx (%s vs %s %s jobs/s)", x, fmt(subject.get().median()),
-            peer.get().system(), fmt(peer.get().median())));
+    return TargetCheck.of(
+        target,
+        x >= factor,
+        String.format(
+            Locale.ROOT,
+            "%.2fx (%s vs %s %s jobs/s)",
+            x,
+            fmt(subject.get().median()),
+            peer.get().system(),
+            fmt(peer.get().median())));
   }
 
-  private static TargetCheck vsBound(BenchReport r, String target, Optional<Row> subject, int scenario, double share) {
+  private static TargetCheck vsBound(
+      BenchReport r, String target, Optional<Row> subject, int scenario, double share) {
     Optional<Row> bound = r.bound(scenario, TP);
     if (subject.isEmpty()) {
       return TargetCheck.na(target, missing(r, scenario));
@@ -91,18 +125,33 @@ public final class Targets {
       return TargetCheck.na(target, "no raw-SQL bound result");
     }
     double x = subject.get().median() / bound.get().median();
-    return TargetCheck.of(target, x >= share,
-        String.format(Locale.ROOT, "%.0f%% (%s vs %s jobs/s)", 100 * x, fmt(subject.get().median()),
+    return TargetCheck.of(
+        target,
+        x >= share,
+        String.format(
+            Locale.ROOT,
+            "%.0f%% (%s vs %s jobs/s)",
+            100 * x,
+            fmt(subject.get().median()),
             fmt(bound.get().median())));
   }
 
   private static TargetCheck ratio(String target, Optional<Row> a, Optional<Row> b, double min) {
     if (a.isEmpty() || b.isEmpty()) {
-      return TargetCheck.na(target, a.isEmpty() ? "not measured (scenario skipped or not run)" : "no tuned drain result");
+      return TargetCheck.na(
+          target,
+          a.isEmpty() ? "not measured (scenario skipped or not run)" : "no tuned drain result");
     }
     double x = a.get().median() / b.get().median();
-    return TargetCheck.of(target, x >= min,
-        String.format(Locale.ROOT, "%.0f%% (%s vs %s jobs/s)", 100 * x, fmt(a.get().median()), fmt(b.get().median())));
+    return TargetCheck.of(
+        target,
+        x >= min,
+        String.format(
+            Locale.ROOT,
+            "%.0f%% (%s vs %s jobs/s)",
+            100 * x,
+            fmt(a.get().median()),
+            fmt(b.get().median())));
   }
 
   /**
@@ -110,23 +159,33 @@ public final class Targets {
    * of the no-op rate two durable step rows per job leave Postgres itself.
    */
   private static TargetCheck twoStep(BenchReport r, Optional<Row> drainTuned) {
-    TargetCheck check = ratio("2-step >= 50% of no-op drain", r.row(5, PGC, null, TP), drainTuned, 0.5);
+    TargetCheck check =
+        ratio("2-step >= 50% of no-op drain", r.row(5, PGC, null, TP), drainTuned, 0.5);
     Optional<Row> stepBound = r.bound(5, TP);
     Optional<Row> drainBound = r.bound(3, TP);
     if (check.status().equals("n/a") || stepBound.isEmpty() || drainBound.isEmpty()) {
       return check;
     }
-    return new TargetCheck(check.target(),
-        check.measured() + String.format(Locale.ROOT, "; raw SQL: %.0f%% (%s vs %s jobs/s)",
-            100 * stepBound.get().median() / drainBound.get().median(),
-            fmt(stepBound.get().median()), fmt(drainBound.get().median())),
+    return new TargetCheck(
+        check.target(),
+        check.measured()
+            + String.format(
+                Locale.ROOT,
+                "; raw SQL: %.0f%% (%s vs %s jobs/s)",
+                100 * stepBound.get().median() / drainBound.get().median(),
+                fmt(stepBound.get().median()),
+                fmt(drainBound.get().median())),
         check.status());
   }
 
   private static TargetCheck limit(BenchReport r, String target, String metric, double maxMs) {
     return r.row(7, PGC, null, metric)
-        .map(row -> TargetCheck.of(target, row.median() < maxMs,
-            String.format(Locale.ROOT, "%.2f ms", row.median())))
+        .map(
+            row ->
+                TargetCheck.of(
+                    target,
+                    row.median() < maxMs,
+                    String.format(Locale.ROOT, "%.2f ms", row.median())))
         .orElse(TargetCheck.na(target, missing(r, 7)));
   }
 

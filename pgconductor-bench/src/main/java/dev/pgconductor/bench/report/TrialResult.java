@@ -5,8 +5,8 @@ import dev.pgconductor.bench.Trial;
 import java.util.List;
 
 /**
- * What came of one trial: its runs' measurements, or why it was skipped, or the error that ended
- * it (runs before the error are kept).
+ * What came of one trial: its runs' measurements, or why it was skipped, or the error that ended it
+ * (runs before the error are kept).
  *
  * @param scenario scenario number
  * @param title scenario title

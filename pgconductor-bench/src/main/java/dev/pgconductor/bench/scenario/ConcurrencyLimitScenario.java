@@ -21,33 +21,37 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scenario 9: the drain rate of an unlimited no-op task ({@code jobs} executions, tuned config,
- * from start until all of its outcomes are written) in a queue where a second no-op task is
- * limited to 2 at a time and has {@code jobs / 2} executions queued in front of (older than) all
- * the unlimited work, against the same drain with no second task at all. Target: the limited task
- * costs the unlimited one less than 10%.
+ * from start until all of its outcomes are written) in a queue where a second no-op task is limited
+ * to 2 at a time and has {@code jobs / 2} executions queued in front of (older than) all the
+ * unlimited work, against the same drain with no second task at all. Target: the limited task costs
+ * the unlimited one less than 10%.
  *
  * <p>Each run measures both, one after the other on the same database (schema reinstalled in
  * between), in alternating order, so that drift of a busy machine does not fall on one side. The
- * target is judged on the pairs: each run also reports how much slower its drain beside the
- * limited task was than its drain alone, seconds apart, and the target takes the median of those.
- * The machine drifts over minutes by as much as the effect measured (the raw-SQL bound moved by a
- * third between two full runs an hour apart), and a ratio of two separate medians mixes that drift
- * in; a median of paired ratios does not.
+ * target is judged on the pairs: each run also reports how much slower its drain beside the limited
+ * task was than its drain alone, seconds apart, and the target takes the median of those. The
+ * machine drifts over minutes by as much as the effect measured (the raw-SQL bound moved by a third
+ * between two full runs an hour apart), and a ratio of two separate medians mixes that drift in; a
+ * median of paired ratios does not.
  *
- * <p>The baseline is the unlimited task alone rather than the same queue without the limit:
- * without a limit the worker would spend part of the measured time on the second task, which
- * makes any comparison flatter the limit. What is measured is what the limited backlog in front
- * (which a naive claim scans past or gets stuck behind), the limit's bookkeeping and the trickle
- * of limited executions cost the unlimited work.
+ * <p>The baseline is the unlimited task alone rather than the same queue without the limit: without
+ * a limit the worker would spend part of the measured time on the second task, which makes any
+ * comparison flatter the limit. What is measured is what the limited backlog in front (which a
+ * naive claim scans past or gets stuck behind), the limit's bookkeeping and the trickle of limited
+ * executions cost the unlimited work.
  */
 public final class ConcurrencyLimitScenario implements Scenario {
   static final TaskDefinition<Noop, Void> LIMITED = TaskDefinition.of("bench-limited", Noop.class);
+
   /** The limit of the limited task in the "one task limited" variant. */
   static final int LIMIT = 2;
+
   /** Metric: drain rate of the unlimited task alone in its queue. */
   public static final String ALONE = "alone";
+
   /** Metric: drain rate of the unlimited task beside the limited one's backlog. */
   public static final String BESIDE = "beside it";
+
   /** Metric: per run, how much slower beside than alone, in percent (the target's measure). */
   public static final String SLOWER = "% slower";
 
@@ -59,10 +63,10 @@ public final class ConcurrencyLimitScenario implements Scenario {
   }
 
   /**
-   * Three pairs per run asked for. A pair is two drains of a fraction of a second, and on this
-   * kind of machine pairs of one trial spread from -30% to +28% around a cost of a few percent,
-   * so the median of three swung by ±15 points from one trial to the next (BENCHMARKS.md);
-   * nine pairs take about 20 seconds.
+   * Three pairs per run asked for. A pair is two drains of a fraction of a second, and on this kind
+   * of machine pairs of one trial spread from -30% to +28% around a cost of a few percent, so the
+   * median of three swung by ±15 points from one trial to the next (BENCHMARKS.md); nine pairs take
+   * about 20 seconds.
    */
   @Override
   public int runs(int requested) {
@@ -119,7 +123,8 @@ public final class ConcurrencyLimitScenario implements Scenario {
       List<Task<Noop, Void>> served = withLimited ? List.of(free, capped) : List.of(free);
       // the tasks (and the limit) are registered before the work arrives, as they are in a
       // running system once any orchestrator serving them started; setup, not measured
-      try (Orchestrator registering = PgcHarness.orchestrator(conductor, served, PgcHarness.TUNED)) {
+      try (Orchestrator registering =
+          PgcHarness.orchestrator(conductor, served, PgcHarness.TUNED)) {
         registering.start();
       }
       if (withLimited) {
@@ -139,10 +144,12 @@ public final class ConcurrencyLimitScenario implements Scenario {
         try (Connection c = db.connect()) {
           Poll.until(
               "all outcomes of the unlimited task to be written",
-              () -> BenchDatabase.queryLong(c,
-                      "select count(*) from pgconductor.finished_executions"
-                          + " where task_key = 'bench-noop'")
-                  == jobs,
+              () ->
+                  BenchDatabase.queryLong(
+                          c,
+                          "select count(*) from pgconductor.finished_executions"
+                              + " where task_key = 'bench-noop'")
+                      == jobs,
               Duration.ofMillis(2),
               PgcHarness.budget(jobs));
         }

@@ -19,6 +19,7 @@ import java.util.List;
 public final class DrainScenario implements Scenario {
   /** Variant label of the default worker config. */
   public static final String DEFAULT = "default config";
+
   /** Variant label of the tuned worker config (the peers run tuned too). */
   public static final String TUNED = "tuned config";
 

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Scenario 2: enqueue in batches (1,000 executions per {@code invokeBatch} call) from one caller.
- * The invocation objects are built before the clock starts; validation, JSON and the database
- * round trips are measured.
+ * The invocation objects are built before the clock starts; validation, JSON and the database round
+ * trips are measured.
  */
 public final class EnqueueBatchScenario implements Scenario {
   @Override
@@ -47,7 +47,9 @@ public final class EnqueueBatchScenario implements Scenario {
       }
       Measurement m =
           LoadDriver.enqueueBatch(
-              jobs, batch, (from, count) -> conductor.invokeBatch(PgcHarness.NOOP, batches.get(from / batch)));
+              jobs,
+              batch,
+              (from, count) -> conductor.invokeBatch(PgcHarness.NOOP, batches.get(from / batch)));
       PgcHarness.requireStored(db, jobs);
       return m;
     }

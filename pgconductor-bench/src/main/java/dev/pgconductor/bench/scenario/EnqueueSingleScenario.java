@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Scenario 1: enqueue one execution per call, with 50 callers in flight (like 50 request threads
- * of a web service each invoking a task). Measures calls completed per second.
+ * Scenario 1: enqueue one execution per call, with 50 callers in flight (like 50 request threads of
+ * a web service each invoking a task). Measures calls completed per second.
  */
 public final class EnqueueSingleScenario implements Scenario {
   @Override
@@ -32,7 +32,8 @@ public final class EnqueueSingleScenario implements Scenario {
     int callers = context.options().callers();
     List<Trial> trials = new ArrayList<>();
     trials.add(Trial.subject(callers + " callers", db -> run(db, jobs, callers)));
-    trials.addAll(context.peerTrials(new Workload.EnqueueSingle(jobs, callers), callers + " callers"));
+    trials.addAll(
+        context.peerTrials(new Workload.EnqueueSingle(jobs, callers), callers + " callers"));
     return trials;
   }
 

@@ -47,8 +47,7 @@ public final class LargeQueueScenario implements Scenario {
     NumberFormat f = NumberFormat.getIntegerInstance(Locale.ROOT);
     return List.of(
         Trial.subject("only " + f.format(jobs) + " queued", db -> run(db, jobs, 0, log)),
-        Trial.subject(
-            f.format(backlog) + " more queued", db -> run(db, jobs, backlog, log)));
+        Trial.subject(f.format(backlog) + " more queued", db -> run(db, jobs, backlog, log)));
   }
 
   static Measurement run(BenchDatabase db, int jobs, int backlog, PrintStream log)

@@ -13,11 +13,11 @@ import dev.pgconductor.bench.util.Completions;
 import java.util.List;
 
 /**
- * Scenario 6: parents that each invoke one child ({@code ctx.invoke}) and wait for its result.
- * The parent is released while the child runs and resumed when it finishes, so every parent runs
- * twice and every child once. N parents are enqueued; measured with the tuned config from start
- * until all N parents finished (their handler got the child's result, and the hot table is empty),
- * as parents per second (target: at least 5,000/s).
+ * Scenario 6: parents that each invoke one child ({@code ctx.invoke}) and wait for its result. The
+ * parent is released while the child runs and resumed when it finishes, so every parent runs twice
+ * and every child once. N parents are enqueued; measured with the tuned config from start until all
+ * N parents finished (their handler got the child's result, and the hot table is empty), as parents
+ * per second (target: at least 5,000/s).
  */
 public final class ParentChildScenario implements Scenario {
   static final TaskDefinition<Noop, Void> PARENT = TaskDefinition.of("bench-parent", Noop.class);

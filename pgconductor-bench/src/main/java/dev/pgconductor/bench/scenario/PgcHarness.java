@@ -22,8 +22,8 @@ import javax.sql.DataSource;
 
 /**
  * How the scenarios drive pgconductor: one no-op task, a Conductor on the run's database, the
- * default and the tuned worker configs, bulk enqueue, and the check that every execution's
- * outcome is written.
+ * default and the tuned worker configs, bulk enqueue, and the check that every execution's outcome
+ * is written.
  */
 final class PgcHarness {
   /** Payload of the benchmark task: a sequence number, so it is not empty JSON. */
@@ -39,8 +39,8 @@ final class PgcHarness {
    * executions, a short flush interval (outcomes are written sooner anyway when a batch fills), and
    * many handlers in flight. No-op handlers need about 100 to keep the fetch-ahead buffer moving;
    * handlers that take steps spend nearly all their time waiting for the step writer's durable
-   * commit, and the more of them wait, the more steps each commit carries (BENCHMARKS.md item
-   * 36). Virtual threads make the waiting ones cheap, so one config serves every tuned scenario.
+   * commit, and the more of them wait, the more steps each commit carries (BENCHMARKS.md item 36).
+   * Virtual threads make the waiting ones cheap, so one config serves every tuned scenario.
    */
   static final WorkerConfig TUNED =
       WorkerConfig.builder()
@@ -89,7 +89,8 @@ final class PgcHarness {
   }
 
   /** An orchestrator serving the tasks on the default queue; signals left to the harness. */
-  static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task, WorkerConfig config) {
+  static Orchestrator orchestrator(
+      Conductor<Void> conductor, Task<?, ?> task, WorkerConfig config) {
     return orchestrator(conductor, List.of(task), config);
   }
 
@@ -105,8 +106,8 @@ final class PgcHarness {
 
   /**
    * Starts an orchestrator and measures until {@code jobs} handler completions were counted and
-   * every outcome is written (the hot table is empty): the drain measurement of scenarios 3, 5
-   * and 6. Stops the orchestrator afterwards (not measured).
+   * every outcome is written (the hot table is empty): the drain measurement of scenarios 3, 5 and
+   * 6. Stops the orchestrator afterwards (not measured).
    */
   static Measurement timedDrain(
       BenchDatabase db, Orchestrator orchestrator, Completions completions, int jobs)

@@ -23,9 +23,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Scenario 7: pickup latency of an idle worker with the default config (poll interval 1 s, so
- * wake-ups must come from LISTEN/NOTIFY): single invokes spaced out, each measured from just
- * before {@code invoke()} to the start of its handler. The worker is idle before every invoke:
- * the next one is sent 20–30 ms after the previous handler started.
+ * wake-ups must come from LISTEN/NOTIFY): single invokes spaced out, each measured from just before
+ * {@code invoke()} to the start of its handler. The worker is idle before every invoke: the next
+ * one is sent 20–30 ms after the previous handler started.
  */
 public final class PickupLatencyScenario implements Scenario {
   private static final int WARMUP = 20;
@@ -61,7 +61,8 @@ public final class PickupLatencyScenario implements Scenario {
                 }
                 return null;
               });
-      try (Orchestrator orchestrator = PgcHarness.orchestrator(conductor, task, WorkerConfig.DEFAULT)) {
+      try (Orchestrator orchestrator =
+          PgcHarness.orchestrator(conductor, task, WorkerConfig.DEFAULT)) {
         orchestrator.start();
         long[] latencies = new long[samples];
         for (int i = 0; i < WARMUP + samples; i++) {

@@ -24,13 +24,13 @@ public final class Scenarios {
   /**
    * Unmeasured drains that warm up the JIT, pgjdbc and the schema install, twice over: three with
    * the default worker config (its small claims take thousands of round trips before the JIT has
-   * compiled that path; without them the first measured runs of the default config came out at
-   * half the rate of the later ones), one tuned, and as many 2-step tasks and parents with a
-   * child, whose step and child paths a no-op drain never runs. One round was not enough: with
-   * it the JIT still compiled 100-300 methods during each measured run of scenarios 3-6
-   * ({@code -XX:+PrintCompilation}), and the 2-step drain ran at 9,000-10,000 jobs/s in its
-   * first runs against 11,000-13,600 once scenario 3's sixteen drains had run before it. Each
-   * drain on a fresh schema.
+   * compiled that path; without them the first measured runs of the default config came out at half
+   * the rate of the later ones), one tuned, and as many 2-step tasks and parents with a child,
+   * whose step and child paths a no-op drain never runs. One round was not enough: with it the JIT
+   * still compiled 100-300 methods during each measured run of scenarios 3-6 ({@code
+   * -XX:+PrintCompilation}), and the 2-step drain ran at 9,000-10,000 jobs/s in its first runs
+   * against 11,000-13,600 once scenario 3's sixteen drains had run before it. Each drain on a fresh
+   * schema.
    */
   public static void warmUp(BenchDatabase db, int jobs) throws Exception {
     for (int round = 0; round < 2; round++) {

@@ -22,7 +22,8 @@ import java.util.List;
  * two durable step rows per job cost Postgres itself, to set against scenario 3's bound.
  */
 public final class TwoStepScenario implements Scenario {
-  static final TaskDefinition<Noop, Void> TWO_STEP = TaskDefinition.of("bench-two-step", Noop.class);
+  static final TaskDefinition<Noop, Void> TWO_STEP =
+      TaskDefinition.of("bench-two-step", Noop.class);
 
   @Override
   public int number() {

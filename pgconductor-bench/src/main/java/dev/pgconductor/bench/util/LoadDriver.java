@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The measuring loops pgconductor and the in-JVM peers share
- * (scenarios 1, 2 and 4), so every system is timed the same way; each only supplies how it enqueues.
+ * The measuring loops pgconductor and the in-JVM peers share (scenarios 1, 2 and 4), so every
+ * system is timed the same way; each only supplies how it enqueues.
  */
 public final class LoadDriver {
   private LoadDriver() {}

@@ -18,7 +18,8 @@ public final class Versions {
 
   private static Properties load() {
     Properties p = new Properties();
-    try (InputStream in = Versions.class.getResourceAsStream("/dev/pgconductor/bench/versions.properties")) {
+    try (InputStream in =
+        Versions.class.getResourceAsStream("/dev/pgconductor/bench/versions.properties")) {
       if (in != null) {
         p.load(in);
       }

@@ -4,10 +4,10 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * An execution a worker claimed: what the handler needs, the lease that every write about it
- * must present, the steps recorded by earlier runs (JSON object by name, or null), the database
- * time of the claim (and when it arrived, by {@link System#nanoTime()}), and a cancellation
- * requested while it was not running.
+ * An execution a worker claimed: what the handler needs, the lease that every write about it must
+ * present, the steps recorded by earlier runs (JSON object by name, or null), the database time of
+ * the claim (and when it arrived, by {@link System#nanoTime()}), and a cancellation requested while
+ * it was not running.
  */
 public record Claimed(
     UUID id,

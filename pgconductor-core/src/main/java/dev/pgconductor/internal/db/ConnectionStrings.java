@@ -6,8 +6,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Accepts both {@code jdbc:postgresql://…} URLs and libpq-style {@code postgres://user:pass@host:port/db?…}
- * URIs, and returns a JDBC URL.
+ * Accepts both {@code jdbc:postgresql://…} URLs and libpq-style {@code
+ * postgres://user:pass@host:port/db?…} URIs, and returns a JDBC URL.
  */
 public final class ConnectionStrings {
   private ConnectionStrings() {}
@@ -20,7 +20,8 @@ public final class ConnectionStrings {
     if (!s.startsWith("postgres://") && !s.startsWith("postgresql://")) {
       throw new IllegalArgumentException(
           "connection string must start with postgres://, postgresql:// or jdbc:postgresql:, got '"
-              + mask(s) + "'");
+              + mask(s)
+              + "'");
     }
     URI uri = URI.create(s);
     StringBuilder url = new StringBuilder("jdbc:postgresql://");
@@ -38,7 +39,9 @@ public final class ConnectionStrings {
       appendParam(query, "user", URLDecoder.decode(user, StandardCharsets.UTF_8));
       if (colon >= 0) {
         appendParam(
-            query, "password", URLDecoder.decode(userInfo.substring(colon + 1), StandardCharsets.UTF_8));
+            query,
+            "password",
+            URLDecoder.decode(userInfo.substring(colon + 1), StandardCharsets.UTF_8));
       }
     }
     if (!query.isEmpty()) {

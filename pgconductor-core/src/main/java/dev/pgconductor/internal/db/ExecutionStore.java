@@ -20,15 +20,15 @@ import java.util.UUID;
 public final class ExecutionStore {
   private static final String INVOKE =
       "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?::timestamptz)";
-  private static final String CLAIM =
-      "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
+  private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
       "select written, unnotified from pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?,"
           + " ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)";
   private static final String NOTIFY_READY = "select pgconductor.notify_ready(?)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?, ?)";
   private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
-  private static final String CANCEL_REQUESTS = "select id, reason from pgconductor.cancel_requests(?)";
+  private static final String CANCEL_REQUESTS =
+      "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
       """
       select 1 from pgconductor.executions
@@ -132,14 +132,15 @@ public final class ExecutionStore {
   }
 
   /**
-   * What a flush did: how many of its rows the caller still held, and the queues where it made
-   * work ready but found no worker listed idle when it checked (pass them to {@link
-   * #notifyReady} once it has committed).
+   * What a flush did: how many of its rows the caller still held, and the queues where it made work
+   * ready but found no worker listed idle when it checked (pass them to {@link #notifyReady} once
+   * it has committed).
    */
   public record Flushed(int written, List<String> unnotifiedQueues) {}
 
   /** Writes a batch of outcomes of one queue in one transaction. */
-  public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes) throws SQLException {
+  public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes)
+      throws SQLException {
     int n = outcomes.size();
     UUID[] ids = new UUID[n];
     Integer[] leases = new Integer[n];
@@ -205,9 +206,9 @@ public final class ExecutionStore {
 
   /**
    * Wakes the idle workers of the given queues (a NOTIFY per queue that has one), after the
-   * transaction that made work ready there committed: a worker that listed itself idle after
-   * that transaction's own check, and claimed before its commit, would otherwise sleep until its
-   * next poll.
+   * transaction that made work ready there committed: a worker that listed itself idle after that
+   * transaction's own check, and claimed before its commit, would otherwise sleep until its next
+   * poll.
    */
   public void notifyReady(Collection<String> queues) throws SQLException {
     try (Connection c = db.connection();

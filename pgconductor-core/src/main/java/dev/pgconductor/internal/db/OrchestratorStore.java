@@ -37,8 +37,8 @@ public final class OrchestratorStore {
   }
 
   /**
-   * Upserts the served tasks in one call, gating the waiting executions of tasks whose limit is
-   * new and ungating those of tasks that lost theirs.
+   * Upserts the served tasks in one call, gating the waiting executions of tasks whose limit is new
+   * and ungating those of tasks that lost theirs.
    */
   public void registerTasks(List<TaskRow> tasks) {
     db.call(

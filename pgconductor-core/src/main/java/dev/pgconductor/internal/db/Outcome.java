@@ -49,35 +49,75 @@ public record Outcome(
   public Outcome withSteps(boolean steps) {
     return steps == hasSteps
         ? this
-        : new Outcome(id, lease, kind, resultJson, error, stack, maxAttempts, runAt, step, child, attempt, steps);
+        : new Outcome(
+            id,
+            lease,
+            kind,
+            resultJson,
+            error,
+            stack,
+            maxAttempts,
+            runAt,
+            step,
+            child,
+            attempt,
+            steps);
   }
 
   public static Outcome completed(Claimed c, String resultJson) {
-    return new Outcome(c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0, false);
+    return new Outcome(
+        c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome failed(Claimed c, String error, String stack, int maxAttempts) {
-    return new Outcome(c.id(), c.lease(), Kind.FAILED, null, error, stack, maxAttempts, null, null, null, 0, false);
+    return new Outcome(
+        c.id(),
+        c.lease(),
+        Kind.FAILED,
+        null,
+        error,
+        stack,
+        maxAttempts,
+        null,
+        null,
+        null,
+        0,
+        false);
   }
 
   public static Outcome released(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0, false);
+    return new Outcome(
+        c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome unstarted(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0, false);
+    return new Outcome(
+        c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0, false);
   }
 
   public static Outcome sleeping(Claimed c, Instant until) {
-    return new Outcome(c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0, false);
+    return new Outcome(
+        c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0, false);
   }
 
   public static Outcome waiting(Claimed c, String step, Instant deadline, Child child) {
     return new Outcome(
-        c.id(), c.lease(), Kind.WAITING, null, null, null, 0, deadline, step, child, c.attempt(), false);
+        c.id(),
+        c.lease(),
+        Kind.WAITING,
+        null,
+        null,
+        null,
+        0,
+        deadline,
+        step,
+        child,
+        c.attempt(),
+        false);
   }
 
   public static Outcome cancelled(Claimed c) {
-    return new Outcome(c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0, false);
+    return new Outcome(
+        c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0, false);
   }
 }

@@ -9,13 +9,13 @@ import org.postgresql.util.PGobject;
  * A {@code uuid[]} parameter that pgjdbc sends in Postgres's binary array format.
  *
  * <p>pgjdbc sends the arrays of {@code Connection.createArrayOf("uuid", …)} as text, and Postgres
- * parses each element of such a literal at about 1 µs (a call with 1,000 ids: 1.1–1.3 ms as
- * text, 0.14–0.18 ms in binary): a sixth of a 1,000-execution invoke's time in the server, and
- * about a millisecond of every flush of a thousand outcomes. In binary each id is 16 bytes
- * copied. pgjdbc only sends a {@link PGBinaryObject} in binary when binary transfer is enabled
- * for {@code uuid[]} (the pool the Conductor builds enables it, see {@link #OID}); on other
- * connections this is sent as its text form, which works the same, only slower. Reading the
- * binary form back ({@link #setByteValue}) is there for completeness; the engine only sends.
+ * parses each element of such a literal at about 1 µs (a call with 1,000 ids: 1.1–1.3 ms as text,
+ * 0.14–0.18 ms in binary): a sixth of a 1,000-execution invoke's time in the server, and about a
+ * millisecond of every flush of a thousand outcomes. In binary each id is 16 bytes copied. pgjdbc
+ * only sends a {@link PGBinaryObject} in binary when binary transfer is enabled for {@code uuid[]}
+ * (the pool the Conductor builds enables it, see {@link #OID}); on other connections this is sent
+ * as its text form, which works the same, only slower. Reading the binary form back ({@link
+ * #setByteValue}) is there for completeness; the engine only sends.
  */
 public final class UuidArray extends PGobject implements PGBinaryObject {
   /** The type oid of {@code uuid[]}, for pgjdbc's {@code binaryTransferEnable}. */

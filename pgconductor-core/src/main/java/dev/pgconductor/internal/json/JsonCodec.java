@@ -25,9 +25,9 @@ public final class JsonCodec {
 
   /**
    * The mapper used when the user gives none: java.time and Optional support, ISO dates. Its
-   * buffers are pooled across threads: Jackson's default pool is per thread, and handlers run on
-   * a new virtual thread each, so every payload, step and result allocated fresh buffers (the
-   * largest single cost of a step on the JVM side, measured with async-profiler).
+   * buffers are pooled across threads: Jackson's default pool is per thread, and handlers run on a
+   * new virtual thread each, so every payload, step and result allocated fresh buffers (the largest
+   * single cost of a step on the JVM side, measured with async-profiler).
    */
   public static ObjectMapper defaultMapper() {
     JsonFactory factory =
@@ -47,9 +47,9 @@ public final class JsonCodec {
   }
 
   /**
-   * JSON text for a value that will go into a jsonb column. Postgres cannot store U+0000 in
-   * jsonb (nor in text), so a value holding it is refused here with a clear message rather than
-   * failing a whole batch in the database.
+   * JSON text for a value that will go into a jsonb column. Postgres cannot store U+0000 in jsonb
+   * (nor in text), so a value holding it is refused here with a clear message rather than failing a
+   * whole batch in the database.
    */
   public String writeStorable(Object value, String what) throws JsonProcessingException {
     String json = write(value);
@@ -60,7 +60,9 @@ public final class JsonCodec {
     return json;
   }
 
-  /** Whether JSON text holds an escaped NUL (and not merely an escaped backslash before "u0000"). */
+  /**
+   * Whether JSON text holds an escaped NUL (and not merely an escaped backslash before "u0000").
+   */
   public static boolean containsNul(String json) {
     for (int i = json.indexOf("\\u0000"); i >= 0; i = json.indexOf("\\u0000", i + 1)) {
       int backslashes = 0;

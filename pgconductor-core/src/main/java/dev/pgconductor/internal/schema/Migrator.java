@@ -62,7 +62,8 @@ public final class Migrator {
         }
       }
     } catch (SQLException e) {
-      throw new PgConductorException("Could not install the pgconductor schema: " + e.getMessage(), e);
+      throw new PgConductorException(
+          "Could not install the pgconductor schema: " + e.getMessage(), e);
     }
   }
 
@@ -134,7 +135,8 @@ public final class Migrator {
     }
     try (Statement st = connection.createStatement();
         ResultSet rs =
-            st.executeQuery("select coalesce(max(version), 0) from pgconductor.schema_migrations")) {
+            st.executeQuery(
+                "select coalesce(max(version), 0) from pgconductor.schema_migrations")) {
       rs.next();
       return rs.getInt(1);
     }

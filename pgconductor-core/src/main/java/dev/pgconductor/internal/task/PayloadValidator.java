@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 
 /**
- * Checks payloads before anything is written (SPEC DEF-3): the runtime type against the
- * definition, then Jakarta Bean Validation constraints when the type declares any.
+ * Checks payloads before anything is written (SPEC DEF-3): the runtime type against the definition,
+ * then Jakarta Bean Validation constraints when the type declares any.
  */
 public final class PayloadValidator {
   private static final class Holder {
@@ -40,11 +40,7 @@ public final class PayloadValidator {
     if (!type.isInstance(payload)) {
       throw new InvalidPayloadException(
           task,
-          List.of(
-              "payload is a "
-                  + payload.getClass().getName()
-                  + "; expected "
-                  + type.getName()),
+          List.of("payload is a " + payload.getClass().getName() + "; expected " + type.getName()),
           null);
     }
     if (!constrained.computeIfAbsent(type, PayloadValidator::hasConstraints)) {

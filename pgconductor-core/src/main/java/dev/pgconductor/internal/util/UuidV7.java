@@ -6,15 +6,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Time-ordered UUIDs in the RFC 9562 version 7 layout: 48 bits of Unix milliseconds, then a
- * counter seeded at random each millisecond (so ids made in one process stay ordered), then
- * random bits. Generated in the JVM so a batch insert needs no per-row function call.
+ * Time-ordered UUIDs in the RFC 9562 version 7 layout: 48 bits of Unix milliseconds, then a counter
+ * seeded at random each millisecond (so ids made in one process stay ordered), then random bits.
+ * Generated in the JVM so a batch insert needs no per-row function call.
  *
  * <p>Ids only need to be unique, not secret: within a process the millisecond and counter already
  * make them so, and across processes the random bits differ by a salt drawn once from {@link
  * SecureRandom}. The bits themselves come from {@link ThreadLocalRandom}: asking {@code
- * SecureRandom} for every id took 15% of a batch enqueue's client time (a shared lock and reads
- * of the system's entropy source).
+ * SecureRandom} for every id took 15% of a batch enqueue's client time (a shared lock and reads of
+ * the system's entropy source).
  */
 public final class UuidV7 {
   private static final long PROCESS_SALT = new SecureRandom().nextLong();

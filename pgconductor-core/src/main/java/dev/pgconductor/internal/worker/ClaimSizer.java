@@ -4,24 +4,25 @@ package dev.pgconductor.internal.worker;
  * How many executions a worker asks for in its next claim.
  *
  * <p>A claim of a few rows costs mostly its round trip: with the default batch of 10, about two
- * thirds of the claim's time is spent outside the statement, and a worker whose handlers are
- * quick spends its time waiting on claims while its handler slots stand empty. So the size starts
- * at {@code fetchBatchSize} and doubles, up to {@link #MAX_GROWTH} times that and at most {@link
+ * thirds of the claim's time is spent outside the statement, and a worker whose handlers are quick
+ * spends its time waiting on claims while its handler slots stand empty. So the size starts at
+ * {@code fetchBatchSize} and doubles, up to {@link #MAX_GROWTH} times that and at most {@link
  * #GROWTH_CEILING} (never below {@code fetchBatchSize}), while the handlers keep running out of
  * work: a claim came back full, nothing claimed was left waiting when it did, a handler slot was
- * free, and since the previous claim came back at least a whole claim's worth of handlers
- * finished. It halves back toward {@code fetchBatchSize} when a claim comes back while claimed
- * executions still wait for a slot (the handlers have enough), and it is back at {@code
- * fetchBatchSize} after any claim that came back short (the queue ran dry, so the next burst
- * starts small and is shared among workers).
+ * free, and since the previous claim came back at least a whole claim's worth of handlers finished.
+ * It halves back toward {@code fetchBatchSize} when a claim comes back while claimed executions
+ * still wait for a slot (the handlers have enough), and it is back at {@code fetchBatchSize} after
+ * any claim that came back short (the queue ran dry, so the next burst starts small and is shared
+ * among workers).
  *
- * <p>Slow handlers therefore never grow the claims: they never use up the executions claimed
- * ahead while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks.
- * Used by the fetch thread only.
+ * <p>Slow handlers therefore never grow the claims: they never use up the executions claimed ahead
+ * while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks. Used by
+ * the fetch thread only.
  */
 final class ClaimSizer {
   /** Claims grow to at most this many times {@code fetchBatchSize}. */
   static final int MAX_GROWTH = 10;
+
   /** Nor past this many executions, where a claim's own work outweighs its round trip. */
   static final int GROWTH_CEILING = 100;
 
@@ -45,8 +46,7 @@ final class ClaimSizer {
    *
    * @param asked how many it asked for
    * @param got how many it returned
-   * @param handlersWaited when it returned, nothing claimed was waiting and a handler slot was
-   *     free
+   * @param handlersWaited when it returned, nothing claimed was waiting and a handler slot was free
    * @param finishedSincePrevious handlers that finished between the previous claim's return and
    *     this one's
    */

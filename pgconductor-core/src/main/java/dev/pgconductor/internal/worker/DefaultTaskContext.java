@@ -16,8 +16,8 @@ import dev.pgconductor.TransactionalStepBody;
 import dev.pgconductor.TypeRef;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
-import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
+import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -30,8 +30,8 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /**
- * The context of one run of one execution: memoized steps (loaded with the claim), sleeps and
- * child invocations that suspend the run, and the abort signal. Used by one handler thread.
+ * The context of one run of one execution: memoized steps (loaded with the claim), sleeps and child
+ * invocations that suspend the run, and the abort signal. Used by one handler thread.
  */
 final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private static final String SLEEP_UNTIL = "sleepUntil";
@@ -51,8 +51,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   /**
    * A step as recorded: a value, a sleep marker, or a child invocation (pending or done). A value
-   * recorded in this run keeps the JSON it was stored as ({@code resultJson}) and is only parsed
-   * if the step is asked for again; loaded values arrive parsed ({@code result}).
+   * recorded in this run keeps the JSON it was stored as ({@code resultJson}) and is only parsed if
+   * the step is asked for again; loaded values arrive parsed ({@code result}).
    */
   private record StepState(
       boolean done,
@@ -261,7 +261,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
     boundary();
     Instant until = now().plus(duration);
-    JsonNode markerNode = core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString());
+    JsonNode markerNode =
+        core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString());
     String marker = markerNode.toString();
     boolean held;
     try {
@@ -291,7 +292,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     return invokeChild(name, task, payload, timeout);
   }
 
-  private <P, R> R invokeChild(String name, TaskDefinition<P, R> task, P payload, Duration timeout) {
+  private <P, R> R invokeChild(
+      String name, TaskDefinition<P, R> task, P payload, Duration timeout) {
     usable(name);
     core.requireDefined(task);
     StepState recorded = steps.get(name);
@@ -322,7 +324,9 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
                 throw new TaskNotInvocableException(task.name());
               });
       // created by the flush that records this wait, in the same transaction
-      child = new Outcome.Child(UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
+      child =
+          new Outcome.Child(
+              UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
     }
     steps.put(
         name, new StepState(false, null, null, null, child.id(), deadline, claimed.attempt()));
@@ -359,8 +363,13 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     Objects.requireNonNull(call, "name");
     if (thrown != null) {
       throw new IllegalStateException(
-          "This run of execution " + executionId + " already ended (" + thrown.getMessage()
-              + ") but the handler went on to '" + call + "': it caught pgconductor's control"
+          "This run of execution "
+              + executionId
+              + " already ended ("
+              + thrown.getMessage()
+              + ") but the handler went on to '"
+              + call
+              + "': it caught pgconductor's control"
               + " flow. Never catch Throwable (or Error) around TaskContext calls.");
     }
   }
@@ -410,11 +419,14 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
                 null,
                 textOrNull(s.get("error")),
                 s.hasNonNull("child") ? UUID.fromString(s.get("child").asText()) : null,
-                s.hasNonNull("deadline") ? Instant.parse(normalize(s.get("deadline").asText())) : null,
+                s.hasNonNull("deadline")
+                    ? Instant.parse(normalize(s.get("deadline").asText()))
+                    : null,
                 s.hasNonNull("attempt") ? s.get("attempt").asInt() : null));
       }
     } catch (java.io.IOException e) {
-      throw new PgConductorException("Recorded steps of execution " + executionId + " are unreadable", e);
+      throw new PgConductorException(
+          "Recorded steps of execution " + executionId + " are unreadable", e);
     }
   }
 
@@ -422,7 +434,10 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     return node == null || node.isNull() ? null : node.asText();
   }
 
-  /** jsonb renders timestamptz as "2026-11-26T05:00:00.123+00:00"; Instant.parse wants an offset it knows. */
+  /**
+   * jsonb renders timestamptz as "2026-11-26T05:00:00.123+00:00"; Instant.parse wants an offset it
+   * knows.
+   */
   private static String normalize(String timestamp) {
     return java.time.OffsetDateTime.parse(timestamp).toInstant().toString();
   }

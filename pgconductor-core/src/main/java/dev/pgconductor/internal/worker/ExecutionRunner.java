@@ -47,7 +47,8 @@ final class ExecutionRunner<C> {
     return runHandler(task, claimed, ctx).withSteps(ctx.hasSteps());
   }
 
-  private Outcome runHandler(RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx) {
+  private Outcome runHandler(
+      RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx) {
     String id = claimed.id().toString();
     ctx.bindThread(Thread.currentThread());
     running.add(claimed.id(), ctx);
@@ -72,7 +73,8 @@ final class ExecutionRunner<C> {
       if (ctx.reason() == TaskSignal.Reason.SHUTDOWN) {
         return Outcome.released(claimed); // stopped by the shutdown, not a failed attempt
       }
-      int maxAttempts = e instanceof ChildExecutionFailedException ? 0 : task.options().maxAttempts();
+      int maxAttempts =
+          e instanceof ChildExecutionFailedException ? 0 : task.options().maxAttempts();
       return Outcome.failed(claimed, message(e), stackTrace(e), maxAttempts);
     } finally {
       running.remove(claimed.id());
@@ -84,15 +86,18 @@ final class ExecutionRunner<C> {
     }
   }
 
-  private <P, R> String invoke(RegisteredTask<P, R, C> task, Claimed claimed, DefaultTaskContext<C> ctx)
-      throws Exception {
+  private <P, R> String invoke(
+      RegisteredTask<P, R, C> task, Claimed claimed, DefaultTaskContext<C> ctx) throws Exception {
     P payload;
     try {
       payload = core.json().read(claimed.payloadJson(), task.definition().payloadType());
     } catch (Exception e) {
       throw new IllegalArgumentException(
-          "payload cannot be read as " + task.definition().payloadType().getName() + ": "
-              + e.getMessage(), e);
+          "payload cannot be read as "
+              + task.definition().payloadType().getName()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     R result = task.handler().handle(new TaskEvent.Invoked<>(payload), ctx);
     return core.json().writeStorable(result, "the result of task '" + task.name() + "'");
@@ -103,16 +108,21 @@ final class ExecutionRunner<C> {
       RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx, Throwable later) {
     var error =
         new IllegalStateException(
-            "The handler of task '" + task.name() + "' caught pgconductor's control flow ("
-                + ctx.thrown().getMessage() + ") and went on. Never catch Throwable (or Error)"
+            "The handler of task '"
+                + task.name()
+                + "' caught pgconductor's control flow ("
+                + ctx.thrown().getMessage()
+                + ") and went on. Never catch Throwable (or Error)"
                 + " around TaskContext calls; catch Exception instead.",
             later);
-    return Outcome.failed(claimed, error.getMessage(), stackTrace(error), task.options().maxAttempts());
+    return Outcome.failed(
+        claimed, error.getMessage(), stackTrace(error), task.options().maxAttempts());
   }
 
   static String message(Throwable e) {
     String message = e.getMessage();
-    return JsonCodec.storableText(message == null || message.isBlank() ? e.getClass().getName() : message);
+    return JsonCodec.storableText(
+        message == null || message.isBlank() ? e.getClass().getName() : message);
   }
 
   static String stackTrace(Throwable e) {

@@ -133,8 +133,7 @@ public final class OrchestratorRuntime<C> {
           heartbeatInterval.toMillis(),
           TimeUnit.MILLISECONDS);
       listener = new NotificationListener(core.db().dataSource(), runners, this::cancelRunning);
-      listenerThread =
-          Thread.ofPlatform().name("pgconductor-listener").daemon().start(listener);
+      listenerThread = Thread.ofPlatform().name("pgconductor-listener").daemon().start(listener);
       runners.values().forEach(WorkerRunner::start);
       if (handleSignals) {
         shutdownHook =
@@ -148,7 +147,10 @@ public final class OrchestratorRuntime<C> {
       }
       LOG.info(
           "Orchestrator {} started: queues {}, heartbeat every {} (timeout {})",
-          id, runners.keySet(), heartbeatInterval, heartbeatTimeout);
+          id,
+          runners.keySet(),
+          heartbeatInterval,
+          heartbeatTimeout);
     } catch (RuntimeException e) {
       LOG.error("Orchestrator {} failed to start: {}", id, e.getMessage());
       stop().join();
@@ -256,7 +258,8 @@ public final class OrchestratorRuntime<C> {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
                 + " again. Work it held was given to others; its late results are discarded.",
-            id, heartbeatTimeout);
+            id,
+            heartbeatTimeout);
         store.register(id, hostName(), ProcessHandle.current().pid());
       }
     } catch (Throwable e) {

@@ -19,11 +19,11 @@ import org.slf4j.LoggerFactory;
  * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
  * worker is idle (so a quiet worker reports at once). Outcomes of tasks with a concurrency limit
  * are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until they are, and
- * after they are the worker is told so it can claim into the freed slots (the short delay lets
- * the outcomes of a busy worker share that write rather than take a commit each). On a database
- * error the batch is kept and retried; the leases make a late write harmless. After a write that
- * made work ready (children, woken parents, released executions) where no worker was listed idle,
- * it looks again once the write has committed, so a worker that fell asleep meanwhile is woken.
+ * after they are the worker is told so it can claim into the freed slots (the short delay lets the
+ * outcomes of a busy worker share that write rather than take a commit each). On a database error
+ * the batch is kept and retried; the leases make a late write harmless. After a write that made
+ * work ready (children, woken parents, released executions) where no worker was listed idle, it
+ * looks again once the write has committed, so a worker that fell asleep meanwhile is woken.
  */
 final class OutcomeFlusher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
@@ -143,7 +143,9 @@ final class OutcomeFlusher implements Runnable {
         } catch (SQLException | RuntimeException e) {
           LOG.warn(
               "Could not write {} outcomes of queue '{}', retrying: {}",
-              batch.size(), queue, e.getMessage());
+              batch.size(),
+              queue,
+              e.getMessage());
           requeue(batch, limited);
           if (!last) {
             pause(retryDelayMs);
@@ -175,7 +177,8 @@ final class OutcomeFlusher implements Runnable {
 
   private boolean retryOnClose() {
     if (++closeRetries > 3) {
-      LOG.error("Giving up on {} outcomes of queue '{}'; they will run again", pending.size(), queue);
+      LOG.error(
+          "Giving up on {} outcomes of queue '{}'; they will run again", pending.size(), queue);
       return false;
     }
     pause(200L * closeRetries);
@@ -205,14 +208,17 @@ final class OutcomeFlusher implements Runnable {
         if (!isDataError(e)) {
           throw e;
         }
-        written = writeOneByOne(chunk, e, unnotified); // one bad outcome must not hold back the others
+        written =
+            writeOneByOne(chunk, e, unnotified); // one bad outcome must not hold back the others
       }
       if (written < chunk.size()) {
         LOG.warn(
             "{} of {} outcomes on queue '{}' were not written: their lease was lost (the"
                 + " executions were given to another worker after this orchestrator was declared"
                 + " dead)",
-            chunk.size() - written, chunk.size(), queue);
+            chunk.size() - written,
+            chunk.size(),
+            queue);
       }
     }
     if (!unnotified.isEmpty()) {
@@ -222,9 +228,9 @@ final class OutcomeFlusher implements Runnable {
 
   /**
    * The flush made work ready in these queues and found no worker there listed idle; now that it
-   * has committed, look again. A worker may have listed itself in between, after a claim that
-   * could not see the uncommitted work yet, and would otherwise sleep until its poll interval.
-   * Best effort: the outcomes are written, and a missed wake-up costs at most that interval.
+   * has committed, look again. A worker may have listed itself in between, after a claim that could
+   * not see the uncommitted work yet, and would otherwise sleep until its poll interval. Best
+   * effort: the outcomes are written, and a missed wake-up costs at most that interval.
    */
   private void notifyReady(Set<String> queues) {
     try {
@@ -236,7 +242,10 @@ final class OutcomeFlusher implements Runnable {
 
   private int writeOneByOne(List<Outcome> chunk, SQLException cause, Set<String> unnotified)
       throws SQLException {
-    LOG.warn("Outcomes of queue '{}' rejected as data ({}); writing them one by one", queue, cause.getMessage());
+    LOG.warn(
+        "Outcomes of queue '{}' rejected as data ({}); writing them one by one",
+        queue,
+        cause.getMessage());
     int written = 0;
     for (Outcome outcome : chunk) {
       try {
@@ -247,12 +256,24 @@ final class OutcomeFlusher implements Runnable {
         if (!isDataError(e)) {
           throw e;
         }
-        LOG.error("Outcome of execution {} cannot be stored ({}); failing the attempt", outcome.id(), e.getMessage());
+        LOG.error(
+            "Outcome of execution {} cannot be stored ({}); failing the attempt",
+            outcome.id(),
+            e.getMessage());
         Outcome failed =
             new Outcome(
-                outcome.id(), outcome.lease(), Outcome.Kind.FAILED, null,
-                "the outcome of this attempt could not be stored: " + e.getMessage(), null,
-                Math.max(outcome.maxAttempts(), 1), null, null, null, 0, outcome.hasSteps());
+                outcome.id(),
+                outcome.lease(),
+                Outcome.Kind.FAILED,
+                null,
+                "the outcome of this attempt could not be stored: " + e.getMessage(),
+                null,
+                Math.max(outcome.maxAttempts(), 1),
+                null,
+                null,
+                null,
+                0,
+                outcome.hasSteps());
         Flushed flushed = store.flush(orchestrator, queue, List.of(failed));
         written += flushed.written();
         unnotified.addAll(flushed.unnotifiedQueues());

@@ -45,7 +45,8 @@ final class StepWriter implements Runnable {
       return held.get();
     } catch (java.util.concurrent.ExecutionException e) {
       throw new PgConductorException(
-          "Could not record step '" + record.name() + "': " + e.getCause().getMessage(), e.getCause());
+          "Could not record step '" + record.name() + "': " + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 
@@ -75,7 +76,8 @@ final class StepWriter implements Runnable {
 
   private void write(List<Request> batch) {
     try {
-      boolean[] held = store.recordSteps(orchestrator, batch.stream().map(Request::record).toList());
+      boolean[] held =
+          store.recordSteps(orchestrator, batch.stream().map(Request::record).toList());
       for (int i = 0; i < batch.size(); i++) {
         batch.get(i).held().complete(held[i]);
       }

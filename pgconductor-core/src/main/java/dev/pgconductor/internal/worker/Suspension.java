@@ -34,7 +34,8 @@ final class Suspension extends Error {
   }
 
   static Suspension sleep(String step, Instant until) {
-    return new Suspension(Kind.SLEEP, until, step, null, "sleeping in step '" + step + "' until " + until);
+    return new Suspension(
+        Kind.SLEEP, until, step, null, "sleeping in step '" + step + "' until " + until);
   }
 
   /** Waits for the child of {@code step}; the flush creates {@code child} if it has a payload. */
@@ -53,7 +54,11 @@ final class Suspension extends Error {
 
   static Suspension leaseLost() {
     return new Suspension(
-        Kind.LEASE_LOST, null, null, null, "this worker no longer holds the execution (declared dead)");
+        Kind.LEASE_LOST,
+        null,
+        null,
+        null,
+        "this worker no longer holds the execution (declared dead)");
   }
 
   Kind kind() {

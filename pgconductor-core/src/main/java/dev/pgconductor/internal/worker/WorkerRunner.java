@@ -7,7 +7,6 @@ import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.task.RegisteredTask;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one {@link Worker}: a fetcher thread claims batches ahead of the handlers (up to {@code
- * concurrency} plus two claims' worth of executions held at once; a claim is {@code
- * fetchBatchSize} executions, more while quick handlers run out of work, see {@link ClaimSizer}),
- * handlers run on virtual threads with at most {@code concurrency} at a time, and an {@link
- * OutcomeFlusher} writes the outcomes back in batches. An idle fetcher sleeps until a
- * notification or the poll interval.
+ * concurrency} plus two claims' worth of executions held at once; a claim is {@code fetchBatchSize}
+ * executions, more while quick handlers run out of work, see {@link ClaimSizer}), handlers run on
+ * virtual threads with at most {@code concurrency} at a time, and an {@link OutcomeFlusher} writes
+ * the outcomes back in batches. An idle fetcher sleeps until a notification or the poll interval.
  */
 final class WorkerRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerRunner.class);
@@ -200,7 +198,8 @@ final class WorkerRunner<C> {
       LOG.warn(
           "Queue '{}': {} handlers still running after the shutdown grace period; interrupting"
               + " them (their executions are released and resume elsewhere)",
-          queue, inFlight.get());
+          queue,
+          inFlight.get());
       for (UUID id : running.ids()) {
         running.abort(id, TaskSignal.Reason.SHUTDOWN);
       }
@@ -245,7 +244,8 @@ final class WorkerRunner<C> {
           handlers.execute(() -> startHandlers(batch));
         }
         long finishedNow = finished.get();
-        claimSizer.claimed(limit, claimed.size(), handlersWaited, finishedNow - finishedAtLastClaim);
+        claimSizer.claimed(
+            limit, claimed.size(), handlersWaited, finishedNow - finishedAtLastClaim);
         finishedAtLastClaim = finishedNow;
         claimSize = claimSizer.size();
         maxInFlight = config.concurrency() + 2 * claimSize;
@@ -274,7 +274,11 @@ final class WorkerRunner<C> {
         if (!fetching) {
           break;
         }
-        LOG.warn("Queue '{}': claiming failed, retrying in {} ms: {}", queue, errorDelayMs, e.toString());
+        LOG.warn(
+            "Queue '{}': claiming failed, retrying in {} ms: {}",
+            queue,
+            errorDelayMs,
+            e.toString());
         awaitWake(errorDelayMs);
         errorDelayMs = Math.min(errorDelayMs * 2, config.pollInterval().toMillis() * 10);
       }
@@ -358,8 +362,7 @@ final class WorkerRunner<C> {
 
   private void afterCompletion(int nowInFlight) {
     synchronized (signal) {
-      if ((waitingForCapacity && maxInFlight - nowInFlight >= claimSize)
-          || stopping) {
+      if ((waitingForCapacity && maxInFlight - nowInFlight >= claimSize) || stopping) {
         signal.notifyAll();
       }
     }

@@ -69,7 +69,9 @@ class NoJitIT {
 
       for (String call :
           List.of(
-              "select * from pgconductor.claim(" + registered() + ", 'default', array['t'], 10, now())",
+              "select * from pgconductor.claim("
+                  + registered()
+                  + ", 'default', array['t'], 10, now())",
               "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
                   + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
               "select * from pgconductor.rescue(interval '1 hour', now())",
@@ -90,7 +92,8 @@ class NoJitIT {
   /** A registered orchestrator's id as a SQL literal: only those claim anything. */
   private static String registered() {
     String id = UUID.randomUUID().toString();
-    db.execute("insert into pgconductor.orchestrators (id, host, pid) values ('" + id + "', 'test', 1)");
+    db.execute(
+        "insert into pgconductor.orchestrators (id, host, pid) values ('" + id + "', 'test', 1)");
     return "'" + id + "'";
   }
 

@@ -54,7 +54,8 @@ class RecordStepsIT {
     assertThat(stepResult(onReports, "a")).isEqualTo("4");
     assertThat(stepResult(inDefaultPartition, "a")).isEqualTo("6");
     assertThat(
-            db.queryLong("select count(*) from pgconductor.steps where execution_id = ?", staleLease))
+            db.queryLong(
+                "select count(*) from pgconductor.steps where execution_id = ?", staleLease))
         .isZero();
   }
 

@@ -6,7 +6,9 @@ import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
 import dev.pgconductor.Trigger;
 
-/** The code of docs/concurrency-limits.md: a task that a partner API limits to two calls at once. */
+/**
+ * The code of docs/concurrency-limits.md: a task that a partner API limits to two calls at once.
+ */
 public final class ConcurrencyExamples {
   private ConcurrencyExamples() {}
 

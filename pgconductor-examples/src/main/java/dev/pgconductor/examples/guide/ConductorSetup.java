@@ -28,6 +28,7 @@ public final class ConductorSetup {
 
   /** The custom context: whatever the application hands to every handler. */
   public record App(Mailer mailer) {}
+
   // end::context-type[]
 
   // tag::welcome-definition[]
@@ -36,6 +37,7 @@ public final class ConductorSetup {
 
   public static final TaskDefinition<Welcome, Void> WELCOME =
       TaskDefinition.of("send-welcome", Welcome.class);
+
   // end::welcome-definition[]
 
   /** A Conductor that creates and owns its connection pool. */

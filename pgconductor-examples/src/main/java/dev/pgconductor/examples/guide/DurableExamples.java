@@ -33,6 +33,7 @@ public final class DurableExamples {
   /** A task of its own, on its own queue; the workflow invokes it as a child. */
   public static final TaskDefinition<Charge, Receipt> CHARGE =
       TaskDefinition.of("charge-payment", Charge.class, Receipt.class).onQueue("payments");
+
   // end::definitions[]
 
   /** The shop's systems the workflow talks to. */
@@ -151,7 +152,9 @@ public final class DurableExamples {
             (event, ctx) -> {
               List<String> lines =
                   ctx.step(
-                      "read", new TypeRef<List<String>>() {}, () -> files.lines(event.payload().file()));
+                      "read",
+                      new TypeRef<List<String>>() {},
+                      () -> files.lines(event.payload().file()));
               for (String line : lines) {
                 ctx.checkpoint(); // ends the run here if cancelled or if the worker is stopping
                 files.store(line); // an upsert: a resumed run starts the loop over

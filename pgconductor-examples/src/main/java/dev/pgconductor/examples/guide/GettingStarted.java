@@ -28,9 +28,12 @@ public final class GettingStarted {
   /** Shared by the service that invokes and the service that runs the task. */
   public static final TaskDefinition<Greet, Greeting> GREET =
       TaskDefinition.of("greet", Greet.class, Greeting.class);
+
   // end::definitions[]
 
-  /** Connects to the database; {@code url} is {@code postgres://…} or {@code jdbc:postgresql://…}. */
+  /**
+   * Connects to the database; {@code url} is {@code postgres://…} or {@code jdbc:postgresql://…}.
+   */
   public static Conductor<Void> connect(String url) {
     // tag::conductor[]
     Conductor<Void> conductor =

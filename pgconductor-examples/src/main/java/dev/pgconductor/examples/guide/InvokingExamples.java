@@ -1,8 +1,8 @@
 package dev.pgconductor.examples.guide;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.Invocation;
+import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.TaskDefinition;
 import java.time.Duration;
 import java.time.Instant;

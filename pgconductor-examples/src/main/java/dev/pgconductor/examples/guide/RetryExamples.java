@@ -17,7 +17,8 @@ public final class RetryExamples {
   /** Pull an account's data from a partner API that is sometimes down. */
   public record Sync(String accountId) {}
 
-  public static final TaskDefinition<Sync, Void> SYNC = TaskDefinition.of("sync-account", Sync.class);
+  public static final TaskDefinition<Sync, Void> SYNC =
+      TaskDefinition.of("sync-account", Sync.class);
 
   /** The partner API. */
   public interface PartnerApi {
@@ -48,13 +49,21 @@ public final class RetryExamples {
           case PENDING ->
               execution.attempts() == 0
                   ? "not started yet"
-                  : "attempt " + execution.attempts() + " failed (" + execution.lastError()
-                      + "), retried at " + execution.runAt();
+                  : "attempt "
+                      + execution.attempts()
+                      + " failed ("
+                      + execution.lastError()
+                      + "), retried at "
+                      + execution.runAt();
           case RUNNING -> "running attempt " + execution.attempts();
           case COMPLETED -> "done after " + execution.attempts() + " attempts";
           case FAILED ->
-              "failed for good after " + execution.attempts() + " attempts: "
-                  + execution.lastError() + "\n" + execution.lastErrorStack();
+              "failed for good after "
+                  + execution.attempts()
+                  + " attempts: "
+                  + execution.lastError()
+                  + "\n"
+                  + execution.lastErrorStack();
           case WAITING, CANCELLED -> execution.state().toString();
         };
     // end::last-error[]
@@ -66,7 +75,11 @@ public final class RetryExamples {
     // tag::test-clock[]
     TestClock clock = new TestClock(); // starts at the current time
     try (Conductor<Void> conductor =
-        Conductor.builder().connectionString(url).tasks(TaskSchemas.of(SYNC)).clock(clock).build()) {
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(SYNC))
+            .clock(clock)
+            .build()) {
       conductor.ensureInstalled();
       Task<Sync, Void> sync = syncTask(conductor, partner);
       String id = conductor.invoke(SYNC, new Sync("acme"));

@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The code of docs/worker-config.md: a task on its own queue with a custom worker, next to tasks
- * on the default queue served by the default worker.
+ * The code of docs/worker-config.md: a task on its own queue with a custom worker, next to tasks on
+ * the default queue served by the default worker.
  */
 public final class WorkerConfigExample {
   private WorkerConfigExample() {}
@@ -29,6 +29,7 @@ public final class WorkerConfigExample {
 
   public static final TaskDefinition<Notify, Void> NOTIFY =
       TaskDefinition.of("notify", Notify.class); // queue "default"
+
   // end::definitions[]
 
   /** An orchestrator with a small worker for images and a wide default worker. */
