@@ -10,16 +10,17 @@ import dev.pgconductor.internal.InvokeCoalescer;
 import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
+import dev.pgconductor.internal.db.ExecutionStore.NewExecution;
 import dev.pgconductor.internal.db.UuidArray;
 import dev.pgconductor.internal.json.JsonCodec;
-import dev.pgconductor.internal.task.RegisteredTask;
+import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.util.UuidV7;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import javax.sql.DataSource;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
@@ -60,7 +61,7 @@ public final class Conductor<C> implements AutoCloseable {
     return new Builder<>();
   }
 
-  /** Creates or upgrades the {@code pgconductor} schema; a no-op when it is current (MIG-1). */
+  /** Creates or upgrades the {@code pgconductor} schema; a no-op when it is current. */
   public void ensureInstalled() {
     core.migrator().ensureInstalled();
   }
@@ -75,7 +76,8 @@ public final class Conductor<C> implements AutoCloseable {
 
   /**
    * Registers a handler for a defined task. The task must be part of this Conductor's {@link
-   * TaskSchemas} with the same types and queue (DEF-2), and may be registered once.
+   * TaskSchemas} with the same types and queue ({@link UnknownTaskException} otherwise), and may be
+   * registered once ({@link IllegalArgumentException} otherwise).
    */
   public <P, R> Task<P, R> createTask(
       TaskOptions<P, R> options, List<Trigger> triggers, TaskHandler<P, R, C> handler) {
@@ -86,125 +88,137 @@ public final class Conductor<C> implements AutoCloseable {
           "task '" + options.name() + "' needs at least one trigger, e.g. Trigger.invocable()");
     }
     requireDefined(options.definition());
-    RegisteredTask<P, R, C> task = new RegisteredTask<>(options, triggers, handler);
+    Task<P, R> task = new Task<>(options, triggers, handler);
     core.register(task);
     return task;
   }
 
-  /** Stores one execution and returns its id; does not wait for it to run (INV-1). */
-  public <P> String invoke(TaskDefinition<P, ?> task, P payload) {
-    return invokeOne(task, Invocation.of(payload));
+  /**
+   * Stores one execution and returns its id; does not wait for it to run. See {@link
+   * #invoke(TaskDefinition, Object, InvokeOptions)}.
+   */
+  public <P> Optional<String> invoke(TaskDefinition<P, ?> task, P payload) {
+    return invoke(task, payload, InvokeOptions.DEFAULT);
   }
 
   /**
-   * Stores one execution with options and returns its id: a new one, or the id of a pending
-   * execution with the same dedupe key whose payload and options were replaced (INV-3).
+   * Stores one execution with options and returns its id: a new one, or the id of an execution with
+   * the same dedupe key that has not started (its payload and options are replaced) or that
+   * completed and is still retained (nothing runs again). The payload is validated first: an
+   * invalid one is an {@link InvalidPayloadException} and nothing is written. Concurrent calls
+   * share one round trip and one commit. The result is empty only for an invoke that flow control
+   * drops; today every invoke returns an id.
+   *
+   * @throws UnknownTaskException if the task is not in this Conductor's {@link TaskSchemas}
+   * @throws TaskNotInvocableException if the task is registered without {@link Trigger#invocable()}
    */
   public <P> Optional<String> invoke(TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
-    Invocation<P> invocation =
-        new Invocation<>(payload, options.dedupeKey(), options.priority(), options.runAt());
-    return Optional.of(invokeOne(task, invocation));
-  }
-
-  /**
-   * One invoke, group-committed with concurrent ones: many threads invoking at once share one round
-   * trip and one commit (see InvokeCoalescer); a lone call is sent at once.
-   */
-  private <P> String invokeOne(TaskDefinition<P, ?> task, Invocation<P> invocation) {
+    Objects.requireNonNull(options, "options");
     requireInvocable(task);
-    var row =
-        new InvokeCoalescer.Row(
-            task.name(),
-            task.queue(),
-            UuidV7.next(),
-            core.payloadJson(task, invocation.payload()),
-            invocation.dedupeKey(),
-            invocation.priority(),
-            invocation.runAt() == null ? null : invocation.runAt().toString(),
-            new CompletableFuture<>());
+    var request =
+        new InvokeCoalescer.Request(
+            task.name(), task.queue(), newExecution(task, payload, options));
+    UUID id;
     try {
-      return coalescer.invoke(row).toString();
+      id = coalescer.invoke(request);
     } catch (PgConductorException e) {
-      if (isNotInvocable(e.getCause())) {
-        throw new TaskNotInvocableException(task.name());
-      }
-      throw e;
+      throw notInvocableOr(task, e);
     }
-  }
-
-  private void requireInvocable(TaskDefinition<?, ?> task) {
-    Objects.requireNonNull(task, "task");
-    requireDefined(task);
-    core.registered(task.name())
-        .filter(registered -> !registered.invocable())
-        .ifPresent(
-            registered -> {
-              throw new TaskNotInvocableException(task.name());
-            });
+    String stored = id.toString();
+    Listeners listeners = core.listeners();
+    if (listeners.active()) {
+      var event = new ConductorListener.Invoked(stored, task.name(), task.queue());
+      listeners.fire(l -> l.executionInvoked(event));
+    }
+    return Optional.of(stored);
   }
 
   /**
    * Stores many executions of one task in one round trip and one transaction, and returns their ids
-   * in order (INV-7). Every payload is checked first; if one is invalid nothing is written.
+   * in order. Every payload is checked first; if one is invalid nothing is written. Within one
+   * batch, the last of several invocations with the same dedupe key wins.
    */
   public <P> List<String> invokeBatch(TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
     requireInvocable(task);
     if (invocations.isEmpty()) {
       return List.of();
     }
-    int n = invocations.size();
-    UUID[] ids = new UUID[n];
-    String[] payloads = new String[n];
-    String[] keys = new String[n];
-    Integer[] priorities = new Integer[n];
-    String[] runAts = new String[n];
-    for (int i = 0; i < n; i++) {
-      Invocation<P> invocation = invocations.get(i);
-      payloads[i] = core.payloadJson(task, invocation.payload());
-      ids[i] = UuidV7.next();
-      keys[i] = invocation.dedupeKey();
-      priorities[i] = invocation.priority();
-      runAts[i] = invocation.runAt() == null ? null : invocation.runAt().toString();
+    List<NewExecution> rows = new ArrayList<>(invocations.size());
+    for (Invocation<P> invocation : invocations) {
+      rows.add(newExecution(task, invocation.payload(), invocation.options()));
     }
+    List<UUID> ids;
     try {
-      return core
-          .executions()
-          .invoke(task.name(), task.queue(), ids, payloads, keys, priorities, runAts, null)
-          .stream()
-          .map(UUID::toString)
-          .toList();
+      ids = core.executions().invoke(task.name(), task.queue(), rows);
     } catch (PgConductorException e) {
-      if (isNotInvocable(e.getCause())) {
-        throw new TaskNotInvocableException(task.name());
-      }
-      throw e;
+      throw notInvocableOr(task, e);
     }
+    List<String> stored = ids.stream().map(UUID::toString).toList();
+    Listeners listeners = core.listeners();
+    if (listeners.active()) {
+      for (String id : stored) {
+        var event = new ConductorListener.Invoked(id, task.name(), task.queue());
+        listeners.fire(l -> l.executionInvoked(event));
+      }
+    }
+    return stored;
+  }
+
+  private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
+    return new NewExecution(
+        UuidV7.next(), core.payloadJson(task, payload), o.dedupeKey(), o.priority(), o.runAt());
+  }
+
+  private void requireInvocable(TaskDefinition<?, ?> task) {
+    Objects.requireNonNull(task, "task");
+    requireDefined(task);
+    core.registered(task.name())
+        .filter(registered -> !registered.isInvocable())
+        .ifPresent(
+            registered -> {
+              throw new TaskNotInvocableException(task.name());
+            });
+  }
+
+  /** The task is registered elsewhere without an invocable trigger (the database said so). */
+  private static PgConductorException notInvocableOr(
+      TaskDefinition<?, ?> task, PgConductorException e) {
+    return e.getCause() instanceof PSQLException psql
+            && psql.getServerErrorMessage() != null
+            && "pgconductor:not-invocable".equals(psql.getServerErrorMessage().getHint())
+        ? new TaskNotInvocableException(task.name())
+        : e;
   }
 
   /**
-   * Cancels an execution (CAN-1) with the reason "Cancelled by user"; see {@link #cancel(String,
-   * String)}.
+   * Cancels an execution with the reason "Cancelled by user"; see {@link #cancel(String, String)}.
    */
   public boolean cancel(String id) {
     return cancel(id, "Cancelled by user");
   }
 
   /**
-   * Cancels an execution (CAN-1). One that is not running (pending, waiting for a retry, sleeping
-   * or waiting for a child) fails at once with the reason and never runs. A running one gets its
+   * Cancels an execution. One that is not running (pending, waiting for a retry, sleeping or
+   * waiting for a child) fails at once with the reason and never runs. A running one gets its
    * {@link TaskSignal} aborted and its thread interrupted; it stops at its next step or checkpoint
    * and ends cancelled, without retries. Unfinished child executions are cancelled with it. Returns
    * false when the execution is unknown or already finished. Repeating it is harmless.
+   *
+   * @throws IllegalArgumentException if {@code id} is not an execution id (a UUID)
    */
   public boolean cancel(String id, String reason) {
     Objects.requireNonNull(reason, "reason");
-    UUID uuid;
-    try {
-      uuid = UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      return false;
+    List<ExecutionStore.CancelledExecution> cancelled = core.executions().cancel(uuid(id), reason);
+    Listeners listeners = core.listeners();
+    if (listeners.active()) {
+      for (var c : cancelled) {
+        if (!c.running()) {
+          var event = new ConductorListener.Cancelled(c.id().toString(), c.taskName(), c.queue());
+          listeners.fire(l -> l.executionCancelled(event));
+        }
+      }
     }
-    return core.executions().cancel(uuid, reason);
+    return !cancelled.isEmpty();
   }
 
   /**
@@ -217,25 +231,23 @@ public final class Conductor<C> implements AutoCloseable {
 
   /**
    * The execution with this id, pending, running or finished; empty when there is none (or it was
-   * removed by retention). The result is decoded with the task's definition when this Conductor
-   * knows the task, else left as a Jackson {@link JsonNode}.
+   * removed by retention). Payload and result are decoded with the task's definition when this
+   * Conductor knows the task, else left as Jackson {@link JsonNode}s. Empty too for an id that is
+   * not an execution id (not a UUID).
    */
-  public Optional<Execution<Object>> getExecution(String id) {
-    return find(id)
-        .map(
-            row -> {
-              Class<?> type =
-                  core.schemas()
-                      .find(row.taskName())
-                      .<Class<?>>map(TaskDefinition::resultType)
-                      .orElse(JsonNode.class);
-              return toExecution(row, decode(row, type));
-            });
+  public Optional<Execution<Object, Object>> getExecution(String id) {
+    return parse(id).flatMap(uuid -> core.executions().find(uuid)).map(this::untyped);
   }
 
-  /** The execution with this id, its result typed by the task definition. */
-  public <R> Optional<Execution<R>> getExecution(TaskDefinition<?, R> task, String id) {
-    return find(id)
+  /**
+   * The execution with this id, its payload and result typed by the task definition. Empty when
+   * there is none, or for an id that is not an execution id (not a UUID).
+   *
+   * @throws IllegalArgumentException if the execution belongs to another task
+   */
+  public <P, R> Optional<Execution<P, R>> getExecution(TaskDefinition<P, R> task, String id) {
+    return parse(id)
+        .flatMap(uuid -> core.executions().find(uuid))
         .map(
             row -> {
               if (!row.taskName().equals(task.name())) {
@@ -248,8 +260,25 @@ public final class Conductor<C> implements AutoCloseable {
                         + task.name()
                         + "'");
               }
-              return toExecution(row, task.resultType().cast(decode(row, task.resultType())));
+              P payload =
+                  task.payloadType()
+                      .cast(decode(row, row.payloadJson(), task.payloadType(), "payload"));
+              R result =
+                  task.resultType()
+                      .cast(decode(row, row.resultJson(), task.resultType(), "result"));
+              return toExecution(row, payload, result);
             });
+  }
+
+  /**
+   * The executions this one invoked with {@link TaskContext#invoke} that are still retained, oldest
+   * first, decoded as by {@link #getExecution(String)}. Empty for an unknown id, or one that is not
+   * an execution id.
+   */
+  public List<Execution<Object, Object>> getChildren(String id) {
+    return parse(id).map(uuid -> core.executions().children(uuid)).orElse(List.of()).stream()
+        .map(this::untyped)
+        .toList();
   }
 
   /**
@@ -268,26 +297,48 @@ public final class Conductor<C> implements AutoCloseable {
     return core;
   }
 
-  private Optional<ExecutionStore.Row> find(String id) {
-    UUID uuid;
+  private static UUID uuid(String id) {
+    Objects.requireNonNull(id, "id");
     try {
-      uuid = UUID.fromString(id);
+      return UUID.fromString(id);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + id + "' is not an execution id (a UUID)", e);
+    }
+  }
+
+  private static Optional<UUID> parse(String id) {
+    try {
+      return Optional.of(UUID.fromString(Objects.requireNonNull(id, "id")));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    return core.executions().find(uuid);
   }
 
-  private Object decode(ExecutionStore.Row row, Class<?> type) {
+  private Execution<Object, Object> untyped(ExecutionStore.Row row) {
+    Optional<TaskDefinition<?, ?>> definition = core.schemas().find(row.taskName());
+    Class<?> payloadType =
+        definition.<Class<?>>map(TaskDefinition::payloadType).orElse(JsonNode.class);
+    Class<?> resultType =
+        definition.<Class<?>>map(TaskDefinition::resultType).orElse(JsonNode.class);
+    return toExecution(
+        row,
+        decode(row, row.payloadJson(), payloadType, "payload"),
+        decode(row, row.resultJson(), resultType, "result"));
+  }
+
+  private Object decode(ExecutionStore.Row row, String json, Class<?> type, String what) {
+    if (json == null) {
+      return null;
+    }
     try {
-      return core.json().read(row.resultJson(), type);
+      return core.json().read(json, type);
     } catch (JsonProcessingException e) {
       throw new PgConductorException(
-          "result of execution " + row.id() + " cannot be read as " + type.getName(), e);
+          "The " + what + " of execution " + row.id() + " cannot be read as " + type.getName(), e);
     }
   }
 
-  private static <R> Execution<R> toExecution(ExecutionStore.Row row, R result) {
+  private static <P, R> Execution<P, R> toExecution(ExecutionStore.Row row, P payload, R result) {
     return new Execution<>(
         row.id().toString(),
         row.taskName(),
@@ -297,6 +348,8 @@ public final class Conductor<C> implements AutoCloseable {
         row.priority(),
         row.dedupeKey(),
         row.parentId() == null ? null : row.parentId().toString(),
+        origin(row),
+        payload,
         row.lastError(),
         row.lastErrorStack(),
         row.createdAt(),
@@ -306,14 +359,21 @@ public final class Conductor<C> implements AutoCloseable {
         result);
   }
 
-  private void requireDefined(TaskDefinition<?, ?> definition) {
-    core.requireDefined(definition);
+  private static Origin origin(ExecutionStore.Row row) {
+    return switch (row.origin()) {
+      case "invoked" -> new Origin.Invoked();
+      case "child" -> new Origin.Child(row.parentId() == null ? null : row.parentId().toString());
+      case "scheduled" -> new Origin.Scheduled(row.originName());
+      case "emitted" -> new Origin.Emitted(row.originName());
+      case "row_changed" -> new Origin.RowChanged(row.originName());
+      default ->
+          throw new PgConductorException(
+              "Unknown origin '" + row.origin() + "' of execution " + row.id());
+    };
   }
 
-  private static boolean isNotInvocable(Throwable cause) {
-    return cause instanceof PSQLException psql
-        && psql.getServerErrorMessage() != null
-        && "pgconductor:not-invocable".equals(psql.getServerErrorMessage().getHint());
+  private void requireDefined(TaskDefinition<?, ?> definition) {
+    core.requireDefined(definition);
   }
 
   /**
@@ -331,8 +391,18 @@ public final class Conductor<C> implements AutoCloseable {
     private ObjectMapper objectMapper;
     private Clock clock;
     private int poolSize = 10;
+    private final List<ConductorListener> listeners = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * A listener of this Conductor's invokes and cancels and of every orchestrator built on it; may
+     * be called more than once. See {@link ConductorListener}.
+     */
+    public Builder<C> listener(ConductorListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
 
     /**
      * A Postgres URL, {@code postgres://user:pass@host:5432/db} or {@code
@@ -356,7 +426,7 @@ public final class Conductor<C> implements AutoCloseable {
       return this;
     }
 
-    /** A custom context object handed to every handler (DEF-5). */
+    /** A custom context object handed to every handler. */
     @SuppressWarnings("unchecked")
     public <T> Builder<T> context(T context) {
       Builder<T> self = (Builder<T>) this;
@@ -430,7 +500,13 @@ public final class Conductor<C> implements AutoCloseable {
       ObjectMapper mapper = objectMapper == null ? JsonCodec.defaultMapper() : objectMapper;
       Logger taskLogger = logger == null ? LoggerFactory.getLogger("dev.pgconductor.task") : logger;
       ConductorCore<C> core =
-          new ConductorCore<>(new Db(ds, clock), new JsonCodec(mapper), tasks, context, taskLogger);
+          new ConductorCore<>(
+              new Db(ds, clock),
+              new JsonCodec(mapper),
+              tasks,
+              context,
+              taskLogger,
+              Listeners.of(List.copyOf(listeners)));
       LOG.info(
           "pgconductor Conductor: {} tasks defined, database {}, clock {}",
           tasks.all().size(),

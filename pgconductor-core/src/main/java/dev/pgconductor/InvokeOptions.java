@@ -1,16 +1,20 @@
 package dev.pgconductor;
 
 import java.time.Instant;
+import java.util.Objects;
 
 /**
- * Options of one {@code invoke}.
+ * Options of one invoke: of {@link Conductor#invoke(TaskDefinition, Object, InvokeOptions)}, and of
+ * each {@link Invocation} of a batch. Immutable; the {@code with} methods return changed copies.
  *
  * <pre>{@code
  * InvokeOptions.builder().dedupeKey("order-42").priority(10).runAt(Instant.now().plusSeconds(60)).build()
+ * InvokeOptions.DEFAULT.withDedupeKey("order-42")
  * }</pre>
  *
  * @param dedupeKey while an execution of the same task with this key has not started, invoking
- *     again returns its id and replaces its payload and options (SPEC INV-3); {@code null} for none
+ *     again returns its id and replaces its payload and options; a completed one keeps the key
+ *     while it is retained. {@code null} for none
  * @param priority higher runs first within a queue (default 0)
  * @param runAt not run before this instant; {@code null} for now
  */
@@ -25,35 +29,53 @@ public record InvokeOptions(String dedupeKey, int priority, Instant runAt) {
     }
   }
 
+  /** A builder, starting from {@link #DEFAULT}. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /** These options with another dedupe key ({@code null}: none). */
+  public InvokeOptions withDedupeKey(String dedupeKey) {
+    return new InvokeOptions(dedupeKey, priority, runAt);
+  }
+
+  /** These options with another priority. */
+  public InvokeOptions withPriority(int priority) {
+    return new InvokeOptions(dedupeKey, priority, runAt);
+  }
+
+  /** These options with another due time ({@code null}: now). */
+  public InvokeOptions withRunAt(Instant runAt) {
+    return new InvokeOptions(dedupeKey, priority, runAt);
+  }
+
   /** Builder of {@link InvokeOptions}. */
   public static final class Builder {
-    private String dedupeKey;
-    private int priority;
-    private Instant runAt;
+    private InvokeOptions options = DEFAULT;
 
     private Builder() {}
 
+    /** See {@link InvokeOptions#dedupeKey()}. */
     public Builder dedupeKey(String dedupeKey) {
-      this.dedupeKey = dedupeKey;
+      options = options.withDedupeKey(dedupeKey);
       return this;
     }
 
+    /** See {@link InvokeOptions#priority()}. */
     public Builder priority(int priority) {
-      this.priority = priority;
+      options = options.withPriority(priority);
       return this;
     }
 
+    /** See {@link InvokeOptions#runAt()}. */
     public Builder runAt(Instant runAt) {
-      this.runAt = runAt;
+      options = options.withRunAt(runAt);
       return this;
     }
 
+    /** The options. */
     public InvokeOptions build() {
-      return new InvokeOptions(dedupeKey, priority, runAt);
+      return Objects.requireNonNull(options);
     }
   }
 }

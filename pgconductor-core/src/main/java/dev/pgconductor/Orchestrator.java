@@ -12,10 +12,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs workers in this process (SPEC section 5): installs or upgrades the schema, registers itself
- * and heartbeats, starts one worker per queue, wakes them on LISTEN/NOTIFY, rescues the work of
- * orchestrators that stopped heartbeating, and stops gracefully on {@link #stop()}, on {@link
- * #close()} or on SIGTERM/SIGINT.
+ * Runs workers in this process: installs or upgrades the schema, registers itself and heartbeats,
+ * starts one worker per queue, wakes them on LISTEN/NOTIFY, rescues the work of orchestrators that
+ * stopped heartbeating, and stops gracefully on {@link #stop()}, on {@link #close()} or on
+ * SIGTERM/SIGINT.
  *
  * <pre>{@code
  * try (Orchestrator orchestrator = Orchestrator.builder(conductor).tasks(greet).build()) {
@@ -37,17 +37,17 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * Installs or upgrades the schema, registers, and starts the workers and heartbeats (WRK-5).
-   * Returns once everything runs. An orchestrator starts once.
+   * Installs or upgrades the schema, registers, and starts the workers and heartbeats. Returns once
+   * everything runs. An orchestrator starts once.
    */
   public void start() {
     runtime.start();
   }
 
   /**
-   * Stops gracefully (WRK-6): stops fetching, lets running handlers finish within the shutdown
-   * grace period, releases what is still held back to the queue, writes all outcomes, and
-   * deregisters. Safe to call more than once; returns {@link #stopped()}.
+   * Stops gracefully: stops fetching, lets running handlers finish within the shutdown grace
+   * period, releases what is still held back to the queue, writes all outcomes, and deregisters.
+   * Safe to call more than once; returns {@link #stopped()}.
    */
   public CompletableFuture<Void> stop() {
     return runtime.stop();
@@ -60,14 +60,23 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Starts (if needed), runs until no ready or running work is left on the served queues, including
-   * work created while draining, then stops (WRK-7). Executions due later are left alone. Meant for
-   * tests and batch jobs. Blocks.
+   * work created while draining, then stops. Executions due later are left alone. Meant for tests
+   * and batch jobs. Blocks.
    */
   public void drain() {
-    runtime.drain(Duration.ofMillis(25));
+    runtime.drain(Duration.ofMillis(25), null);
   }
 
-  /** Id and lifecycle state (WRK-8). */
+  /**
+   * As {@link #drain()}, for at most {@code timeout}: returns true when the queues were drained,
+   * false when the timeout passed first. It stops either way.
+   */
+  public boolean drain(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return runtime.drain(Duration.ofMillis(25), timeout);
+  }
+
+  /** Id and lifecycle state. */
   public OrchestratorInfo info() {
     return runtime.info();
   }
@@ -88,6 +97,7 @@ public final class Orchestrator implements AutoCloseable {
     private Duration heartbeatTimeout = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean handleSignals = true;
+    private final List<ConductorListener> listeners = new ArrayList<>();
 
     private Builder(Conductor<?> conductor) {
       this.conductor = Objects.requireNonNull(conductor, "conductor");
@@ -147,6 +157,16 @@ public final class Orchestrator implements AutoCloseable {
       return this;
     }
 
+    /**
+     * A listener of this orchestrator's work (in addition to the Conductor's listeners); may be
+     * called more than once. See {@link ConductorListener}.
+     */
+    public Builder listener(ConductorListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The orchestrator; the settings are checked here. */
     public Orchestrator build() {
       if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
         throw new IllegalArgumentException(
@@ -192,7 +212,8 @@ public final class Orchestrator implements AutoCloseable {
               heartbeatInterval,
               heartbeatTimeout,
               shutdownGrace,
-              handleSignals));
+              handleSignals,
+              conductor.core().listeners().with(List.copyOf(listeners))));
     }
 
     private static Duration positive(String what, Duration d) {

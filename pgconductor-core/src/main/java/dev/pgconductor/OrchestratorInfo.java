@@ -1,7 +1,7 @@
 package dev.pgconductor;
 
 /**
- * A snapshot of an orchestrator's lifecycle (SPEC WRK-8).
+ * A snapshot of an orchestrator's lifecycle.
  *
  * @param id the id it registered with
  * @param running started and not yet stopping

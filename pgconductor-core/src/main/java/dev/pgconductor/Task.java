@@ -1,6 +1,7 @@
 package dev.pgconductor;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A registered task handler, returned by {@link Conductor#createTask}. Hand it to an {@link
@@ -9,20 +10,52 @@ import java.util.List;
  * @param <P> payload type
  * @param <R> result type
  */
-public interface Task<P, R> {
+public final class Task<P, R> {
+  private final TaskOptions<P, R> options;
+  private final List<Trigger> triggers;
+  private final TaskHandler<P, R, ?> handler;
+
+  Task(TaskOptions<P, R> options, List<Trigger> triggers, TaskHandler<P, R, ?> handler) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.triggers = List.copyOf(triggers);
+    this.handler = Objects.requireNonNull(handler, "handler");
+  }
+
   /** The options it was registered with. */
-  TaskOptions<P, R> options();
+  public TaskOptions<P, R> options() {
+    return options;
+  }
 
   /** Its triggers. */
-  List<Trigger> triggers();
+  public List<Trigger> triggers() {
+    return triggers;
+  }
+
+  /** The handler it was registered with. */
+  public TaskHandler<P, R, ?> handler() {
+    return handler;
+  }
 
   /** Shortcut for {@code options().definition()}. */
-  default TaskDefinition<P, R> definition() {
-    return options().definition();
+  public TaskDefinition<P, R> definition() {
+    return options.definition();
   }
 
   /** Shortcut for {@code definition().name()}. */
-  default String name() {
-    return options().name();
+  public String name() {
+    return options.name();
+  }
+
+  /**
+   * Whether {@link Conductor#invoke} may create its executions (it has {@link
+   * Trigger#invocable()}).
+   */
+  public boolean isInvocable() {
+    return triggers.contains(Trigger.invocable());
+  }
+
+  @Override
+  public String toString() {
+    return "Task[" + name() + ", queue=" + options.queue() + ", triggers=" + triggers + "]";
   }
 }

@@ -33,21 +33,21 @@ public interface TaskContext<C> {
    */
   int attempt();
 
-  /** Logger whose lines carry task, execution id and queue (SPEC DEF-6). */
+  /** Logger whose lines carry task, execution id and queue. */
   TaskLogger logger();
 
   /** The custom context given to the Conductor ({@code null} when none was given). */
   C context();
 
-  /** Cancellation and shutdown signal (CTX-6). */
+  /** Cancellation and shutdown signal. */
   TaskSignal signal();
 
   /**
-   * A memoized step (CTX-1): the first time, runs {@code fn} and records its result (JSON); every
-   * later run of this execution (retry, resume) returns the recorded value without running {@code
-   * fn}. At-least-once: if the process dies after {@code fn} ran but before the result was
-   * recorded, {@code fn} runs again; once recorded it never runs again. If the execution was
-   * cancelled or the worker is stopping, the run ends here instead of starting {@code fn}.
+   * A memoized step: the first time, runs {@code fn} and records its result (JSON); every later run
+   * of this execution (retry, resume) returns the recorded value without running {@code fn}.
+   * At-least-once: if the process dies after {@code fn} ran but before the result was recorded,
+   * {@code fn} runs again; once recorded it never runs again. If the execution was cancelled or the
+   * worker is stopping, the run ends here instead of starting {@code fn}.
    */
   <T> T step(String name, Class<T> type, Callable<T> fn) throws Exception;
 
@@ -69,13 +69,13 @@ public interface TaskContext<C> {
       throws Exception;
 
   /**
-   * Durable sleep (CTX-2): releases the execution (its worker slot is free for others) and resumes
-   * it after {@code duration}; a sleep that already finished returns at once.
+   * Durable sleep: releases the execution (its worker slot is free for others) and resumes it after
+   * {@code duration}; a sleep that already finished returns at once.
    */
   void sleep(String name, Duration duration);
 
   /**
-   * Invokes a child task and waits for its result (CTX-3). The child is created once; the parent is
+   * Invokes a child task and waits for its result. The child is created once; the parent is
    * released while it runs and resumed when it finishes. Throws {@link
    * ChildExecutionFailedException} if the child fails for good or is cancelled.
    */
@@ -89,8 +89,8 @@ public interface TaskContext<C> {
   <P, R> R invoke(String name, TaskDefinition<P, R> task, P payload, Duration timeout);
 
   /**
-   * A release point (CTX-4): if the execution was cancelled or the worker is stopping, the run ends
-   * here (cancelled, or released to resume later); otherwise returns at once.
+   * A release point: if the execution was cancelled or the worker is stopping, the run ends here
+   * (cancelled, or released to resume later); otherwise returns at once.
    */
   void checkpoint();
 }

@@ -2,10 +2,11 @@ package dev.pgconductor;
 
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * How a handler runs a task: which definition it serves, how often it is attempted and how many of
- * its executions may run at once. Immutable; every setter returns a copy.
+ * its executions may run at once. Immutable; every setter returns a changed copy.
  *
  * <pre>{@code
  * TaskOptions.of(GREET).maxAttempts(5)
@@ -17,26 +18,52 @@ import java.util.OptionalInt;
  * @param <R> result type
  */
 public final class TaskOptions<P, R> {
-  /** Attempts made when none is set (SPEC DEF-1). */
+  /** Attempts made when none is set. */
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-  private final TaskDefinition<P, R> definition;
-  private final int maxAttempts;
-  private final int concurrency; // 0: unlimited
+  private final Values<P, R> values;
 
-  private TaskOptions(TaskDefinition<P, R> definition, int maxAttempts, int concurrency) {
-    this.definition = Objects.requireNonNull(definition, "definition");
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException(
-          "maxAttempts of task '" + definition.name() + "' must be at least 1, got " + maxAttempts);
+  /** The options' fields, copied and changed by each setter; checked when the copy is made. */
+  private static final class Values<P, R> implements Cloneable {
+    TaskDefinition<P, R> definition;
+    int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    int concurrency; // 0: unlimited
+
+    @SuppressWarnings("unchecked")
+    Values<P, R> copy() {
+      try {
+        return (Values<P, R>) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
     }
-    this.maxAttempts = maxAttempts;
-    this.concurrency = concurrency;
+  }
+
+  private TaskOptions(Values<P, R> values) {
+    Objects.requireNonNull(values.definition, "definition");
+    String task = values.definition.name();
+    if (values.maxAttempts < 1) {
+      throw new IllegalArgumentException(
+          "maxAttempts of task '" + task + "' must be at least 1, got " + values.maxAttempts);
+    }
+    if (values.concurrency < 0) {
+      throw new IllegalArgumentException(
+          "concurrency of task '" + task + "' must be at least 1, got " + values.concurrency);
+    }
+    this.values = values;
+  }
+
+  private TaskOptions<P, R> with(Consumer<Values<P, R>> change) {
+    Values<P, R> copy = values.copy();
+    change.accept(copy);
+    return new TaskOptions<>(copy);
   }
 
   /** Options for a defined task. */
   public static <P, R> TaskOptions<P, R> of(TaskDefinition<P, R> definition) {
-    return new TaskOptions<>(definition, DEFAULT_MAX_ATTEMPTS, 0);
+    Values<P, R> values = new Values<>();
+    values.definition = definition;
+    return new TaskOptions<>(values);
   }
 
   /** Options for a task without payload or result, defined as {@code TaskDefinition.of(name)}. */
@@ -49,58 +76,62 @@ public final class TaskOptions<P, R> {
    * TaskSchemas}; the definition is what invokers use to route executions.
    */
   public TaskOptions<P, R> queue(String queue) {
-    return new TaskOptions<>(definition.onQueue(queue), maxAttempts, concurrency);
+    return with(v -> v.definition = v.definition.onQueue(queue));
   }
 
   /** Attempts before an execution fails for good (default 3). */
   public TaskOptions<P, R> maxAttempts(int maxAttempts) {
-    return new TaskOptions<>(definition, maxAttempts, concurrency);
+    return with(v -> v.maxAttempts = maxAttempts);
   }
 
   /**
    * At most this many executions of the task hold a claim at once, across all workers and
-   * orchestrators (SPEC CON-1); the others wait in the queue. An execution holds its place from its
-   * claim until its outcome is written, and gives it up while it sleeps or waits for a child.
-   * Default: unlimited.
+   * orchestrators; the others wait in the queue. An execution holds its place from its claim until
+   * its outcome is written, and gives it up while it sleeps or waits for a child. Default:
+   * unlimited.
    */
   public TaskOptions<P, R> concurrency(int concurrency) {
     if (concurrency < 1) {
       throw new IllegalArgumentException(
-          "concurrency of task '" + definition.name() + "' must be at least 1, got " + concurrency);
+          "concurrency of task '" + name() + "' must be at least 1, got " + concurrency);
     }
-    return new TaskOptions<>(definition, maxAttempts, concurrency);
+    return with(v -> v.concurrency = concurrency);
   }
 
+  /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
-    return definition;
+    return values.definition;
   }
 
+  /** The task's name. */
   public String name() {
-    return definition.name();
+    return values.definition.name();
   }
 
+  /** The task's queue. */
   public String queue() {
-    return definition.queue();
+    return values.definition.queue();
   }
 
+  /** Attempts before an execution fails for good. */
   public int maxAttempts() {
-    return maxAttempts;
+    return values.maxAttempts;
   }
 
   /** The concurrency limit, or empty when the task has none. */
   public OptionalInt concurrency() {
-    return concurrency == 0 ? OptionalInt.empty() : OptionalInt.of(concurrency);
+    return values.concurrency == 0 ? OptionalInt.empty() : OptionalInt.of(values.concurrency);
   }
 
   @Override
   public String toString() {
     return "TaskOptions["
-        + definition.name()
+        + name()
         + ", queue="
-        + definition.queue()
+        + queue()
         + ", maxAttempts="
-        + maxAttempts
-        + (concurrency == 0 ? "" : ", concurrency=" + concurrency)
+        + values.maxAttempts
+        + (values.concurrency == 0 ? "" : ", concurrency=" + values.concurrency)
         + "]";
   }
 }

@@ -2,7 +2,7 @@ package dev.pgconductor;
 
 /**
  * What creates executions of a task. A task registered without {@link #invocable()} cannot be
- * invoked (SPEC TRG-1).
+ * invoked.
  */
 public sealed interface Trigger permits Trigger.Invocable {
 

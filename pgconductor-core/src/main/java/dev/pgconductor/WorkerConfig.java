@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How a worker fetches and runs executions (SPEC WRK-2).
+ * How a worker fetches and runs executions.
  *
  * @param concurrency handlers running at once (default 10)
  * @param pollInterval how often an idle worker looks for work when no notification arrives (default
@@ -19,7 +19,7 @@ import java.util.Objects;
 public record WorkerConfig(
     int concurrency, Duration pollInterval, Duration flushInterval, int fetchBatchSize) {
 
-  /** The SPEC defaults: concurrency 10, poll 1 s, flush 2 s, fetch batch 10. */
+  /** The defaults: concurrency 10, poll 1 s, flush 2 s, fetch batch 10. */
   public static final WorkerConfig DEFAULT =
       new WorkerConfig(10, Duration.ofSeconds(1), Duration.ofSeconds(2), 10);
 

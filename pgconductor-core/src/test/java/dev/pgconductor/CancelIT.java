@@ -1,6 +1,7 @@
 package dev.pgconductor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.testing.PgDatabaseExtension;
@@ -44,8 +45,8 @@ class CancelIT {
               return null;
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(NEVER, new Job(1));
-    String other = conductor.invoke(NEVER, new Job(2));
+    String id = conductor.invoke(NEVER, new Job(1)).orElseThrow();
+    String other = conductor.invoke(NEVER, new Job(2)).orElseThrow();
 
     assertThat(conductor.cancel(id, "no longer needed")).isTrue();
     assertThat(conductor.cancel(id, "again")).as("already finished").isFalse();
@@ -63,11 +64,13 @@ class CancelIT {
   }
 
   @Test
-  void unknownOrMalformedIdsAreNotCancelled() {
+  void anUnknownIdIsNotCancelledAndAMalformedOneIsAnError() {
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(NEVER)).build());
     conductor.ensureInstalled();
     assertThat(conductor.cancel("01a2165b-6929-77be-8c88-fd57cfa314ff")).isFalse();
-    assertThat(conductor.cancel("not-an-id")).isFalse();
+    assertThatThrownBy(() -> conductor.cancel("not-an-id"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'not-an-id' is not an execution id");
   }
 
   @Test
@@ -92,7 +95,7 @@ class CancelIT {
               }
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(LOOPER, new Job(1));
+    String id = conductor.invoke(LOOPER, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)
@@ -133,7 +136,7 @@ class CancelIT {
               return null;
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(BLOCKER, new Job(1));
+    String id = conductor.invoke(BLOCKER, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)
@@ -171,8 +174,8 @@ class CancelIT {
               return null;
             });
     conductor.ensureInstalled();
-    String first = conductor.invoke(BLOCKER, new Job(1));
-    String second = conductor.invoke(BLOCKER, new Job(2));
+    String first = conductor.invoke(BLOCKER, new Job(1)).orElseThrow();
+    String second = conductor.invoke(BLOCKER, new Job(2)).orElseThrow();
     // one handler at a time, two claimed at once: the second waits in the worker's buffer
     WorkerConfig oneAtATime =
         WorkerConfig.builder()
@@ -231,7 +234,7 @@ class CancelIT {
               }
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(PARENT, new Job(1));
+    String id = conductor.invoke(PARENT, new Job(1)).orElseThrow();
     String childId;
     try (var orchestrator =
         Orchestrator.builder(conductor)
@@ -275,7 +278,7 @@ class CancelIT {
             (event, ctx) -> ctx.invoke("child", CHILD, event.payload()));
     // the child's task is served nowhere, so it stays pending
     conductor.ensureInstalled();
-    String id = conductor.invoke(PARENT, new Job(1));
+    String id = conductor.invoke(PARENT, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent)
@@ -320,7 +323,7 @@ class CancelIT {
               return null;
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(SELF, new Job(1));
+    String id = conductor.invoke(SELF, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)

@@ -63,7 +63,7 @@ class ChildInvokeIT {
               return new Price(event.payload().amount() * 100, "EUR");
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(PARENT, new Quote(21));
+    String id = conductor.invoke(PARENT, new Quote(21)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent, child)
@@ -126,7 +126,7 @@ class ChildInvokeIT {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> db.queryLong("select count(*) from pgconductor.idle_workers") == 2);
-      String id = conductor.invoke(PARENT, new Quote(5));
+      String id = conductor.invoke(PARENT, new Quote(5)).orElseThrow();
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> state(conductor, id) == ExecutionState.COMPLETED);
@@ -149,7 +149,7 @@ class ChildInvokeIT {
             Trigger.invocable(),
             (event, ctx) -> new Price(event.payload().amount(), ctx.queue()));
     conductor.ensureInstalled();
-    String id = conductor.invoke(PARENT, new Quote(7));
+    String id = conductor.invoke(PARENT, new Quote(7)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent)
@@ -185,7 +185,7 @@ class ChildInvokeIT {
               return new Price(1, "USD");
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(IMPATIENT, new Quote(1));
+    String id = conductor.invoke(IMPATIENT, new Quote(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent, child)
@@ -237,7 +237,7 @@ class ChildInvokeIT {
               throw new IllegalArgumentException("no price for " + event.payload().amount());
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(UNLUCKY, new Quote(3));
+    String id = conductor.invoke(UNLUCKY, new Quote(3)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent, child)
@@ -276,7 +276,7 @@ class ChildInvokeIT {
             Trigger.invocable(),
             (event, ctx) -> new Price(childRuns.incrementAndGet(), "GBP"));
     conductor.ensureInstalled();
-    String id = conductor.invoke(RETRIED_PARENT, new Quote(1));
+    String id = conductor.invoke(RETRIED_PARENT, new Quote(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(parent, child)

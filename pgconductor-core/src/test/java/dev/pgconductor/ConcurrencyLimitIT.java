@@ -190,7 +190,7 @@ class ConcurrencyLimitIT {
               return null;
             });
     conductor.ensureInstalled();
-    String sleeper = conductor.invoke(LIMITED, new Job(0));
+    String sleeper = conductor.invoke(LIMITED, new Job(0)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(limited)

@@ -40,7 +40,7 @@ class ControlFlowIT {
               return "slept";
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(CAREFUL, new Job(1));
+    String id = conductor.invoke(CAREFUL, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)
@@ -73,7 +73,7 @@ class ControlFlowIT {
               return "went on as if it had slept";
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(GREEDY, new Job(1));
+    String id = conductor.invoke(GREEDY, new Job(1)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.drain();

@@ -173,7 +173,7 @@ class DefinitionIT {
               attempts.incrementAndGet();
               throw new IllegalStateException("attempt " + ctx.attempt() + " failed");
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     orchestrator(conductor, task).drain();
     assertThat(attempts).hasValue(1);
@@ -188,7 +188,7 @@ class DefinitionIT {
     orchestrator(conductor, task).drain();
 
     assertThat(attempts).hasValue(3);
-    Execution<Greeting> execution = conductor.getExecution(GREET, id).orElseThrow();
+    var execution = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(execution.state()).isEqualTo(ExecutionState.FAILED);
     assertThat(execution.attempts()).isEqualTo(3);
     assertThat(execution.lastError()).isEqualTo("attempt 3 failed");
@@ -272,7 +272,7 @@ class DefinitionIT {
         .hasMessageContaining("already registered");
 
     // the first registration stays in force
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
     orchestrator(conductor, first).drain();
     assertThat(conductor.getExecution(GREET, id).orElseThrow().result())
         .isEqualTo(new Greeting("first"));
@@ -311,7 +311,7 @@ class DefinitionIT {
   void validPayloadWithConstraintsIsStored() {
     var conductor = conductor(TaskSchemas.of(SIGNUP));
 
-    String id = conductor.invoke(SIGNUP, new Signup("Ada", "ada@example.com", 36));
+    String id = conductor.invoke(SIGNUP, new Signup("Ada", "ada@example.com", 36)).orElseThrow();
 
     assertThat(
             queryString(
@@ -384,7 +384,7 @@ class DefinitionIT {
     assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
 
     // a backslash followed by the text "u0000" is fine
-    String id = conductor.invoke(GREET, new Greet("C:\\u0000\\dir"));
+    String id = conductor.invoke(GREET, new Greet("C:\\u0000\\dir")).orElseThrow();
     assertThat(
             queryString(
                 "select payload->>'name' from pgconductor.executions where id = ?::uuid", id))
@@ -401,7 +401,7 @@ class DefinitionIT {
             TaskOptions.of(GREET),
             Trigger.invocable(),
             (event, ctx) -> new Greeting("Hello, " + event.payload().name()));
-    String id = conductor.invoke(GREET, new Greet("World"));
+    String id = conductor.invoke(GREET, new Greet("World")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
@@ -433,7 +433,7 @@ class DefinitionIT {
     var conductor = conductor(TaskSchemas.of(REPORT));
     var task =
         conductor.createTask(TaskOptions.of(REPORT), Trigger.invocable(), (event, ctx) -> expected);
-    String id = conductor.invoke(REPORT, new Greet("x"));
+    String id = conductor.invoke(REPORT, new Greet("x")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
@@ -458,11 +458,11 @@ class DefinitionIT {
     var conductor = conductor(TaskSchemas.of(SIGNUP));
     var task =
         conductor.createTask(TaskOptions.of(SIGNUP), Trigger.invocable(), (event, ctx) -> null);
-    String id = conductor.invoke(SIGNUP, new Signup("a", "a@b.c", 20));
+    String id = conductor.invoke(SIGNUP, new Signup("a", "a@b.c", 20)).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
-    Execution<Void> execution = conductor.getExecution(SIGNUP, id).orElseThrow();
+    var execution = conductor.getExecution(SIGNUP, id).orElseThrow();
     assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
     assertThat(execution.result()).isNull();
   }
@@ -484,7 +484,7 @@ class DefinitionIT {
               seen.set(context);
               return new Greeting(context.name());
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
@@ -535,7 +535,7 @@ class DefinitionIT {
                   .error("error {}", event.payload().name(), new IllegalStateException("boom"));
               return null;
             });
-    String id = conductor.invoke(MAIL, new Greet("Ada"));
+    String id = conductor.invoke(MAIL, new Greet("Ada")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
@@ -576,7 +576,7 @@ class DefinitionIT {
               LoggerFactory.getLogger("test.pgconductor.definition-it.app").info("plain line");
               return new Greeting("x");
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
@@ -638,7 +638,7 @@ class DefinitionIT {
   void conductorOnAGivenDataSourceWorksAndLeavesItOpen() {
     var conductor =
         Conductor.builder().dataSource(db.dataSource()).tasks(TaskSchemas.of(GREET)).build();
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
     conductor.close();
 
     assertThat(db.dataSource().isClosed()).isFalse();
@@ -655,7 +655,7 @@ class DefinitionIT {
     try (var pool = new HikariDataSource(config)) {
       var conductor = Conductor.builder().dataSource(pool).tasks(TaskSchemas.of(GREET)).build();
 
-      String id = conductor.invoke(GREET, new Greet("x"));
+      String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
       List<String> batch =
           conductor.invokeBatch(
               GREET, List.of(Invocation.of(new Greet("a")), Invocation.of(new Greet("b"))));

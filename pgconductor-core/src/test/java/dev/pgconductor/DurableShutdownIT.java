@@ -33,7 +33,7 @@ class DurableShutdownIT {
                 .build());
     conductor.ensureInstalled();
     int steps = 150;
-    String id = conductor.invoke(Workflows.LONG_LOOP, new Workflows.Loop(steps));
+    String id = conductor.invoke(Workflows.LONG_LOOP, new Workflows.Loop(steps)).orElseThrow();
 
     try (ChildJvm child = ChildJvm.start(WorkflowWorkerMain.class, db.url())) {
       await().atMost(Duration.ofSeconds(30)).until(() -> stepRuns(id) >= 20);

@@ -64,7 +64,7 @@ class IntrospectionIT {
     Instant before = Instant.now().minusSeconds(5);
     Instant runAt = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MICROS);
 
-    String now = conductor.invoke(GREET, new Greet("now"));
+    String now = conductor.invoke(GREET, new Greet("now")).orElseThrow();
     String later =
         conductor
             .invoke(
@@ -73,7 +73,7 @@ class IntrospectionIT {
                 InvokeOptions.builder().dedupeKey("later").priority(4).runAt(runAt).build())
             .orElseThrow();
 
-    Execution<Greeting> pending = conductor.getExecution(GREET, now).orElseThrow();
+    var pending = conductor.getExecution(GREET, now).orElseThrow();
     assertThat(pending.id()).isEqualTo(now);
     assertThat(pending.taskName()).isEqualTo("greet");
     assertThat(pending.queue()).isEqualTo("default");
@@ -88,7 +88,7 @@ class IntrospectionIT {
     assertThat(pending.lastError()).isNull();
     assertThat(pending.parentId()).isNull();
 
-    Execution<Greeting> scheduled = conductor.getExecution(GREET, later).orElseThrow();
+    var scheduled = conductor.getExecution(GREET, later).orElseThrow();
     assertThat(scheduled.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(scheduled.runAt()).isEqualTo(runAt);
     assertThat(scheduled.priority()).isEqualTo(4);
@@ -111,13 +111,13 @@ class IntrospectionIT {
               }
               return new Greeting("Hello, " + event.payload().name());
             });
-    String id = conductor.invoke(GREET, new Greet("World"));
+    String id = conductor.invoke(GREET, new Greet("World")).orElseThrow();
 
     try (var orchestrator = orchestrator(conductor, task)) {
       orchestrator.start();
       try {
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-        Execution<Greeting> running = conductor.getExecution(GREET, id).orElseThrow();
+        var running = conductor.getExecution(GREET, id).orElseThrow();
         assertThat(running.state()).isEqualTo(ExecutionState.RUNNING);
         assertThat(running.attempts()).isEqualTo(1);
         assertThat(running.startedAt()).isNotNull();
@@ -131,7 +131,7 @@ class IntrospectionIT {
           .until(() -> conductor.getExecution(GREET, id).orElseThrow().state().isFinished());
     }
 
-    Execution<Greeting> completed = conductor.getExecution(GREET, id).orElseThrow();
+    var completed = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(completed.state()).isEqualTo(ExecutionState.COMPLETED);
     assertThat(completed.result()).isEqualTo(new Greeting("Hello, World"));
     assertThat(completed.attempts()).isEqualTo(1);
@@ -150,11 +150,11 @@ class IntrospectionIT {
             (event, ctx) -> {
               throw new PaymentDeclinedException("card 4242 declined");
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     orchestrator(conductor, task).drain();
 
-    Execution<Greeting> failed = conductor.getExecution(GREET, id).orElseThrow();
+    var failed = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(failed.state()).isEqualTo(ExecutionState.FAILED);
     assertThat(failed.state().isFinished()).isTrue();
     assertThat(failed.attempts()).isEqualTo(1);
@@ -176,13 +176,13 @@ class IntrospectionIT {
             (event, ctx) -> {
               throw new PaymentDeclinedException("try later");
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
     Instant beforeRun = Instant.now();
 
     // the retry is due only after the backoff, so drain stops after the first attempt
     orchestrator(conductor, task).drain();
 
-    Execution<Greeting> retrying = conductor.getExecution(GREET, id).orElseThrow();
+    var retrying = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(retrying.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(retrying.attempts()).isEqualTo(1);
     assertThat(retrying.lastError()).isEqualTo("try later");
@@ -202,13 +202,13 @@ class IntrospectionIT {
               ctx.sleep("nap", Duration.ofHours(1));
               return new Greeting("awake");
             });
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
     Instant beforeRun = Instant.now();
 
     // the sleep releases the execution; drain leaves it for later
     orchestrator(conductor, task).drain();
 
-    Execution<Greeting> sleeping = conductor.getExecution(GREET, id).orElseThrow();
+    var sleeping = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(sleeping.state()).isEqualTo(ExecutionState.WAITING);
     assertThat(sleeping.state().isFinished()).isFalse();
     assertThat(sleeping.startedAt()).isNull(); // not held by any worker while it sleeps
@@ -220,11 +220,11 @@ class IntrospectionIT {
   @Test
   void cancelledBeforeItRanIsFailedWithTheReason() {
     var conductor = conductor();
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     assertThat(conductor.cancel(id, "no longer needed")).isTrue();
 
-    Execution<Greeting> cancelled = conductor.getExecution(GREET, id).orElseThrow();
+    var cancelled = conductor.getExecution(GREET, id).orElseThrow();
     assertThat(cancelled.state().isFinished()).isTrue();
     assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
     assertThat(cancelled.lastError()).isEqualTo("no longer needed");
@@ -246,7 +246,7 @@ class IntrospectionIT {
   @Test
   void readingWithAnotherTasksDefinitionIsAnError() {
     var conductor = conductor();
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
 
     assertThatThrownBy(() -> conductor.getExecution(OTHER, id))
         .isInstanceOf(IllegalArgumentException.class)
@@ -263,14 +263,14 @@ class IntrospectionIT {
             TaskOptions.of(GREET),
             Trigger.invocable(),
             (event, ctx) -> new Greeting("Hi " + event.payload().name()));
-    String id = conductor.invoke(GREET, new Greet("Ada"));
+    String id = conductor.invoke(GREET, new Greet("Ada")).orElseThrow();
     orchestrator(conductor, task).drain();
 
     assertThat(conductor.getExecution(id).orElseThrow().result()).isEqualTo(new Greeting("Hi Ada"));
 
     // a service whose Conductor does not define the task still reads it
     var stranger = track(db.conductor(TaskSchemas.empty()).poolSize(2).build());
-    Execution<Object> seen = stranger.getExecution(id).orElseThrow();
+    var seen = stranger.getExecution(id).orElseThrow();
     assertThat(seen.taskName()).isEqualTo("greet");
     assertThat(seen.state()).isEqualTo(ExecutionState.COMPLETED);
     assertThat(seen.result())

@@ -82,7 +82,7 @@ class InvokeIT {
               return new Greeting("Hello, " + event.payload().name());
             });
 
-    String id = conductor.invoke(GREET, new Greet("World"));
+    String id = conductor.invoke(GREET, new Greet("World")).orElseThrow();
 
     assertThat(UUID.fromString(id).version()).isEqualTo(7);
     assertThat(calls).hasValue(0);
@@ -103,7 +103,7 @@ class InvokeIT {
     var conductor = conductor(GREET);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      ids.add(conductor.invoke(GREET, new Greet("n" + i)));
+      ids.add(conductor.invoke(GREET, new Greet("n" + i)).orElseThrow());
     }
     assertThat(ids).doesNotHaveDuplicates().isSorted();
   }
@@ -121,9 +121,9 @@ class InvokeIT {
                 GREET, new Greet("later"), InvokeOptions.builder().priority(7).runAt(runAt).build())
             .orElseThrow();
     Instant before = Instant.now().minusSeconds(5);
-    String plain = conductor.invoke(GREET, new Greet("now"));
+    String plain = conductor.invoke(GREET, new Greet("now")).orElseThrow();
 
-    Execution<Greeting> stored = conductor.getExecution(GREET, withOptions).orElseThrow();
+    var stored = conductor.getExecution(GREET, withOptions).orElseThrow();
     assertThat(stored.priority()).isEqualTo(7);
     assertThat(stored.runAt()).isEqualTo(runAt);
     assertThat(
@@ -134,7 +134,7 @@ class InvokeIT {
                 runAt.toString()))
         .isOne();
 
-    Execution<Greeting> defaults = conductor.getExecution(GREET, plain).orElseThrow();
+    var defaults = conductor.getExecution(GREET, plain).orElseThrow();
     assertThat(defaults.priority()).isZero();
     assertThat(defaults.runAt()).isBetween(before, Instant.now().plusSeconds(5));
   }
@@ -174,7 +174,7 @@ class InvokeIT {
     assertThat(ran).containsExactly("past");
     assertThat(conductor.getExecution(GREET, past).orElseThrow().state())
         .isEqualTo(ExecutionState.COMPLETED);
-    Execution<Greeting> waiting = conductor.getExecution(GREET, future).orElseThrow();
+    var waiting = conductor.getExecution(GREET, future).orElseThrow();
     assertThat(waiting.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(waiting.attempts()).isZero();
   }
@@ -183,7 +183,7 @@ class InvokeIT {
   void higherPriorityIsClaimedFirst() {
     var conductor = conductor(GREET);
     String low = conductor.invoke(GREET, new Greet("low"), withPriority(-5)).orElseThrow();
-    String normal = conductor.invoke(GREET, new Greet("normal"));
+    String normal = conductor.invoke(GREET, new Greet("normal")).orElseThrow();
     String high = conductor.invoke(GREET, new Greet("high"), withPriority(10)).orElseThrow();
 
     // The claim the workers use, one at a time: the order in which a single worker would run them.
@@ -233,7 +233,7 @@ class InvokeIT {
             queryString(
                 "select payload->>'name' from pgconductor.executions where id = ?::uuid", first))
         .isEqualTo("second");
-    Execution<Greeting> execution = conductor.getExecution(GREET, first).orElseThrow();
+    var execution = conductor.getExecution(GREET, first).orElseThrow();
     assertThat(execution.priority()).isEqualTo(9);
     assertThat(execution.runAt()).isEqualTo(secondRunAt);
     assertThat(execution.dedupeKey()).isEqualTo("k");
@@ -295,7 +295,7 @@ class InvokeIT {
     String afterFinish = conductor.invoke(GREET, new Greet("again"), key).orElseThrow();
 
     assertThat(afterFinish).isNotEqualTo(running);
-    Execution<Greeting> fresh = conductor.getExecution(GREET, afterFinish).orElseThrow();
+    var fresh = conductor.getExecution(GREET, afterFinish).orElseThrow();
     assertThat(fresh.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(fresh.attempts()).isZero();
   }
@@ -347,7 +347,7 @@ class InvokeIT {
       release.countDown();
       orchestrator.close();
     }
-    Execution<Greeting> released = conductor.getExecution(GREET, waiting).orElseThrow();
+    var released = conductor.getExecution(GREET, waiting).orElseThrow();
     assertThat(released.state()).isEqualTo(ExecutionState.PENDING);
     assertThat(released.attempts()).isZero();
 
@@ -551,8 +551,8 @@ class InvokeIT {
                 Invocation.of(new Greet("a")).priority(3),
                 Invocation.of(new Greet("b")).runAt(later).dedupeKey("b")));
 
-    Execution<Greeting> a = conductor.getExecution(GREET, ids.get(0)).orElseThrow();
-    Execution<Greeting> b = conductor.getExecution(GREET, ids.get(1)).orElseThrow();
+    var a = conductor.getExecution(GREET, ids.get(0)).orElseThrow();
+    var b = conductor.getExecution(GREET, ids.get(1)).orElseThrow();
     assertThat(a.priority()).isEqualTo(3);
     assertThat(a.dedupeKey()).isNull();
     assertThat(b.priority()).isZero();
@@ -693,7 +693,7 @@ class InvokeIT {
         "insert into pgconductor.tasks (key, queue, max_attempts, invocable)"
             + " values ('greet', 'default', 3, true)");
 
-    assertThat(conductor.invoke(GREET, new Greet("x"))).isNotBlank();
+    assertThat(conductor.invoke(GREET, new Greet("x")).orElseThrow()).isNotBlank();
   }
 
   // helpers

@@ -46,7 +46,7 @@ class LeaseIT {
               return "written by the first";
             });
     first.ensureInstalled();
-    String id = first.invoke(JOB, new Job("x"));
+    String id = first.invoke(JOB, new Job("x")).orElseThrow();
     // Two more, which the first claims into its buffer behind the hanging one: with one handler
     // slot and claims of one it then holds all it may (concurrency + two claims), so it cannot
     // claim the rescued execution again when the rescue's notification wakes it. (A process in
@@ -161,9 +161,9 @@ class LeaseIT {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();
       db.execute("truncate pgconductor.executions");
-      String a = conductor.invoke(JOB, new Job("a"));
-      String b = conductor.invoke(JOB, new Job("b"));
-      String waiting = conductor.invoke(JOB, new Job("waiting"));
+      String a = conductor.invoke(JOB, new Job("a")).orElseThrow();
+      String b = conductor.invoke(JOB, new Job("b")).orElseThrow();
+      String waiting = conductor.invoke(JOB, new Job("waiting")).orElseThrow();
       UUID one = UUID.randomUUID();
       UUID two = UUID.randomUUID();
       db.execute(
@@ -215,7 +215,7 @@ class LeaseIT {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();
       db.execute("truncate pgconductor.executions");
-      String id = conductor.invoke(JOB, new Job("waiting"));
+      String id = conductor.invoke(JOB, new Job("waiting")).orElseThrow();
       UUID zombie = registerStale();
       try (Connection c = DriverManager.getConnection(db.url())) {
         assertThat(rescue(c)).isZero();

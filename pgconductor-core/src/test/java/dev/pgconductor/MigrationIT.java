@@ -83,7 +83,7 @@ class MigrationIT {
     var conductor = conductor(url, TaskSchemas.of(GREET));
     conductor.ensureInstalled();
     List<String> migrations = migrationRows(url);
-    String id = conductor.invoke(GREET, new Greet("kept"));
+    String id = conductor.invoke(GREET, new Greet("kept")).orElseThrow();
     long objects = schemaObjects(url);
 
     conductor.ensureInstalled();
@@ -109,7 +109,7 @@ class MigrationIT {
       orchestrator.start();
       assertThat(migrationRows(url)).hasSize(knownMigrations().size());
     }
-    String id = conductor.invoke(GREET, new Greet("x"));
+    String id = conductor.invoke(GREET, new Greet("x")).orElseThrow();
     assertThat(conductor.getExecution(id)).isPresent();
   }
 
@@ -185,7 +185,7 @@ class MigrationIT {
       int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
       expected.add(version + " " + file);
     }
-    assertThat(expected).first().isEqualTo("1 V001__core.sql");
+    assertThat(expected).first().isEqualTo("1 V001__baseline.sql");
     assertThat(
             strings(
                 url,
@@ -214,7 +214,7 @@ class MigrationIT {
 
     assertThatThrownBy(() -> conductor(url).ensureInstalled())
         .isInstanceOf(PgConductorException.class)
-        .hasMessageContaining("V001__core.sql");
+        .hasMessageContaining("V001__baseline.sql");
 
     assertThat(queryLong(url, "select count(*) from pgconductor.schema_migrations")).isZero();
     assertThat(
@@ -230,6 +230,27 @@ class MigrationIT {
     conductor(url).ensureInstalled();
 
     assertThat(migrationRows(url)).hasSize(knownMigrations().size());
+  }
+
+  @Test
+  void aSchemaInstalledBeforeTheBaselineIsRefusedWithAClearErrorAndLeftAlone() throws SQLException {
+    String url = emptyDatabase();
+    execute(
+        url,
+        """
+        create schema pgconductor;
+        create table pgconductor.schema_migrations (
+          version int primary key, name text not null,
+          applied_at timestamptz not null default now());
+        insert into pgconductor.schema_migrations (version, name)
+          values (1, 'V001__core.sql'), (2, 'V002__durable_execution.sql');
+        """);
+
+    assertThatThrownBy(() -> conductor(url).ensureInstalled())
+        .isInstanceOf(PgConductorException.class)
+        .hasMessageContaining("V001__core.sql")
+        .hasMessageContaining("drop schema pgconductor cascade");
+    assertThat(queryLong(url, "select count(*) from pgconductor.schema_migrations")).isEqualTo(2);
   }
 
   // helpers

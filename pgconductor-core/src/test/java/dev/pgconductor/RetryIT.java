@@ -43,7 +43,7 @@ class RetryIT {
               return "done on attempt " + ctx.attempt();
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(FLAKY, new Job("a"));
+    String id = conductor.invoke(FLAKY, new Job("a")).orElseThrow();
     Instant invokedAt = clock.instant();
 
     try (var orchestrator =
@@ -103,7 +103,7 @@ class RetryIT {
               throw new ArithmeticException("cannot do " + event.payload().name());
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(BROKEN, new Job("x"));
+    String id = conductor.invoke(BROKEN, new Job("x")).orElseThrow();
     try (var orchestrator =
         db.closeAfter(
             Orchestrator.builder(conductor)
@@ -158,7 +158,7 @@ class RetryIT {
     }
   }
 
-  private static Execution<Object> awaitAttemptsFailed(
+  private static Execution<Object, Object> awaitAttemptsFailed(
       Conductor<?> conductor, String id, int attempts) {
     await()
         .atMost(Duration.ofSeconds(10))

@@ -47,7 +47,7 @@ class SleepIT {
     var quick =
         conductor.createTask(TaskOptions.of(QUICK), Trigger.invocable(), (e, ctx) -> "quick");
     conductor.ensureInstalled();
-    String sleeper = conductor.invoke(NAPPER, new Job("n"));
+    String sleeper = conductor.invoke(NAPPER, new Job("n")).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(napper, quick)
@@ -63,7 +63,7 @@ class SleepIT {
           .isEqualTo(clock.instant().plus(Duration.ofHours(1)));
 
       // with concurrency 1, other work runs while it sleeps
-      String other = conductor.invoke(QUICK, new Job("q"));
+      String other = conductor.invoke(QUICK, new Job("q")).orElseThrow();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> state(conductor, other) == ExecutionState.COMPLETED);

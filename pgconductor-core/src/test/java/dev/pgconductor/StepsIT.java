@@ -90,7 +90,7 @@ class StepsIT {
               return snapshot;
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(CHECKOUT, new Order("o-1"));
+    String id = conductor.invoke(CHECKOUT, new Order("o-1")).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)
@@ -135,7 +135,7 @@ class StepsIT {
               return first * 10 + second;
             });
     conductor.ensureInstalled();
-    String id = conductor.invoke(REPEATS, new Order("x"));
+    String id = conductor.invoke(REPEATS, new Order("x")).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
       orchestrator.drain();

@@ -59,8 +59,8 @@ class TransactionalStepIT {
               return ledgerId;
             });
     conductor.ensureInstalled();
-    String ok = conductor.invoke(CHARGE, new Payment("o-1", 500));
-    String refund = conductor.invoke(CHARGE, new Payment("o-2", -100));
+    String ok = conductor.invoke(CHARGE, new Payment("o-1", 500)).orElseThrow();
+    String refund = conductor.invoke(CHARGE, new Payment("o-2", -100)).orElseThrow();
     try (var orchestrator =
         Orchestrator.builder(conductor)
             .tasks(task)

@@ -59,7 +59,7 @@ class WakeUpIT {
 
     // 1. The parent runs, creates its child and waits; then its orchestrator goes away, so no
     //    worker of "orders" is listed idle when the child's outcome is written.
-    String id = conductor.invoke(ORDER, new Order(4));
+    String id = conductor.invoke(ORDER, new Order(4)).orElseThrow();
     try (var first = orchestrator(conductor, order, FAST)) {
       first.start();
       await()

@@ -206,7 +206,7 @@ class WorkerIT {
                             "select count(*) from pgconductor.executions where task_key = 'ping'")
                         == 0);
         long start = System.nanoTime();
-        String id = conductor.invoke(PING, new Item(n, 0));
+        String id = conductor.invoke(PING, new Item(n, 0)).orElseThrow();
         await()
             .atMost(Duration.ofSeconds(3))
             .until(
@@ -234,7 +234,7 @@ class WorkerIT {
     List<String> mailIds =
         conductor.invokeBatch(
             MAIL, List.of(Invocation.of(new Item(1, 0)), Invocation.of(new Item(2, 0))));
-    String pingId = conductor.invoke(PING, new Item(0, 0));
+    String pingId = conductor.invoke(PING, new Item(0, 0)).orElseThrow();
     var mailWorker =
         conductor.createWorker(
             "mail", List.of(mail), WorkerConfig.builder().concurrency(2).build());

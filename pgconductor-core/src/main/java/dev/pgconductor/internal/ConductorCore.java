@@ -2,6 +2,7 @@ package dev.pgconductor.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pgconductor.InvalidPayloadException;
+import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.UnknownTaskException;
@@ -9,9 +10,9 @@ import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
 import dev.pgconductor.internal.json.JsonCodec;
+import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.PayloadValidator;
-import dev.pgconductor.internal.task.RegisteredTask;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,13 +30,21 @@ public final class ConductorCore<C> {
   private final TaskSchemas schemas;
   private final C context;
   private final Logger taskLogger;
+  private final Listeners listeners;
   private final ExecutionStore executions;
   private final OrchestratorStore orchestrators;
   private final Migrator migrator;
   private final PayloadValidator validator = new PayloadValidator();
-  private final Map<String, RegisteredTask<?, ?, C>> registered = new ConcurrentHashMap<>();
+  private final Map<String, Task<?, ?>> registered = new ConcurrentHashMap<>();
 
-  public ConductorCore(Db db, JsonCodec json, TaskSchemas schemas, C context, Logger taskLogger) {
+  public ConductorCore(
+      Db db,
+      JsonCodec json,
+      TaskSchemas schemas,
+      C context,
+      Logger taskLogger,
+      Listeners listeners) {
+    this.listeners = listeners;
     this.db = db;
     this.json = json;
     this.schemas = schemas;
@@ -67,6 +76,11 @@ public final class ConductorCore<C> {
     return taskLogger;
   }
 
+  /** The listeners registered on the Conductor. */
+  public Listeners listeners() {
+    return listeners;
+  }
+
   public ExecutionStore executions() {
     return executions;
   }
@@ -84,15 +98,15 @@ public final class ConductorCore<C> {
   }
 
   /** Remembers a handler; a second handler for the same task name is an error. */
-  public void register(RegisteredTask<?, ?, C> task) {
-    RegisteredTask<?, ?, C> previous = registered.putIfAbsent(task.name(), task);
+  public void register(Task<?, ?> task) {
+    Task<?, ?> previous = registered.putIfAbsent(task.name(), task);
     if (previous != null) {
       throw new IllegalArgumentException(
           "a handler for task '" + task.name() + "' is already registered with this Conductor");
     }
   }
 
-  /** Throws {@link UnknownTaskException} unless this exact definition is in the schemas (DEF-2). */
+  /** Throws {@link UnknownTaskException} unless this exact definition is in the schemas. */
   public void requireDefined(TaskDefinition<?, ?> definition) {
     if (schemas.contains(definition)) {
       return;
@@ -113,7 +127,7 @@ public final class ConductorCore<C> {
             + describe(known.get()));
   }
 
-  /** Validates a payload (DEF-3) and returns its JSON; nothing is written on failure. */
+  /** Validates a payload and returns its JSON; nothing is written on failure. */
   public String payloadJson(TaskDefinition<?, ?> task, Object payload) {
     validator.validate(task.name(), task.payloadType(), payload);
     try {
@@ -136,7 +150,7 @@ public final class ConductorCore<C> {
         + "')";
   }
 
-  public Optional<RegisteredTask<?, ?, C>> registered(String name) {
+  public Optional<Task<?, ?>> registered(String name) {
     return Optional.ofNullable(registered.get(name));
   }
 }

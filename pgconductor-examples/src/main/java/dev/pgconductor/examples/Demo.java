@@ -264,7 +264,7 @@ public final class Demo {
     }
     String retriedCharge = null;
     for (int i = 0; i < CHARGES; i++) {
-      String id = conductor.invoke(CHARGE_CARD, new Charge("order-" + i, 1000L + i));
+      String id = conductor.invoke(CHARGE_CARD, new Charge("order-" + i, 1000L + i)).orElseThrow();
       if (i == 10) {
         retriedCharge = id; // 1010 cents: fails once, then succeeds
       }
@@ -410,14 +410,14 @@ public final class Demo {
       }
     }
 
-    Execution<Receipt> charge =
+    Execution<Charge, Receipt> charge =
         conductor.getExecution(CHARGE_CARD, ids.retriedCharge()).orElseThrow();
     System.out.printf(
         "%nconductor.getExecution(CHARGE_CARD, \"%s\"):%n  state %s after %d attempts, result %s%n"
             + "  error of the failed attempt: %s%n",
         charge.id(), charge.state(), charge.attempts(), charge.result(), charge.lastError());
 
-    Execution<Void> row = conductor.getExecution(IMPORT_ROW, ids.failedRow()).orElseThrow();
+    Execution<CsvRow, Void> row = conductor.getExecution(IMPORT_ROW, ids.failedRow()).orElseThrow();
     System.out.printf(
         "%nconductor.getExecution(IMPORT_ROW, \"%s\"):%n  state %s after %d attempt (maxAttempts 1)%n"
             + "  lastError: %s%n  lastErrorStack: %s%n",
@@ -427,7 +427,8 @@ public final class Demo {
         row.lastError(),
         row.lastErrorStack() == null ? null : row.lastErrorStack().lines().findFirst().orElse(""));
 
-    Execution<String> signup = conductor.getExecution(ONBOARD_USER, ids.signup()).orElseThrow();
+    Execution<Signup, String> signup =
+        conductor.getExecution(ONBOARD_USER, ids.signup()).orElseThrow();
     System.out.printf(
         "%nconductor.getExecution(ONBOARD_USER, \"%s\"):%n  state %s, result %s, attempts %d,"
             + " %.1f s from start to finish (two child mails and a 3 s sleep)%n",
@@ -437,7 +438,8 @@ public final class Demo {
         signup.attempts(),
         Duration.between(signup.createdAt(), signup.finishedAt()).toMillis() / 1000.0);
 
-    Execution<Void> digest = conductor.getExecution(WEEKLY_DIGEST, ids.digest()).orElseThrow();
+    Execution<Digest, Void> digest =
+        conductor.getExecution(WEEKLY_DIGEST, ids.digest()).orElseThrow();
     System.out.printf(
         "%nweekly-digest, invoked twice with dedupe key '%s' before it was due: %s%n"
             + "  %s, started %.1f s after it was invoked (runAt: 2 s later)%n",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.Execution;
 import dev.pgconductor.ExecutionState;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.TaskSchemas;
@@ -85,11 +84,11 @@ class DurableExamplesIT {
       var shop = shop(false);
       var fulfil = DurableExamples.fulfilTask(conductor, shop);
       var charge = DurableExamples.chargeTask(conductor, shop);
-      String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-1", 4200));
+      String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-1", 4200)).orElseThrow();
 
       Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
 
-      Execution<String> sleeping = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
+      var sleeping = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
       assertThat(sleeping.state()).isEqualTo(ExecutionState.WAITING);
       assertThat(sleeping.runAt()).isAfter(clock.instant().plus(Duration.ofMinutes(59)));
       assertThat(calls).containsExactly("reserve o-1", "charge o-1");
@@ -97,7 +96,7 @@ class DurableExamplesIT {
       clock.advance(Duration.ofHours(1));
       Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
 
-      Execution<String> done = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
+      var done = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
       assertThat(done.state()).isEqualTo(ExecutionState.COMPLETED);
       assertThat(done.result()).isEqualTo("rcpt-o-1");
       assertThat(done.attempts()).isEqualTo(1);
@@ -112,7 +111,7 @@ class DurableExamplesIT {
       var shop = shop(true);
       var fulfil = DurableExamples.fulfilTask(conductor, shop);
       var charge = DurableExamples.chargeTask(conductor, shop);
-      String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-2", 100));
+      String id = conductor.invoke(DurableExamples.FULFIL, new Order("o-2", 100)).orElseThrow();
 
       for (int backoff : new int[] {15, 30, 60, 60}) { // the child's five attempts
         Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
@@ -120,7 +119,7 @@ class DurableExamplesIT {
       }
       Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
 
-      Execution<String> order = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
+      var order = conductor.getExecution(DurableExamples.FULFIL, id).orElseThrow();
       assertThat(order.state()).isEqualTo(ExecutionState.FAILED);
       assertThat(order.lastError()).isEqualTo("Child execution failed: card declined");
       assertThat(order.attempts()).isEqualTo(1);
@@ -137,11 +136,11 @@ class DurableExamplesIT {
     }
     try (Conductor<Void> conductor = conductor(TaskSchemas.of(DurableExamples.INVOICE))) {
       var invoice = DurableExamples.invoiceTask(conductor);
-      String id = conductor.invoke(DurableExamples.INVOICE, new Invoice("o-3", 990));
+      String id = conductor.invoke(DurableExamples.INVOICE, new Invoice("o-3", 990)).orElseThrow();
 
       Orchestrator.builder(conductor).tasks(invoice).build().drain();
 
-      Execution<Long> done = conductor.getExecution(DurableExamples.INVOICE, id).orElseThrow();
+      var done = conductor.getExecution(DurableExamples.INVOICE, id).orElseThrow();
       assertThat(done.state()).isEqualTo(ExecutionState.COMPLETED);
       try (var c = DriverManager.getConnection(url);
           var st = c.createStatement();
@@ -157,13 +156,12 @@ class DurableExamplesIT {
   @Test
   void cancellingAPendingExecutionFailsItWithTheReason() {
     try (Conductor<Void> conductor = conductor(TaskSchemas.of(DurableExamples.IMPORT))) {
-      String id = conductor.invoke(DurableExamples.IMPORT, new Import("a.csv"));
+      String id = conductor.invoke(DurableExamples.IMPORT, new Import("a.csv")).orElseThrow();
 
       assertThat(DurableExamples.cancel(conductor, id)).isTrue();
       assertThat(DurableExamples.cancel(conductor, id)).isFalse();
 
-      Execution<Integer> cancelled =
-          conductor.getExecution(DurableExamples.IMPORT, id).orElseThrow();
+      var cancelled = conductor.getExecution(DurableExamples.IMPORT, id).orElseThrow();
       assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
       assertThat(cancelled.lastError()).isEqualTo("customer withdrew the order");
     }
@@ -191,7 +189,7 @@ class DurableExamplesIT {
       try (Orchestrator orchestrator =
           Orchestrator.builder(conductor).tasks(importFile).handleSignals(false).build()) {
         orchestrator.start();
-        String id = conductor.invoke(DurableExamples.IMPORT, new Import("big.csv"));
+        String id = conductor.invoke(DurableExamples.IMPORT, new Import("big.csv")).orElseThrow();
         assertThat(storing.await(30, TimeUnit.SECONDS)).isTrue();
 
         assertThat(DurableExamples.cancel(conductor, id)).isTrue();
@@ -201,7 +199,7 @@ class DurableExamplesIT {
             .until(
                 () -> conductor.getExecution(id).orElseThrow().state(),
                 state -> state == ExecutionState.CANCELLED);
-        Execution<Object> cancelled = conductor.getExecution(id).orElseThrow();
+        var cancelled = conductor.getExecution(id).orElseThrow();
         assertThat(cancelled.lastError()).isEqualTo("customer withdrew the order");
       }
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.Execution;
 import dev.pgconductor.ExecutionState;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.Orchestrator;
@@ -112,7 +111,7 @@ class GuideExamplesIT {
       assertThat(conductor.getExecution(first).orElseThrow().runAt())
           .isBefore(Instant.now().plusSeconds(5));
 
-      Execution<Object> reminder =
+      var reminder =
           conductor.getExecution(InvokingExamples.remindLater(conductor, "u1")).orElseThrow();
       assertThat(reminder.state()).isEqualTo(ExecutionState.PENDING);
       assertThat(reminder.priority()).isEqualTo(10);
@@ -133,8 +132,10 @@ class GuideExamplesIT {
       Orchestrator orchestrator =
           WorkerConfigExample.orchestrator(conductor, (id, width) -> resized.add(id + "@" + width));
       conductor.ensureInstalled();
-      String resize = conductor.invoke(WorkerConfigExample.RESIZE, new Resize("img-1", 128));
-      String notify = conductor.invoke(WorkerConfigExample.NOTIFY, new Notify("u1", "hi"));
+      String resize =
+          conductor.invoke(WorkerConfigExample.RESIZE, new Resize("img-1", 128)).orElseThrow();
+      String notify =
+          conductor.invoke(WorkerConfigExample.NOTIFY, new Notify("u1", "hi")).orElseThrow();
       orchestrator.drain();
 
       assertThat(resized).containsExactly("img-1@128");
@@ -192,12 +193,13 @@ class GuideExamplesIT {
               .build();
       orchestrator.start();
       String id =
-          conductor.invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-11"));
+          conductor
+              .invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-11"))
+              .orElseThrow();
       assertThat(rendering.await(30, TimeUnit.SECONDS)).isTrue();
       orchestrator.stop().join();
 
-      Execution<Void> stopped =
-          conductor.getExecution(OrchestratorExamples.REPORT, id).orElseThrow();
+      var stopped = conductor.getExecution(OrchestratorExamples.REPORT, id).orElseThrow();
       assertThat(stopped.state()).isEqualTo(ExecutionState.PENDING);
       assertThat(stopped.attempts()).isZero();
 
@@ -212,7 +214,7 @@ class GuideExamplesIT {
   @Test
   void retriesAfterTheBackoffUnderATestClock() {
     AtomicInteger calls = new AtomicInteger();
-    Execution<Void> execution =
+    var execution =
         RetryExamples.retryWithTestClock(
             url,
             account -> {
@@ -242,7 +244,8 @@ class GuideExamplesIT {
                 throw new IllegalStateException("partner API returned 503");
               });
       conductor.ensureInstalled();
-      String id = conductor.invoke(RetryExamples.SYNC, new RetryExamples.Sync("acme"));
+      String id =
+          conductor.invoke(RetryExamples.SYNC, new RetryExamples.Sync("acme")).orElseThrow();
       assertThat(RetryExamples.describe(conductor, id)).isEqualTo("not started yet");
 
       Orchestrator.builder(conductor).tasks(sync).build().drain();

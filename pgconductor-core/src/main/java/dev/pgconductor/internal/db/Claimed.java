@@ -5,9 +5,9 @@ import java.util.UUID;
 
 /**
  * An execution a worker claimed: what the handler needs, the lease that every write about it must
- * present, the steps recorded by earlier runs (JSON object by name, or null), the database time of
- * the claim (and when it arrived, by {@link System#nanoTime()}), and a cancellation requested while
- * it was not running.
+ * present, where it came from, the steps recorded by earlier runs (JSON object by name, or null),
+ * when it was due, the database time of the claim (and when the claim arrived, by {@link
+ * System#nanoTime()}), and a cancellation requested while it was not running.
  */
 public record Claimed(
     UUID id,
@@ -16,7 +16,10 @@ public record Claimed(
     int attempt,
     int lease,
     UUID parentId,
+    String origin,
+    String originName,
     Instant createdAt,
+    Instant runAt,
     String stepsJson,
     Instant claimedAt,
     String cancelReason,

@@ -6,27 +6,30 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Every SQL call about executions. Each method is one round trip, whatever the batch size; the
- * state changes themselves are the set-based functions of migration V001.
+ * state changes themselves are the set-based functions of the schema (migrations/V001).
  */
 public final class ExecutionStore {
   private static final String INVOKE =
-      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?, ?::timestamptz)";
+      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz)";
   private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select written, unnotified from pgconductor.flush(?, ?, ?, ?, ?, ?, ?, ?, ?,"
-          + " ?::timestamptz[], ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)";
+      "select written, unnotified from pgconductor.flush(?, ?, ?::json, ?::timestamptz)";
   private static final String NOTIFY_READY = "select pgconductor.notify_ready(?)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?, ?)";
-  private static final String CANCEL = "select pgconductor.cancel(?, ?, ?::timestamptz)";
+  private static final String CANCEL =
+      "select id, task_key, queue, running from pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS =
       "select id, reason from pgconductor.cancel_requests(?)";
   private static final String LOCK_HELD =
@@ -37,22 +40,15 @@ public final class ExecutionStore {
       """
       insert into pgconductor.steps (execution_id, name, result) values (?, ?, ?::jsonb)
       on conflict (execution_id, name) do nothing""";
-  private static final String GET =
+  private static final String COLUMNS =
       """
-      select id, task_key, queue,
-             case when locked_by is not null then 'RUNNING'
-                  when wait_kind in ('sleep', 'child') then 'WAITING'
-                  else 'PENDING' end as state,
-             attempts, priority, dedupe_key, parent_id, last_error, last_error_stack,
-             created_at, case when run_at = 'infinity' then null else run_at end as run_at,
-             locked_at as started_at, null::timestamptz as finished_at,
-             null::text as result
-      from pgconductor.executions where id = ?
-      union all
-      select id, task_key, queue, upper(state), attempts, priority, dedupe_key, parent_id,
-             last_error, last_error_stack, created_at, null, started_at, finished_at, result::text
-      from pgconductor.finished_executions where id = ?
+      select id, task_key, queue, upper(state) as state, attempts, priority, dedupe_key,
+             parent_id, origin, origin_name, payload::text as payload, result::text as result,
+             last_error, last_error_stack, created_at, run_at, started_at, finished_at
+      from pgconductor.all_executions
       """;
+  private static final String GET = COLUMNS + "where id = ?";
+  private static final String CHILDREN = COLUMNS + "where parent_id = ? order by created_at, id";
 
   private final Db db;
 
@@ -60,16 +56,29 @@ public final class ExecutionStore {
     this.db = db;
   }
 
-  /** Stores executions of one task; returns their ids in input order (see pgconductor.invoke). */
-  public List<UUID> invoke(
-      String task,
-      String queue,
-      UUID[] ids,
-      String[] payloads,
-      String[] dedupeKeys,
-      Integer[] priorities,
-      String[] runAts,
-      UUID parent) {
+  /** One execution to store: its id, its payload (valid JSON) and its options. */
+  public record NewExecution(
+      UUID id, String payloadJson, String dedupeKey, int priority, Instant runAt) {}
+
+  /**
+   * Stores executions of one task in one call; returns their ids in input order (an existing id
+   * where a dedupe key matched a pending execution).
+   */
+  public List<UUID> invoke(String task, String queue, List<NewExecution> rows) {
+    int n = rows.size();
+    UUID[] ids = new UUID[n];
+    String[] payloads = new String[n];
+    String[] keys = new String[n];
+    Integer[] priorities = new Integer[n];
+    String[] runAts = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewExecution row = rows.get(i);
+      ids[i] = row.id();
+      payloads[i] = row.payloadJson();
+      keys[i] = row.dedupeKey();
+      priorities[i] = row.priority();
+      runAts[i] = row.runAt() == null ? null : row.runAt().toString();
+    }
     return db.call(
         "invoke task '" + task + "'",
         c -> {
@@ -78,18 +87,17 @@ public final class ExecutionStore {
             ps.setString(2, queue);
             ps.setObject(3, new UuidArray(ids));
             ps.setArray(4, c.createArrayOf("text", payloads));
-            ps.setArray(5, c.createArrayOf("text", dedupeKeys));
+            ps.setArray(5, c.createArrayOf("text", keys));
             ps.setArray(6, c.createArrayOf("int4", priorities));
             ps.setArray(7, c.createArrayOf("text", runAts));
-            ps.setObject(8, parent);
-            ps.setString(9, db.nowParam());
+            ps.setString(8, db.nowParam());
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               Array array = rs.getArray(1);
               if (array == null) {
                 return Arrays.asList(ids); // no dedupe keys: stored with the ids given
               }
-              List<UUID> result = new ArrayList<>(ids.length);
+              List<UUID> result = new ArrayList<>(n);
               for (Object id : (Object[]) array.getArray()) {
                 result.add((UUID) id);
               }
@@ -120,7 +128,10 @@ public final class ExecutionStore {
                   rs.getInt("attempts"),
                   rs.getInt("lease"),
                   rs.getObject("parent_id", UUID.class),
+                  rs.getString("origin"),
+                  rs.getString("origin_name"),
                   Db.instant(rs.getTimestamp("created_at")),
+                  Db.instant(rs.getTimestamp("run_at")),
                   rs.getString("steps"),
                   Db.instant(rs.getTimestamp("claimed_at")),
                   rs.getString("cancel_reason"),
@@ -141,62 +152,13 @@ public final class ExecutionStore {
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes)
       throws SQLException {
-    int n = outcomes.size();
-    UUID[] ids = new UUID[n];
-    Integer[] leases = new Integer[n];
-    String[] kinds = new String[n];
-    String[] results = new String[n];
-    String[] errors = new String[n];
-    String[] stacks = new String[n];
-    Integer[] maxAttempts = new Integer[n];
-    String[] runAts = new String[n];
-    String[] steps = new String[n];
-    UUID[] childIds = new UUID[n];
-    String[] childTasks = new String[n];
-    String[] childQueues = new String[n];
-    String[] childPayloads = new String[n];
-    Integer[] attempts = new Integer[n];
-    Boolean[] hasSteps = new Boolean[n];
-    for (int i = 0; i < n; i++) {
-      Outcome o = outcomes.get(i);
-      ids[i] = o.id();
-      leases[i] = o.lease();
-      kinds[i] = o.kind().code;
-      results[i] = o.resultJson();
-      errors[i] = o.error();
-      stacks[i] = o.stack();
-      maxAttempts[i] = o.maxAttempts();
-      runAts[i] = o.runAt() == null ? null : o.runAt().toString();
-      steps[i] = o.step();
-      attempts[i] = o.attempt();
-      hasSteps[i] = o.hasSteps();
-      if (o.child() != null) {
-        childIds[i] = o.child().id();
-        childTasks[i] = o.child().task();
-        childQueues[i] = o.child().queue();
-        childPayloads[i] = o.child().payloadJson();
-      }
-    }
+    String json = OutcomeJson.write(outcomes);
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
-      ps.setObject(3, new UuidArray(ids));
-      ps.setArray(4, c.createArrayOf("int4", leases));
-      ps.setArray(5, c.createArrayOf("text", kinds));
-      ps.setArray(6, c.createArrayOf("text", results));
-      ps.setArray(7, c.createArrayOf("text", errors));
-      ps.setArray(8, c.createArrayOf("text", stacks));
-      ps.setArray(9, c.createArrayOf("int4", maxAttempts));
-      ps.setArray(10, c.createArrayOf("text", runAts));
-      ps.setArray(11, c.createArrayOf("text", steps));
-      ps.setObject(12, new UuidArray(childIds));
-      ps.setArray(13, c.createArrayOf("text", childTasks));
-      ps.setArray(14, c.createArrayOf("text", childQueues));
-      ps.setArray(15, c.createArrayOf("text", childPayloads));
-      ps.setArray(16, c.createArrayOf("int4", attempts));
-      ps.setArray(17, c.createArrayOf("bool", hasSteps));
-      ps.setString(18, db.nowParam());
+      ps.setString(3, json);
+      ps.setString(4, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new Flushed(rs.getInt(1), Arrays.asList((String[]) rs.getArray(2).getArray()));
@@ -311,8 +273,14 @@ public final class ExecutionStore {
     String run(Connection connection) throws Exception;
   }
 
-  /** Cancels an execution and its unfinished descendants; false when unknown or finished. */
-  public boolean cancel(UUID id, String reason) {
+  /** An execution a cancel reached, and whether it was running (it stops at its next step). */
+  public record CancelledExecution(UUID id, String taskName, String queue, boolean running) {}
+
+  /**
+   * Cancels an execution and its unfinished descendants; returns those it reached, none when the
+   * execution is unknown or finished.
+   */
+  public List<CancelledExecution> cancel(UUID id, String reason) {
     return db.call(
         "cancel execution " + id,
         c -> {
@@ -320,20 +288,28 @@ public final class ExecutionStore {
             ps.setObject(1, id);
             ps.setString(2, reason);
             ps.setString(3, db.nowParam());
+            List<CancelledExecution> result = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getBoolean(1);
+              while (rs.next()) {
+                result.add(
+                    new CancelledExecution(
+                        rs.getObject(1, UUID.class),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getBoolean(4)));
+              }
             }
+            return result;
           }
         });
   }
 
   /** Running executions of this orchestrator whose cancellation was requested, with reasons. */
-  public java.util.Map<UUID, String> cancelRequests(UUID orchestrator) throws SQLException {
+  public Map<UUID, String> cancelRequests(UUID orchestrator) throws SQLException {
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(CANCEL_REQUESTS)) {
       ps.setObject(1, orchestrator);
-      java.util.Map<UUID, String> result = new java.util.HashMap<>();
+      Map<UUID, String> result = new HashMap<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           result.put(rs.getObject(1, UUID.class), rs.getString(2));
@@ -350,34 +326,54 @@ public final class ExecutionStore {
         c -> {
           try (PreparedStatement ps = c.prepareStatement(GET)) {
             ps.setObject(1, id);
-            ps.setObject(2, id);
             try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                return Optional.empty();
-              }
-              return Optional.of(
-                  new Row(
-                      rs.getObject("id", UUID.class),
-                      rs.getString("task_key"),
-                      rs.getString("queue"),
-                      ExecutionState.valueOf(rs.getString("state")),
-                      rs.getInt("attempts"),
-                      rs.getInt("priority"),
-                      rs.getString("dedupe_key"),
-                      rs.getObject("parent_id", UUID.class),
-                      rs.getString("last_error"),
-                      rs.getString("last_error_stack"),
-                      Db.instant(rs.getTimestamp("created_at")),
-                      Db.instant(rs.getTimestamp("run_at")),
-                      Db.instant(rs.getTimestamp("started_at")),
-                      Db.instant(rs.getTimestamp("finished_at")),
-                      rs.getString("result")));
+              return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }
           }
         });
   }
 
-  /** An execution as stored, result still JSON. */
+  /** The executions a parent invoked, oldest first. */
+  public List<Row> children(UUID parent) {
+    return db.call(
+        "read the children of execution " + parent,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(CHILDREN)) {
+            ps.setObject(1, parent);
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                rows.add(row(rs));
+              }
+            }
+            return rows;
+          }
+        });
+  }
+
+  private static Row row(ResultSet rs) throws SQLException {
+    return new Row(
+        rs.getObject("id", UUID.class),
+        rs.getString("task_key"),
+        rs.getString("queue"),
+        ExecutionState.valueOf(rs.getString("state")),
+        rs.getInt("attempts"),
+        rs.getInt("priority"),
+        rs.getString("dedupe_key"),
+        rs.getObject("parent_id", UUID.class),
+        rs.getString("origin"),
+        rs.getString("origin_name"),
+        rs.getString("payload"),
+        rs.getString("last_error"),
+        rs.getString("last_error_stack"),
+        Db.instant(rs.getTimestamp("created_at")),
+        Db.instant(rs.getTimestamp("run_at")),
+        Db.instant(rs.getTimestamp("started_at")),
+        Db.instant(rs.getTimestamp("finished_at")),
+        rs.getString("result"));
+  }
+
+  /** An execution as stored, payload and result still JSON. */
   public record Row(
       UUID id,
       String taskName,
@@ -387,11 +383,14 @@ public final class ExecutionStore {
       int priority,
       String dedupeKey,
       UUID parentId,
+      String origin,
+      String originName,
+      String payloadJson,
       String lastError,
       String lastErrorStack,
-      java.time.Instant createdAt,
-      java.time.Instant runAt,
-      java.time.Instant startedAt,
-      java.time.Instant finishedAt,
+      Instant createdAt,
+      Instant runAt,
+      Instant startedAt,
+      Instant finishedAt,
       String resultJson) {}
 }

@@ -72,19 +72,25 @@ public final class OrchestratorStore {
         });
   }
 
-  /** Beats; returns false when this orchestrator was declared dead and must register again. */
-  public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
+  /**
+   * What a heartbeat found: whether this orchestrator is still registered (false: it was declared
+   * dead and must register again), and how many executions of dead peers it released or failed.
+   */
+  public record Beat(boolean alive, int rescued) {}
+
+  /** Beats, and rescues the executions of dead peers. */
+  public Beat heartbeat(UUID id, Duration timeout) throws SQLException {
     try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "select pgconductor.heartbeat(?, make_interval(secs => ?::double precision),"
-                    + " ?::timestamptz)")) {
+                "select alive, rescued from pgconductor.heartbeat(?,"
+                    + " make_interval(secs => ?::double precision), ?::timestamptz)")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
       ps.setString(3, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getBoolean(1);
+        return new Beat(rs.getBoolean(1), rs.getInt(2));
       }
     }
   }

@@ -3,121 +3,54 @@ package dev.pgconductor.internal.db;
 import java.time.Instant;
 import java.util.UUID;
 
-/** How one run of a claimed execution ended, waiting in a worker's buffer to be written back. */
-public record Outcome(
-    UUID id,
-    int lease,
-    Kind kind,
-    String resultJson,
-    String error,
-    String stack,
-    int maxAttempts,
-    Instant runAt,
-    String step,
-    Child child,
-    int attempt,
-    boolean hasSteps) {
+/**
+ * How one run of a claimed execution ended, waiting in a worker's buffer to be written back by
+ * {@code pgconductor.flush} (one {@code pgconductor.outcome} row each, see {@link OutcomeJson}).
+ * Every variant knows its claim (the id and the lease the write must present) and whether the
+ * execution has recorded steps, which are removed when it finishes.
+ */
+public sealed interface Outcome {
+  /** The claim this run belonged to. */
+  Claimed claimed();
 
-  /** A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists. */
-  public record Child(UUID id, String task, String queue, String payloadJson) {}
+  /** Whether the execution has recorded steps (loaded with the claim or recorded in this run). */
+  boolean hasSteps();
 
-  /** Outcome kinds, with the code {@code pgconductor.flush} understands. */
-  public enum Kind {
-    /** Finished with a result. */
-    COMPLETED("c"),
-    /** The attempt failed; retried until max attempts (0: final at once). */
-    FAILED("f"),
-    /** Back to the queue after its handler ran (a stop); the attempt is not counted. */
-    RELEASED("r"),
-    /** Back to the queue before its handler started: it is as if it had never been claimed. */
-    UNSTARTED("u"),
-    /** Released until {@code runAt} (a durable sleep). */
-    SLEEPING("s"),
-    /** Released until the child of {@code step} finishes, or {@code runAt} (a timeout). */
-    WAITING("w"),
-    /** Cancelled while running. */
-    CANCELLED("x");
+  default UUID id() {
+    return claimed().id();
+  }
 
-    final String code;
+  /** Finished with a result (JSON). */
+  record Completed(Claimed claimed, boolean hasSteps, String resultJson) implements Outcome {}
 
-    Kind(String code) {
-      this.code = code;
+  /** The attempt failed; retried with backoff until {@code maxAttempts} (0: final at once). */
+  record Failed(Claimed claimed, boolean hasSteps, String error, String stack, int maxAttempts)
+      implements Outcome {}
+
+  /** Handed back after its handler ran (a stop or a lost lease); the attempt is not counted. */
+  record Released(Claimed claimed, boolean hasSteps) implements Outcome {}
+
+  /** Handed back before its handler started: as if it had never been claimed. */
+  record Unstarted(Claimed claimed) implements Outcome {
+    @Override
+    public boolean hasSteps() {
+      return claimed.stepsJson() != null;
     }
   }
 
-  /** This outcome, noting whether the execution has recorded steps (removed when it finishes). */
-  public Outcome withSteps(boolean steps) {
-    return steps == hasSteps
-        ? this
-        : new Outcome(
-            id,
-            lease,
-            kind,
-            resultJson,
-            error,
-            stack,
-            maxAttempts,
-            runAt,
-            step,
-            child,
-            attempt,
-            steps);
-  }
+  /** A durable sleep: due again at {@code until}. */
+  record Sleeping(Claimed claimed, boolean hasSteps, Instant until) implements Outcome {}
 
-  public static Outcome completed(Claimed c, String resultJson) {
-    return new Outcome(
-        c.id(), c.lease(), Kind.COMPLETED, resultJson, null, null, 0, null, null, null, 0, false);
-  }
+  /**
+   * Waits for the child of {@code step} until {@code deadline} (null: for ever); the flush creates
+   * {@code child} when it has a payload.
+   */
+  record Waiting(Claimed claimed, boolean hasSteps, String step, Instant deadline, Child child)
+      implements Outcome {}
 
-  public static Outcome failed(Claimed c, String error, String stack, int maxAttempts) {
-    return new Outcome(
-        c.id(),
-        c.lease(),
-        Kind.FAILED,
-        null,
-        error,
-        stack,
-        maxAttempts,
-        null,
-        null,
-        null,
-        0,
-        false);
-  }
+  /** Ended by a cancellation while it ran (or before its claimed run started). */
+  record Cancelled(Claimed claimed, boolean hasSteps) implements Outcome {}
 
-  public static Outcome released(Claimed c) {
-    return new Outcome(
-        c.id(), c.lease(), Kind.RELEASED, null, null, null, 0, null, null, null, 0, false);
-  }
-
-  public static Outcome unstarted(Claimed c) {
-    return new Outcome(
-        c.id(), c.lease(), Kind.UNSTARTED, null, null, null, 0, null, null, null, 0, false);
-  }
-
-  public static Outcome sleeping(Claimed c, Instant until) {
-    return new Outcome(
-        c.id(), c.lease(), Kind.SLEEPING, null, null, null, 0, until, null, null, 0, false);
-  }
-
-  public static Outcome waiting(Claimed c, String step, Instant deadline, Child child) {
-    return new Outcome(
-        c.id(),
-        c.lease(),
-        Kind.WAITING,
-        null,
-        null,
-        null,
-        0,
-        deadline,
-        step,
-        child,
-        c.attempt(),
-        false);
-  }
-
-  public static Outcome cancelled(Claimed c) {
-    return new Outcome(
-        c.id(), c.lease(), Kind.CANCELLED, null, null, null, 0, null, null, null, 0, false);
-  }
+  /** A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists. */
+  record Child(UUID id, String task, String queue, String payloadJson) {}
 }

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Installs and upgrades the {@code pgconductor} schema (SPEC MIG-1..3): numbered SQL files listed
- * in {@code migrations/index.txt}, each applied in its own transaction and recorded in {@code
+ * Installs and upgrades the {@code pgconductor} schema: numbered SQL files listed in {@code
+ * migrations/index.txt}, each applied in its own transaction and recorded in {@code
  * pgconductor.schema_migrations}, all under a session advisory lock so concurrent callers wait for
  * the one that applies them.
  */
@@ -48,7 +48,11 @@ public final class Migrator {
   /** Applies every missing migration; a no-op when the schema is current. */
   public void ensureInstalled() {
     try (Connection connection = dataSource.getConnection()) {
-      if (installedVersion(connection) >= latestVersion()) {
+      int installed = installedVersion(connection);
+      if (installed > 0) {
+        requireBaseline(connection);
+      }
+      if (installed >= latestVersion()) {
         return;
       }
       try (Statement st = connection.createStatement()) {
@@ -121,6 +125,32 @@ public final class Migrator {
       }
     }
     connection.setAutoCommit(autoCommit);
+  }
+
+  /**
+   * Refuses a schema installed by a build from before the baseline migration (no upgrade path is
+   * offered to it; see CHANGELOG.md): its version 1 has another name.
+   */
+  private void requireBaseline(Connection connection) throws SQLException {
+    try (Statement st = connection.createStatement();
+        ResultSet rs =
+            st.executeQuery("select name from pgconductor.schema_migrations where version = 1")) {
+      if (!rs.next()) {
+        return;
+      }
+      String name = rs.getString(1);
+      String baseline = migrations.getFirst().name();
+      if (!name.equals(baseline)) {
+        throw new SQLException(
+            "the pgconductor schema in this database was installed by a development build from"
+                + " before the "
+                + baseline
+                + " baseline (it has "
+                + name
+                + "), which cannot be upgraded in place: drop it (drop schema pgconductor cascade)"
+                + " and start again");
+      }
+    }
   }
 
   /** The highest applied version, 0 when the schema is not installed. */

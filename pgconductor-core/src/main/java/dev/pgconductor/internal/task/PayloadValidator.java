@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
 
 /**
- * Checks payloads before anything is written (SPEC DEF-3): the runtime type against the definition,
- * then Jakarta Bean Validation constraints when the type declares any.
+ * Checks payloads before anything is written: the runtime type against the definition, then Jakarta
+ * Bean Validation constraints when the type declares any.
  */
 public final class PayloadValidator {
   private static final class Holder {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.ChildTimeoutException;
+import dev.pgconductor.ConductorListener;
 import dev.pgconductor.PgConductorException;
 import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
@@ -18,6 +19,7 @@ import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
 import dev.pgconductor.internal.db.Outcome;
+import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -42,6 +44,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private final UUID orchestratorId;
   private final TaskLogger logger;
   private final StepWriter stepWriter;
+  private final Listeners listeners;
   private final Map<String, StepState> steps = new HashMap<>();
   private final String executionId;
 
@@ -81,7 +84,9 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       String queue,
       UUID orchestratorId,
       TaskLogger logger,
-      StepWriter stepWriter) {
+      StepWriter stepWriter,
+      Listeners listeners) {
+    this.listeners = listeners;
     this.core = core;
     this.claimed = claimed;
     this.queue = queue;
@@ -199,6 +204,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       return decode(name, recorded, type);
     }
     boundary();
+    long startedNanos = System.nanoTime();
     T value = fn.call();
     String json = core.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
@@ -213,6 +219,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       throw suspend(Suspension.leaseLost());
     }
     steps.put(name, StepState.recordedAs(json));
+    stepRecorded(name, startedNanos);
     return value;
   }
 
@@ -225,6 +232,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       return decode(name, recorded, type);
     }
     boundary();
+    long startedNanos = System.nanoTime();
     Object[] value = new Object[1];
     boolean held =
         core.executions()
@@ -242,6 +250,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       throw suspend(Suspension.leaseLost());
     }
     steps.put(name, StepState.value(core.json().mapper().valueToTree(value[0])));
+    stepRecorded(name, startedNanos);
     return type.cast(value[0]);
   }
 
@@ -318,7 +327,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       child = new Outcome.Child(recorded.child(), task.name(), task.queue(), null);
     } else {
       core.registered(task.name())
-          .filter(registered -> !registered.invocable())
+          .filter(registered -> !registered.isInvocable())
           .ifPresent(
               registered -> {
                 throw new TaskNotInvocableException(task.name());
@@ -342,6 +351,19 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   }
 
   // --- helpers -----------------------------------------------------------------------------
+
+  private void stepRecorded(String name, long startedNanos) {
+    if (listeners.active()) {
+      var event =
+          new ConductorListener.StepRecorded(
+              executionId,
+              claimed.taskName(),
+              queue,
+              name,
+              Duration.ofNanos(System.nanoTime() - startedNanos));
+      listeners.fire(l -> l.stepRecorded(event));
+    }
+  }
 
   /** Ends the run here when it was cancelled or the worker is stopping. */
   private void boundary() {

@@ -1,19 +1,27 @@
 package dev.pgconductor.internal.worker;
 
 import dev.pgconductor.ChildExecutionFailedException;
+import dev.pgconductor.ConductorListener;
+import dev.pgconductor.ConductorListener.Reason;
+import dev.pgconductor.Task;
 import dev.pgconductor.TaskEvent;
+import dev.pgconductor.TaskHandler;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.json.JsonCodec;
-import dev.pgconductor.internal.task.RegisteredTask;
+import dev.pgconductor.internal.listen.Listeners;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.MDC;
 
-/** Runs one claimed execution's handler and turns what happened into an {@link Outcome}. */
+/**
+ * Runs one claimed execution's handler, tells the listeners, and turns what happened into an {@link
+ * Outcome}.
+ */
 final class ExecutionRunner<C> {
   static final String MDC_TASK = "pgconductor.task";
   static final String MDC_EXECUTION = "pgconductor.execution";
@@ -24,31 +32,56 @@ final class ExecutionRunner<C> {
   private final UUID orchestratorId;
   private final StepWriter stepWriter;
   private final RunningExecutions running;
+  private final Listeners listeners;
 
   ExecutionRunner(
       ConductorCore<C> core,
       String queue,
       UUID orchestratorId,
       StepWriter stepWriter,
-      RunningExecutions running) {
+      RunningExecutions running,
+      Listeners listeners) {
     this.core = core;
     this.queue = queue;
     this.orchestratorId = orchestratorId;
     this.stepWriter = stepWriter;
     this.running = running;
+    this.listeners = listeners;
   }
 
   /** Runs the handler. */
-  Outcome run(RegisteredTask<?, ?, C> task, Claimed claimed) {
+  Outcome run(Task<?, ?> task, Claimed claimed) {
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
-    var ctx = new DefaultTaskContext<>(core, claimed, queue, orchestratorId, logger, stepWriter);
-    // the flush removes the steps of executions that finish, if they have any
-    return runHandler(task, claimed, ctx).withSteps(ctx.hasSteps());
+    var ctx =
+        new DefaultTaskContext<>(
+            core, claimed, queue, orchestratorId, logger, stepWriter, listeners);
+    long startedNanos = System.nanoTime();
+    if (listeners.active()) {
+      var event =
+          new ConductorListener.Started(
+              id,
+              task.name(),
+              queue,
+              claimed.attempt(),
+              Duration.between(claimed.runAt(), claimed.claimedAt()));
+      listeners.fire(l -> l.executionStarted(event));
+    }
+    Run run = runHandler(task, claimed, ctx);
+    if (listeners.active()) {
+      report(task, run, Duration.ofNanos(System.nanoTime() - startedNanos));
+    }
+    return run.outcome();
   }
 
-  private Outcome runHandler(
-      RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx) {
+  /** How a run ended, and what the handler threw if it failed (for the listeners). */
+  private record Run(Outcome outcome, Throwable error) {
+    Run(Outcome outcome) {
+      this(outcome, null);
+    }
+  }
+
+  private Run runHandler(Task<?, ?> task, Claimed claimed, DefaultTaskContext<C> ctx) {
     String id = claimed.id().toString();
     ctx.bindThread(Thread.currentThread());
     running.add(claimed.id(), ctx);
@@ -60,22 +93,26 @@ final class ExecutionRunner<C> {
       if (ctx.thrown() != null) {
         return swallowed(task, claimed, ctx, null);
       }
-      return Outcome.completed(claimed, resultJson);
+      return new Run(new Outcome.Completed(claimed, ctx.hasSteps(), resultJson));
     } catch (Suspension s) {
-      return s == ctx.thrown() ? s.outcome(claimed) : swallowed(task, claimed, ctx, s);
+      return s == ctx.thrown()
+          ? new Run(s.outcome(claimed, ctx.hasSteps()))
+          : swallowed(task, claimed, ctx, s);
     } catch (Throwable e) {
       if (ctx.thrown() != null) {
         return swallowed(task, claimed, ctx, e);
       }
       if (ctx.reason() == TaskSignal.Reason.CANCELLED) {
-        return Outcome.cancelled(claimed);
+        return new Run(new Outcome.Cancelled(claimed, ctx.hasSteps()));
       }
       if (ctx.reason() == TaskSignal.Reason.SHUTDOWN) {
-        return Outcome.released(claimed); // stopped by the shutdown, not a failed attempt
+        // stopped by the shutdown, not a failed attempt
+        return new Run(new Outcome.Released(claimed, ctx.hasSteps()));
       }
       int maxAttempts =
           e instanceof ChildExecutionFailedException ? 0 : task.options().maxAttempts();
-      return Outcome.failed(claimed, message(e), stackTrace(e), maxAttempts);
+      return new Run(
+          new Outcome.Failed(claimed, ctx.hasSteps(), message(e), stackTrace(e), maxAttempts), e);
     } finally {
       running.remove(claimed.id());
       ctx.bindThread(null);
@@ -86,8 +123,9 @@ final class ExecutionRunner<C> {
     }
   }
 
-  private <P, R> String invoke(
-      RegisteredTask<P, R, C> task, Claimed claimed, DefaultTaskContext<C> ctx) throws Exception {
+  @SuppressWarnings("unchecked")
+  private <P, R> String invoke(Task<P, R> task, Claimed claimed, DefaultTaskContext<C> ctx)
+      throws Exception {
     P payload;
     try {
       payload = core.json().read(claimed.payloadJson(), task.definition().payloadType());
@@ -99,24 +137,78 @@ final class ExecutionRunner<C> {
               + e.getMessage(),
           e);
     }
-    R result = task.handler().handle(new TaskEvent.Invoked<>(payload), ctx);
+    TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
+    R result = handler.handle(event(claimed, payload), ctx);
     return core.json().writeStorable(result, "the result of task '" + task.name() + "'");
   }
 
+  /** The event the handler receives, from where the execution came from. */
+  private static <P> TaskEvent<P> event(Claimed claimed, P payload) {
+    return switch (claimed.origin()) {
+      case "invoked", "child" -> new TaskEvent.Invoked<>(payload);
+      default ->
+          throw new IllegalStateException(
+              "execution "
+                  + claimed.id()
+                  + " was created by a trigger of kind '"
+                  + claimed.origin()
+                  + "' that this version of pgconductor cannot run");
+    };
+  }
+
   /** The handler caught the control-flow error of a context call and went on: fail clearly. */
-  private Outcome swallowed(
-      RegisteredTask<?, ?, C> task, Claimed claimed, DefaultTaskContext<C> ctx, Throwable later) {
+  private Run swallowed(
+      Task<?, ?> task, Claimed claimed, DefaultTaskContext<C> ctx, Throwable later) {
     var error =
         new IllegalStateException(
             "The handler of task '"
                 + task.name()
                 + "' caught pgconductor's control flow ("
                 + ctx.thrown().getMessage()
-                + ") and went on. Never catch Throwable (or Error)"
-                + " around TaskContext calls; catch Exception instead.",
+                + ") and went on. Never catch Throwable (or Error) around TaskContext calls;"
+                + " catch Exception instead.",
             later);
-    return Outcome.failed(
-        claimed, error.getMessage(), stackTrace(error), task.options().maxAttempts());
+    return new Run(
+        new Outcome.Failed(
+            claimed,
+            ctx.hasSteps(),
+            error.getMessage(),
+            stackTrace(error),
+            task.options().maxAttempts()),
+        error);
+  }
+
+  /** Tells the listeners how the run ended. */
+  private void report(Task<?, ?> task, Run run, Duration ran) {
+    Outcome outcome = run.outcome();
+    String id = outcome.id().toString();
+    String name = task.name();
+    int attempt = outcome.claimed().attempt();
+    switch (outcome) {
+      case Outcome.Completed c -> {
+        var event = new ConductorListener.Completed(id, name, queue, attempt, ran);
+        listeners.fire(l -> l.executionCompleted(event));
+      }
+      case Outcome.Failed f -> {
+        var event =
+            new ConductorListener.Failed(
+                id, name, queue, attempt, ran, run.error(), attempt < f.maxAttempts());
+        listeners.fire(l -> l.executionFailed(event));
+      }
+      case Outcome.Cancelled c -> {
+        var event = new ConductorListener.Cancelled(id, name, queue);
+        listeners.fire(l -> l.executionCancelled(event));
+      }
+      case Outcome.Sleeping s -> released(id, name, Reason.SLEEP, ran);
+      case Outcome.Waiting w -> released(id, name, Reason.CHILD, ran);
+      case Outcome.Released r -> released(id, name, Reason.STOP, ran);
+      case Outcome.Unstarted u -> released(id, name, Reason.STOP, Duration.ZERO);
+    }
+  }
+
+  private void released(String id, String task, Reason reason, Duration ran) {
+    var event = new ConductorListener.Released(id, task, queue, reason, ran);
+    listeners.fire(l -> l.executionReleased(event));
   }
 
   static String message(Throwable e) {

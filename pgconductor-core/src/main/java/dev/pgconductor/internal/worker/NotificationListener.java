@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Holds one connection that LISTENs on the {@code pgconductor} channel (payload: the queue name,
- * sent once per invoking transaction) and wakes the worker of that queue (SPEC WRK-3). After a lost
- * connection it reconnects and wakes every worker, in case a notification was missed. Also listens
- * on {@code pgconductor_cancel} (payload: an execution id) to abort cancelled runs.
+ * sent once per invoking transaction) and wakes the worker of that queue. After a lost connection
+ * it reconnects and wakes every worker, in case a notification was missed. Also listens on {@code
+ * pgconductor_cancel} (payload: an execution id) to abort cancelled runs.
  */
 final class NotificationListener implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(NotificationListener.class);

@@ -1,10 +1,13 @@
 package dev.pgconductor.internal.worker;
 
+import dev.pgconductor.ConductorListener;
 import dev.pgconductor.OrchestratorInfo;
+import dev.pgconductor.Task;
+import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.OrchestratorStore;
-import dev.pgconductor.internal.task.RegisteredTask;
+import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.util.UuidV7;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -39,6 +42,9 @@ public final class OrchestratorRuntime<C> {
   private final ConductorCore<C> core;
   private final OrchestratorStore store;
   private final UUID id = UuidV7.next();
+  // every thread of this orchestrator is named "pgconductor-<last 8 hex digits of its id>-<role>"
+  private final String threadPrefix = "pgconductor-" + id.toString().substring(28) + "-";
+  private final Listeners listeners;
   private final List<Worker> workers;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -48,7 +54,6 @@ public final class OrchestratorRuntime<C> {
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Map<String, WorkerRunner<C>> runners = new LinkedHashMap<>();
   private StepWriter stepWriter;
-  private Thread stepWriterThread;
   private ScheduledExecutorService heartbeat;
   private NotificationListener listener;
   private Thread listenerThread;
@@ -60,8 +65,10 @@ public final class OrchestratorRuntime<C> {
       Duration heartbeatInterval,
       Duration heartbeatTimeout,
       Duration shutdownGrace,
-      boolean handleSignals) {
+      boolean handleSignals,
+      Listeners listeners) {
     this.core = core;
+    this.listeners = listeners;
     this.store = core.orchestrators();
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = heartbeatInterval;
@@ -93,14 +100,13 @@ public final class OrchestratorRuntime<C> {
       core.migrator().ensureInstalled();
       List<OrchestratorStore.TaskRow> rows = new ArrayList<>();
       for (Worker worker : workers) {
-        for (var task : worker.tasks()) {
-          RegisteredTask<?, ?, ?> registered = (RegisteredTask<?, ?, ?>) task;
+        for (Task<?, ?> task : worker.tasks()) {
           rows.add(
               new OrchestratorStore.TaskRow(
                   task.name(),
                   worker.queue(),
                   task.options().maxAttempts(),
-                  registered.invocable(),
+                  task.isInvocable(),
                   task.options().concurrency().isPresent()
                       ? task.options().concurrency().getAsInt()
                       : null));
@@ -112,28 +118,25 @@ public final class OrchestratorRuntime<C> {
       store.register(id, hostName(), ProcessHandle.current().pid());
       // Executions of orchestrators that died are released now rather than at the first
       // heartbeat. Nothing else is looked for: an execution is only ever held by a registered
-      // orchestrator (see V005), so there is no sweep of the whole queue at start.
-      int rescued = store.rescue(heartbeatTimeout);
-      if (rescued > 0) {
-        LOG.info("Released {} executions held by orchestrators that are gone", rescued);
-      }
-      stepWriter = new StepWriter(core.executions(), id);
-      stepWriterThread =
-          Thread.ofPlatform().name("pgconductor-step-writer").daemon().start(stepWriter);
+      // orchestrator (see pgconductor.orchestrators_removed), so there is no sweep at start.
+      rescued(store.rescue(heartbeatTimeout));
+      stepWriter = new StepWriter(core.executions(), id, threadPrefix + "step-writer");
       for (Worker worker : workers) {
         store.ensureQueue(worker.queue());
-        runners.put(worker.queue(), new WorkerRunner<>(core, id, worker, stepWriter));
+        runners.put(
+            worker.queue(),
+            new WorkerRunner<>(core, id, worker, stepWriter, listeners, threadPrefix));
       }
       heartbeat =
           Executors.newSingleThreadScheduledExecutor(
-              Thread.ofPlatform().name("pgconductor-heartbeat").daemon().factory());
+              Thread.ofPlatform().name(threadPrefix + "heartbeat").daemon().factory());
       heartbeat.scheduleWithFixedDelay(
           this::beat,
           heartbeatInterval.toMillis(),
           heartbeatInterval.toMillis(),
           TimeUnit.MILLISECONDS);
       listener = new NotificationListener(core.db().dataSource(), runners, this::cancelRunning);
-      listenerThread = Thread.ofPlatform().name("pgconductor-listener").daemon().start(listener);
+      listenerThread = Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
       runners.values().forEach(WorkerRunner::start);
       if (handleSignals) {
         shutdownHook =
@@ -142,8 +145,13 @@ public final class OrchestratorRuntime<C> {
                   LOG.info("Shutdown signal: stopping orchestrator {}", id);
                   stop().join();
                 },
-                "pgconductor-shutdown-hook");
+                threadPrefix + "shutdown-hook");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
+      if (listeners.active()) {
+        var event =
+            new ConductorListener.OrchestratorStarted(id.toString(), List.copyOf(runners.keySet()));
+        listeners.fire(l -> l.orchestratorStarted(event));
       }
       LOG.info(
           "Orchestrator {} started: queues {}, heartbeat every {} (timeout {})",
@@ -167,7 +175,7 @@ public final class OrchestratorRuntime<C> {
           phase.set(Phase.STOPPED);
           stopped.complete(null);
         } else {
-          Thread.ofPlatform().name("pgconductor-stop").start(this::shutdown);
+          Thread.ofPlatform().name(threadPrefix + "stop").start(this::shutdown);
         }
         break;
       }
@@ -176,17 +184,24 @@ public final class OrchestratorRuntime<C> {
     return stopped;
   }
 
-  /** Runs until no ready or running work is left on the served queues, then stops. */
-  public void drain(Duration pollEvery) {
+  /**
+   * Runs until no ready or running work is left on the served queues, then stops; returns false
+   * when the timeout (null: none) passed first. It stops all the same.
+   */
+  public boolean drain(Duration pollEvery, Duration timeout) {
     if (phase.get() == Phase.NEW) {
       start();
     }
     List<String> queues = List.copyOf(runners.keySet());
     List<String> tasks = runners.values().stream().flatMap(r -> r.taskNames().stream()).toList();
+    long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+    boolean drained = false;
     try {
-      while (phase.get() == Phase.RUNNING) {
+      while (phase.get() == Phase.RUNNING
+          && (timeout == null || System.nanoTime() - deadline < 0)) {
         boolean localIdle = runners.values().stream().allMatch(WorkerRunner::isIdle);
         if (localIdle && !store.hasActiveWork(queues, tasks)) {
+          drained = true;
           break;
         }
         runners.values().forEach(WorkerRunner::wake);
@@ -197,6 +212,7 @@ public final class OrchestratorRuntime<C> {
     } finally {
       stop().join();
     }
+    return drained;
   }
 
   private void shutdown() {
@@ -210,8 +226,7 @@ public final class OrchestratorRuntime<C> {
         heartbeat.shutdownNow();
       }
       if (stepWriter != null) {
-        stepWriter.stop();
-        joinQuietly(stepWriterThread);
+        stepWriter.close();
       }
       joinQuietly(listenerThread);
       int released = store.deregister(id);
@@ -219,6 +234,10 @@ public final class OrchestratorRuntime<C> {
         LOG.info("Released {} executions back to their queues", released);
       }
       LOG.info("Orchestrator {} stopped", id);
+      if (listeners.active()) {
+        var event = new ConductorListener.OrchestratorStopped(id.toString());
+        listeners.fire(l -> l.orchestratorStopped(event));
+      }
     } catch (RuntimeException e) {
       LOG.error("Orchestrator {} did not stop cleanly: {}", id, e.getMessage(), e);
     } finally {
@@ -231,7 +250,7 @@ public final class OrchestratorRuntime<C> {
   /** A cancellation notification: abort the run if it is here. */
   private void cancelRunning(UUID executionId) {
     for (WorkerRunner<C> runner : runners.values()) {
-      runner.abort(executionId, dev.pgconductor.TaskSignal.Reason.CANCELLED);
+      runner.abort(executionId, TaskSignal.Reason.CANCELLED);
     }
   }
 
@@ -254,7 +273,9 @@ public final class OrchestratorRuntime<C> {
         // fallback for a missed cancellation notification
         core.executions().cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
-      if (!store.heartbeat(id, heartbeatTimeout)) {
+      OrchestratorStore.Beat beat = store.heartbeat(id, heartbeatTimeout);
+      rescued(beat.rescued());
+      if (!beat.alive()) {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
                 + " again. Work it held was given to others; its late results are discarded.",
@@ -264,6 +285,17 @@ public final class OrchestratorRuntime<C> {
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  private void rescued(int executions) {
+    if (executions == 0) {
+      return;
+    }
+    LOG.info("Released {} executions held by orchestrators that stopped heartbeating", executions);
+    if (listeners.active()) {
+      var event = new ConductorListener.Rescued(id.toString(), executions);
+      listeners.fire(l -> l.executionsRescued(event));
     }
   }
 

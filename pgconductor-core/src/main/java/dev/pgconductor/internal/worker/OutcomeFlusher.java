@@ -15,15 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers outcomes of one worker and writes them back with one call per batch (SPEC WRK-2): when
- * the batch is full, when the oldest outcome has waited {@code flushInterval}, or as soon as the
- * worker is idle (so a quiet worker reports at once). Outcomes of tasks with a concurrency limit
- * are written within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until they are, and
- * after they are the worker is told so it can claim into the freed slots (the short delay lets the
- * outcomes of a busy worker share that write rather than take a commit each). On a database error
- * the batch is kept and retried; the leases make a late write harmless. After a write that made
- * work ready (children, woken parents, released executions) where no worker was listed idle, it
- * looks again once the write has committed, so a worker that fell asleep meanwhile is woken.
+ * Buffers outcomes of one worker and writes them back with one call per batch: when the batch is
+ * full, when the oldest outcome has waited {@code flushInterval}, or as soon as the worker is idle
+ * (so a quiet worker reports at once). Outcomes of tasks with a concurrency limit are written
+ * within {@value #LIMITED_DELAY_MS} ms: their slot stays taken until they are, and after they are
+ * the worker is told so it can claim into the freed slots (the short delay lets the outcomes of a
+ * busy worker share that write rather than take a commit each). On a database error the batch is
+ * kept and retried; the leases make a late write harmless. After a write that made work ready
+ * (children, woken parents, released executions) where no worker was listed idle, it looks again
+ * once the write has committed, so a worker that fell asleep meanwhile is woken.
  */
 final class OutcomeFlusher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(OutcomeFlusher.class);
@@ -260,20 +260,14 @@ final class OutcomeFlusher implements Runnable {
             "Outcome of execution {} cannot be stored ({}); failing the attempt",
             outcome.id(),
             e.getMessage());
+        int maxAttempts = outcome instanceof Outcome.Failed f ? Math.max(f.maxAttempts(), 1) : 1;
         Outcome failed =
-            new Outcome(
-                outcome.id(),
-                outcome.lease(),
-                Outcome.Kind.FAILED,
-                null,
+            new Outcome.Failed(
+                outcome.claimed(),
+                outcome.hasSteps(),
                 "the outcome of this attempt could not be stored: " + e.getMessage(),
                 null,
-                Math.max(outcome.maxAttempts(), 1),
-                null,
-                null,
-                null,
-                0,
-                outcome.hasSteps());
+                maxAttempts);
         Flushed flushed = store.flush(orchestrator, queue, List.of(failed));
         written += flushed.written();
         unnotified.addAll(flushed.unnotifiedQueues());

@@ -66,12 +66,12 @@ final class Suspension extends Error {
   }
 
   /** The outcome this suspension writes back. */
-  Outcome outcome(Claimed claimed) {
+  Outcome outcome(Claimed claimed, boolean hasSteps) {
     return switch (kind) {
-      case SLEEP -> Outcome.sleeping(claimed, until);
-      case WAIT_CHILD -> Outcome.waiting(claimed, step, until, child);
-      case CANCEL -> Outcome.cancelled(claimed);
-      case RELEASE, LEASE_LOST -> Outcome.released(claimed);
+      case SLEEP -> new Outcome.Sleeping(claimed, hasSteps, until);
+      case WAIT_CHILD -> new Outcome.Waiting(claimed, hasSteps, step, until, child);
+      case CANCEL -> new Outcome.Cancelled(claimed, hasSteps);
+      case RELEASE, LEASE_LOST -> new Outcome.Released(claimed, hasSteps);
     };
   }
 }

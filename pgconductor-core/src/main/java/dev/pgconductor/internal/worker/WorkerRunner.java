@@ -1,12 +1,13 @@
 package dev.pgconductor.internal.worker;
 
+import dev.pgconductor.Task;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
-import dev.pgconductor.internal.task.RegisteredTask;
+import dev.pgconductor.internal.listen.Listeners;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,10 +38,11 @@ final class WorkerRunner<C> {
   private static final int START_INLINE_BELOW = 8;
 
   private final ConductorCore<C> core;
+  private final String threadPrefix; // "pgconductor-<orchestrator>-"
   private final UUID orchestratorId;
   private final String queue;
   private final WorkerConfig config;
-  private final Map<String, RegisteredTask<?, ?, C>> tasks;
+  private final Map<String, Task<?, ?>> tasks;
   private final String[] taskNames;
   private final ExecutionRunner<C> runner;
   private final OutcomeFlusher flusher;
@@ -67,18 +69,24 @@ final class WorkerRunner<C> {
   private Thread fetcherThread;
   private Thread flusherThread;
 
-  @SuppressWarnings("unchecked")
-  WorkerRunner(ConductorCore<C> core, UUID orchestratorId, Worker worker, StepWriter stepWriter) {
+  WorkerRunner(
+      ConductorCore<C> core,
+      UUID orchestratorId,
+      Worker worker,
+      StepWriter stepWriter,
+      Listeners listeners,
+      String threadPrefix) {
+    this.threadPrefix = threadPrefix;
     this.core = core;
     this.orchestratorId = orchestratorId;
     this.queue = worker.queue();
     this.config = worker.config();
     this.tasks =
         worker.tasks().stream()
-            .map(t -> (RegisteredTask<?, ?, C>) t)
-            .collect(Collectors.toUnmodifiableMap(RegisteredTask::name, Function.identity()));
+            .collect(Collectors.toUnmodifiableMap(Task::name, Function.identity()));
     this.taskNames = tasks.keySet().toArray(String[]::new);
-    this.runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running);
+    this.runner =
+        new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running, listeners);
     // up to two claims ahead, so the next claim overlaps the handlers
     this.claimSizer = new ClaimSizer(config.fetchBatchSize());
     this.claimSize = claimSizer.size();
@@ -98,7 +106,7 @@ final class WorkerRunner<C> {
             this::wake);
     this.handlers =
         Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("pgconductor-" + queue + "-handler-", 0).factory());
+            Thread.ofVirtual().name(threadPrefix + "handler-" + queue + "-", 0).factory());
   }
 
   public String queue() {
@@ -111,9 +119,9 @@ final class WorkerRunner<C> {
 
   public void start() {
     flusherThread =
-        Thread.ofPlatform().name("pgconductor-flusher-" + queue).daemon().start(flusher);
+        Thread.ofPlatform().name(threadPrefix + "flusher-" + queue).daemon().start(flusher);
     fetcherThread =
-        Thread.ofPlatform().name("pgconductor-worker-" + queue).daemon().start(this::fetchLoop);
+        Thread.ofPlatform().name(threadPrefix + "fetcher-" + queue).daemon().start(this::fetchLoop);
     LOG.info("Worker for queue '{}' started: tasks {}, {}", queue, tasks.keySet(), config);
   }
 
@@ -144,7 +152,8 @@ final class WorkerRunner<C> {
         }
       }
       if (unstarted != null) {
-        flusher.add(Outcome.cancelled(unstarted), isLimited(unstarted));
+        flusher.add(
+            new Outcome.Cancelled(unstarted, unstarted.stepsJson() != null), isLimited(unstarted));
         int now = inFlight.decrementAndGet();
         if (now == 0) {
           flusher.nudge();
@@ -310,7 +319,7 @@ final class WorkerRunner<C> {
       } catch (RejectedExecutionException e) {
         // the stop's grace period ran out before this one started: it goes back to the queue
         // (or, once the flusher has closed, is released by the deregistration)
-        flusher.add(Outcome.unstarted(c), isLimited(c));
+        flusher.add(new Outcome.Unstarted(c), isLimited(c));
         synchronized (dispatchLock) {
           started--;
         }
@@ -327,7 +336,7 @@ final class WorkerRunner<C> {
       ready.clear();
     }
     for (Claimed c : unstarted) {
-      flusher.add(Outcome.unstarted(c), isLimited(c));
+      flusher.add(new Outcome.Unstarted(c), isLimited(c));
     }
     afterCompletion(inFlight.addAndGet(-unstarted.size()));
   }
@@ -337,10 +346,12 @@ final class WorkerRunner<C> {
     try {
       outcome =
           stopping
-              ? Outcome.unstarted(claimed) // dispatched just as the stop began
+              ? new Outcome.Unstarted(claimed) // dispatched just as the stop began
               : runner.run(tasks.get(claimed.taskName()), claimed);
     } finally {
-      flusher.add(outcome == null ? Outcome.released(claimed) : outcome, isLimited(claimed));
+      flusher.add(
+          outcome == null ? new Outcome.Released(claimed, claimed.stepsJson() != null) : outcome,
+          isLimited(claimed));
       finished.incrementAndGet();
       List<Claimed> next;
       synchronized (dispatchLock) {

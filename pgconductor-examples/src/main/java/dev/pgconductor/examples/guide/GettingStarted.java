@@ -64,7 +64,7 @@ public final class GettingStarted {
   /** Invokes once and returns the execution id. */
   public static String invoke(Conductor<Void> conductor) {
     // tag::invoke[]
-    String id = conductor.invoke(GREET, new Greet("World"));
+    String id = conductor.invoke(GREET, new Greet("World")).orElseThrow();
     // end::invoke[]
     return id;
   }
@@ -89,7 +89,7 @@ public final class GettingStarted {
   /** Reads the execution back. */
   public static Greeting result(Conductor<Void> conductor, String id) {
     // tag::result[]
-    Execution<Greeting> execution = conductor.getExecution(GREET, id).orElseThrow();
+    Execution<Greet, Greeting> execution = conductor.getExecution(GREET, id).orElseThrow();
     if (execution.state() == ExecutionState.COMPLETED) {
       System.out.println(execution.result().text()); // Hello, World
     }

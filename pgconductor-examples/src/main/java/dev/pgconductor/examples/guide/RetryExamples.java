@@ -43,7 +43,7 @@ public final class RetryExamples {
   /** Describes where an execution stands, with its last error. */
   public static String describe(Conductor<?> conductor, String id) {
     // tag::last-error[]
-    Execution<Void> execution = conductor.getExecution(SYNC, id).orElseThrow();
+    Execution<Sync, Void> execution = conductor.getExecution(SYNC, id).orElseThrow();
     String status =
         switch (execution.state()) {
           case PENDING ->
@@ -71,7 +71,7 @@ public final class RetryExamples {
   }
 
   /** A retry, tested without waiting for the backoff. */
-  public static Execution<Void> retryWithTestClock(String url, PartnerApi partner) {
+  public static Execution<Sync, Void> retryWithTestClock(String url, PartnerApi partner) {
     // tag::test-clock[]
     TestClock clock = new TestClock(); // starts at the current time
     try (Conductor<Void> conductor =
@@ -82,7 +82,7 @@ public final class RetryExamples {
             .build()) {
       conductor.ensureInstalled();
       Task<Sync, Void> sync = syncTask(conductor, partner);
-      String id = conductor.invoke(SYNC, new Sync("acme"));
+      String id = conductor.invoke(SYNC, new Sync("acme")).orElseThrow();
 
       Orchestrator.builder(conductor).tasks(sync).build().drain(); // attempt 1 fails
       clock.advance(Duration.ofSeconds(15)); // the backoff after attempt 1

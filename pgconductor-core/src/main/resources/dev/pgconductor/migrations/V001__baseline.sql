@@ -1,0 +1,1030 @@
+-- The pgconductor schema: tables first, then the functions that change them, in the order they
+-- call each other. Every state change of an execution is one of these functions, and each takes
+-- a whole batch. docs/internals.md explains the design; docs/schema.md lists what users may query.
+
+-- ============================================================================================
+-- Types
+-- ============================================================================================
+
+-- What created an execution.
+create type pgconductor.origin as enum (
+  'invoked',     -- Conductor.invoke / invokeBatch
+  'child',       -- TaskContext.invoke from a parent execution (parent_id)
+  'scheduled',   -- a cron schedule (origin_name: the schedule)
+  'emitted',     -- a custom event (origin_name: the event)
+  'row_changed'  -- a change of a database row (origin_name: schema.table.operation)
+);
+
+-- How one run of a claimed execution ended, as a worker reports it to pgconductor.flush.
+create type pgconductor.outcome_kind as enum (
+  'completed',  -- finished with a result
+  'failed',     -- the attempt failed: retried with backoff until max_attempts (0: final at once)
+  'released',   -- handed back after its handler ran (a stop): the attempt is not counted
+  'unstarted',  -- handed back before its handler started: as if never claimed
+  'sleeping',   -- a durable sleep: due again at run_at
+  'waiting',    -- waiting for the child of step `step`, until run_at (a timeout) or for ever
+  'cancelled'   -- ended by a cancellation while it ran
+);
+
+-- One outcome of a flush. Only the fields its kind needs are set.
+create type pgconductor.outcome as (
+  id            uuid,
+  lease         int,                      -- the lease of the claim that ran it
+  kind          pgconductor.outcome_kind,
+  result        jsonb,                    -- completed
+  error         text,                     -- failed
+  stack         text,                     -- failed
+  max_attempts  int,                      -- failed
+  run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any
+  step          text,                     -- waiting: the step that records the child
+  child_id      uuid,                     -- waiting: the child
+  child_task    text,                     -- waiting on a new child: its task, queue, payload
+  child_queue   text,
+  child_payload jsonb,                    -- null: the child exists (an earlier run created it)
+  attempt       int,                      -- waiting: the attempt that set the deadline
+  has_steps     boolean                   -- the execution has recorded steps to remove at its end
+);
+
+-- ============================================================================================
+-- Tables
+-- ============================================================================================
+
+-- Orchestrators register here and heartbeat with the database clock; a stale row means the
+-- process is gone and whatever it held is released.
+create table pgconductor.orchestrators (
+  id                uuid primary key,
+  host              text not null,
+  pid               bigint not null,
+  started_at        timestamptz not null default now(),
+  last_heartbeat_at timestamptz not null default now()
+);
+
+-- Tasks as registered by the orchestrators that serve them (the last one to start wins).
+create table pgconductor.tasks (
+  key          text primary key,
+  queue        text not null,
+  max_attempts int not null check (max_attempts >= 1),
+  invocable    boolean not null,
+  concurrency  int check (concurrency >= 1), -- null: unlimited
+  updated_at   timestamptz not null default now()
+);
+
+-- Queues that have their own partition of pgconductor.executions.
+create table pgconductor.queues (
+  name       text primary key,
+  partition  text not null unique,
+  created_at timestamptz not null default now()
+);
+
+-- Executions not finished yet: the hot table, one partition per queue, kept narrow (finished
+-- rows move to finished_executions). A claim bumps lease; every write a worker makes about an
+-- execution is conditioned on (locked_by, lease), so a late write of a lost claim does nothing.
+create table pgconductor.executions (
+  id               uuid not null,
+  queue            text not null,
+  task_key         text not null,
+  payload          jsonb,
+  priority         int not null default 0,
+  run_at           timestamptz not null,
+  attempts         int not null default 0,
+  lease            int not null default 0,
+  locked_by        uuid, -- the orchestrator running it
+  locked_at        timestamptz,
+  dedupe_key       text,
+  parent_id        uuid,
+  origin           pgconductor.origin not null default 'invoked',
+  origin_name      text,
+  last_error       text,
+  last_error_stack text,
+  -- why a started execution is not running: 'sleep', 'child', 'woken' once the child it waits
+  -- for finished, 'released' after a stop handed it back. Null until it first starts.
+  wait_kind        text,
+  cancel_reason    text, -- cancellation requested while it runs
+  gated            boolean not null default false, -- its task has a concurrency limit
+  created_at       timestamptz not null default now(),
+  primary key (id, queue)
+) partition by list (queue);
+
+create table pgconductor.executions_default partition of pgconductor.executions default;
+
+-- The claim scan: ready rows in priority, run_at, id order. Executions of tasks with a
+-- concurrency limit have their own index, so a backlog of one never sits in front of the rest.
+create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
+  where locked_by is null and not gated;
+create index executions_gated_claim_idx on pgconductor.executions (task_key, priority desc, run_at, id)
+  where gated and locked_by is null;
+create index executions_gated_running_idx on pgconductor.executions (task_key)
+  where gated and locked_by is not null;
+
+-- Dedupe: one not-yet-started execution per (task, key, queue).
+create unique index executions_dedupe_idx on pgconductor.executions (task_key, dedupe_key, queue)
+  where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null;
+
+create index executions_parent_idx on pgconductor.executions (parent_id) where parent_id is not null;
+create index executions_cancel_idx on pgconductor.executions (locked_by) where cancel_reason is not null;
+
+-- Finished executions: completed, failed after the last attempt, or cancelled.
+create table pgconductor.finished_executions (
+  id               uuid primary key,
+  queue            text not null,
+  task_key         text not null,
+  state            text not null check (state in ('completed', 'failed', 'cancelled')),
+  payload          jsonb,
+  result           jsonb,
+  priority         int not null,
+  attempts         int not null,
+  dedupe_key       text,
+  parent_id        uuid,
+  origin           pgconductor.origin not null,
+  origin_name      text,
+  last_error       text,
+  last_error_stack text,
+  created_at       timestamptz not null,
+  started_at       timestamptz,
+  finished_at      timestamptz not null default now()
+);
+
+create index finished_executions_parent_idx on pgconductor.finished_executions (parent_id)
+  where parent_id is not null;
+
+-- One row per completed step of an unfinished execution, and per sleep or child invocation in
+-- progress. Removed when the execution finishes (its result lives on in finished_executions).
+create table pgconductor.steps (
+  execution_id uuid not null,
+  name         text not null,
+  done         boolean not null default true,
+  result       jsonb,
+  error        text,        -- a child that did not complete: why
+  child_id     uuid,        -- a child invocation: the child execution
+  deadline     timestamptz, -- a child invocation with a timeout: when the parent gives up
+  attempt      int,         -- the attempt that set the deadline
+  created_at   timestamptz not null default now(),
+  primary key (execution_id, name)
+);
+
+create index steps_child_idx on pgconductor.steps (child_id) where child_id is not null;
+
+-- Workers that found their queue empty and sleep until notified. NOTIFY serializes commits (a
+-- cluster-wide lock at commit), so work made ready notifies only queues with a worker listed
+-- here; busy workers claim again on their own. Unlogged: workers rebuild it as they run.
+create unlogged table pgconductor.idle_workers (
+  orchestrator uuid not null,
+  queue        text not null,
+  since        timestamptz not null default now(),
+  primary key (queue, orchestrator)
+);
+
+-- Every execution, unfinished or finished, with its state as Conductor.getExecution reports it.
+create view pgconductor.all_executions as
+select id, queue, task_key,
+       case when locked_by is not null then 'running'
+            when wait_kind in ('sleep', 'child') then 'waiting'
+            else 'pending' end as state,
+       payload, null::jsonb as result, priority, attempts, dedupe_key, parent_id, origin,
+       origin_name, last_error, last_error_stack, created_at,
+       case when run_at = 'infinity' then null else run_at end as run_at,
+       locked_at as started_at, null::timestamptz as finished_at
+from pgconductor.executions
+union all
+select id, queue, task_key, state, payload, result, priority, attempts, dedupe_key, parent_id,
+       origin, origin_name, last_error, last_error_stack, created_at, null, started_at,
+       finished_at
+from pgconductor.finished_executions;
+
+-- ============================================================================================
+-- Helpers
+-- ============================================================================================
+
+-- The row an execution leaves in finished_executions. Every path that finishes executions
+-- (flush, cancel, release_abandoned) deletes them `returning e` and inserts this.
+create function pgconductor.finished_row(
+  e pgconductor.executions, p_state text, p_result jsonb, p_error text, p_stack text,
+  p_finished_at timestamptz)
+returns setof pgconductor.finished_executions
+language sql immutable rows 1 as $$
+  select e.id, e.queue, e.task_key, p_state, e.payload, p_result, e.priority, e.attempts,
+         e.dedupe_key, e.parent_id, e.origin, e.origin_name, p_error, p_stack, e.created_at,
+         e.locked_at, p_finished_at
+$$;
+
+-- Backoff before the next attempt, after `attempts` attempts were made: 15 s, 30 s, then 60 s.
+create function pgconductor.retry_delay(attempts int) returns interval
+language sql immutable as $$
+  select case when attempts <= 1 then interval '15 seconds'
+              when attempts = 2 then interval '30 seconds'
+              else interval '60 seconds' end
+$$;
+
+-- Gives a queue its own partition, moving rows that were waiting in the default partition.
+create function pgconductor.ensure_queue(p_queue text) returns void
+language plpgsql set jit = off as $$
+declare
+  v_partition text;
+begin
+  if exists (select 1 from pgconductor.queues where name = p_queue) then
+    return;
+  end if;
+  perform pg_advisory_xact_lock(hashtext('pgconductor.ensure_queue'));
+  if exists (select 1 from pgconductor.queues where name = p_queue) then
+    return;
+  end if;
+  v_partition := 'executions_q_'
+    || left(regexp_replace(lower(p_queue), '[^a-z0-9_]', '_', 'g'), 32)
+    || '_' || left(md5(p_queue), 8);
+  create temporary table pgconductor_moving on commit drop as
+    select * from pgconductor.executions_default where queue = p_queue;
+  delete from pgconductor.executions_default where queue = p_queue;
+  execute format('create table pgconductor.%I partition of pgconductor.executions for values in (%L)',
+                 v_partition, p_queue);
+  insert into pgconductor.executions select * from pgconductor_moving;
+  drop table pgconductor_moving;
+  insert into pgconductor.queues (name, partition) values (p_queue, v_partition);
+end $$;
+
+select pgconductor.ensure_queue('default');
+
+-- ============================================================================================
+-- Wake-ups
+-- ============================================================================================
+
+-- Marks (p_idle) or unmarks a worker as asleep on its empty queue.
+create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean) returns void
+language plpgsql set jit = off as $$
+begin
+  if p_idle then
+    insert into pgconductor.idle_workers (orchestrator, queue) values (p_orchestrator, p_queue)
+    on conflict do nothing;
+  else
+    delete from pgconductor.idle_workers where orchestrator = p_orchestrator and queue = p_queue;
+  end if;
+end $$;
+
+-- Tells the sleeping workers of each queue in p_queues that work is ready there: one NOTIFY per
+-- queue with a worker listed in idle_workers. Returns the queues that had none listed.
+--
+-- Called inside the transaction that made the work ready, the check can miss a worker that lists
+-- itself after the check and claims (finding nothing: the work is not committed yet) before the
+-- commit. A transaction that runs long after its check (a flush) therefore calls this again after
+-- its commit for the queues it returned. Invokes are single statements that check last, so their
+-- window is the commit.
+create function pgconductor.notify_ready(p_queues text[]) returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_idle     text[];
+  v_unlisted text[];
+begin
+  select coalesce(array_agg(q.name) filter (where q.idle), '{}'),
+         coalesce(array_agg(q.name) filter (where not q.idle), '{}')
+    into v_idle, v_unlisted
+  from (select d.name,
+               exists (select 1 from pgconductor.idle_workers w where w.queue = d.name) as idle
+        from (select distinct unnest(p_queues) as name) d
+        where d.name is not null) q;
+  perform pg_notify('pgconductor', n) from unnest(v_idle) n;
+  return v_unlisted;
+end $$;
+
+-- ============================================================================================
+-- Tasks and concurrency limits
+-- ============================================================================================
+
+-- Rows of tasks whose concurrency limit was removed go back to the main claim index. Runs when
+-- orchestrators register tasks and with every heartbeat: a probe of the gated index, never a
+-- scan of the queue.
+create function pgconductor.ungate_unlimited() returns int
+language plpgsql set jit = off set enable_seqscan = off as $$
+declare
+  v_count int;
+begin
+  update pgconductor.executions e
+  set gated = false
+  from pgconductor.tasks t
+  where t.concurrency is null and e.task_key = t.key and e.gated and e.locked_by is null;
+  get diagnostics v_count = row_count;
+  return v_count;
+end $$;
+
+-- Upserts the tasks an orchestrator serves. Executions waiting for a task that gains a limit are
+-- gated here, once; those of tasks that lost their limit are ungated.
+create function pgconductor.register_tasks(
+  p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[])
+returns void
+language plpgsql set jit = off as $$
+declare
+  v_newly_limited text[];
+begin
+  select coalesce(array_agg(n.key), '{}') into v_newly_limited
+  from unnest(p_keys, p_concurrency) as n(key, concurrency)
+  where n.concurrency is not null
+    and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.concurrency is not null);
+
+  insert into pgconductor.tasks as t (key, queue, max_attempts, invocable, concurrency)
+  select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency)
+  on conflict (key) do update
+    set queue = excluded.queue, max_attempts = excluded.max_attempts,
+        invocable = excluded.invocable, concurrency = excluded.concurrency, updated_at = now();
+
+  if cardinality(v_newly_limited) > 0 then
+    update pgconductor.executions e set gated = true
+    where e.task_key = any (v_newly_limited) and not e.gated and e.locked_by is null;
+  end if;
+  perform pgconductor.ungate_unlimited();
+end $$;
+
+-- ============================================================================================
+-- Invoke
+-- ============================================================================================
+
+-- Stores a batch of executions of one task in one statement. A key that matches a not-yet-started
+-- execution replaces its payload and options and answers with its id; within one batch the last
+-- of equal keys wins. Returns the ids in input order, or null when the batch had no dedupe key
+-- (the ids are then the ones given). Executions of a task with a concurrency limit are written
+-- gated.
+create function pgconductor.invoke(
+  p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
+  p_priorities int[], p_run_ats timestamptz[], p_now timestamptz)
+returns uuid[]
+language plpgsql set plan_cache_mode = force_generic_plan set jit = off as $$
+declare
+  v_now       timestamptz := coalesce(p_now, now());
+  v_ids       uuid[];
+  v_ready     boolean;
+  v_invocable boolean;
+  v_gated     boolean;
+begin
+  select invocable, concurrency is not null into v_invocable, v_gated
+  from pgconductor.tasks where key = p_task;
+  v_gated := coalesce(v_gated, false);
+  if v_invocable is false then
+    raise exception 'task "%" has no invocable trigger', p_task
+      using errcode = 'P0001', hint = 'pgconductor:not-invocable';
+  end if;
+
+  if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
+    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, gated)
+    select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
+           coalesce(t.run_at, v_now), v_gated
+    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
+    v_ids := null;
+    v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
+  else
+    with input as (
+      select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
+             coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
+      from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
+           with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
+    ),
+    winners as (
+      select distinct on (coalesce(dedupe_key, id::text)) *
+      from input
+      order by coalesce(dedupe_key, id::text), ord desc
+    ),
+    stored as (
+      insert into pgconductor.executions as e
+        (id, queue, task_key, payload, priority, run_at, dedupe_key, gated)
+      select id, p_queue, p_task, payload, priority, run_at, dedupe_key, v_gated
+      from winners
+      -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
+      order by dedupe_key, ord
+      on conflict (task_key, dedupe_key, queue)
+        where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
+      do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
+      returning e.id, e.dedupe_key
+    )
+    select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
+      into v_ids, v_ready
+    from input i
+    left join stored s on s.dedupe_key = i.dedupe_key;
+  end if;
+
+  if v_ready then
+    perform pgconductor.notify_ready(array[p_queue]); -- last, so only the commit is left
+  end if;
+  return v_ids;
+end $$;
+
+-- ============================================================================================
+-- Claim
+-- ============================================================================================
+
+-- Claims up to p_limit ready executions of the given tasks on one queue, in priority, run_at, id
+-- order, skipping rows others hold; each claim counts an attempt and bumps the lease. Returns what
+-- a run needs: the payload, the recorded steps of a resumed execution, the database time of the
+-- claim (sleeps are measured against it) and a cancellation requested while it was not running.
+--
+-- Within concurrency limits: for each limited task among p_tasks the claim takes an advisory lock
+-- without waiting (a task another claim serves right now is left to it), counts the task's
+-- claimed executions in a fresh snapshot, and takes at most the free slots from the gated index;
+-- the two scans are merged in claim order. Rows of a limited task met in the main index (an invoke
+-- that raced the registration, children created by a flush) are gated and left for later claims.
+--
+-- A claim does not wait for its WAL to reach disk: a claim lost in a crash leaves the execution
+-- claimable again, and any later durable commit flushes it. Plans are generic (re-planning every
+-- call cost more than the claim), and the ordered index scans are kept on partitions autovacuum
+-- has not analyzed yet.
+create function pgconductor.claim(
+  p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz)
+returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
+               origin pgconductor.origin, origin_name text, priority int, run_at timestamptz,
+               created_at timestamptz, steps jsonb, claimed_at timestamptz, cancel_reason text)
+language plpgsql
+set plan_cache_mode = force_generic_plan set enable_bitmapscan = off set enable_seqscan = off
+set jit = off as $$
+declare
+  v_now     timestamptz := coalesce(p_now, now());
+  v_limited text[];
+  v_locked  text[];
+  v_free    int[];
+  v_ids     uuid[];
+  v_keys    text[];
+  v_prios   int[];
+  v_runs    timestamptz[];
+  v_gated   uuid[];
+begin
+  perform set_config('synchronous_commit', 'off', true);
+
+  -- An orchestrator declared dead claims nothing until it has registered again. The shared lock
+  -- lasts until this claim commits; a rescue or a stop takes it exclusively before removing the
+  -- orchestrator, so it waits for a claim in flight and then releases what that claim took.
+  perform pg_advisory_xact_lock_shared(hashtext('pgconductor.orchestrator'),
+                                       hashtext(p_orchestrator::text));
+  if not exists (select 1 from pgconductor.orchestrators o where o.id = p_orchestrator) then
+    return;
+  end if;
+
+  select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)
+    into v_ids, v_keys, v_prios, v_runs
+  from (select e.id, e.task_key, e.priority, e.run_at
+        from pgconductor.executions e
+        where e.queue = p_queue and e.locked_by is null and not e.gated
+          and e.run_at <= v_now and e.task_key = any (p_tasks)
+        order by e.priority desc, e.run_at, e.id
+        limit p_limit
+        for update skip locked) c;
+
+  select coalesce(array_agg(t.key order by t.key), '{}') into v_limited
+  from pgconductor.tasks t
+  where t.key = any (p_tasks) and t.concurrency is not null;
+
+  if cardinality(v_limited) > 0 then
+    if v_keys && v_limited then
+      select array_agg(k.id) filter (where k.task_key = any (v_limited)),
+             array_agg(k.id order by k.n) filter (where not (k.task_key = any (v_limited))),
+             array_agg(k.priority order by k.n) filter (where not (k.task_key = any (v_limited))),
+             array_agg(k.run_at order by k.n) filter (where not (k.task_key = any (v_limited)))
+        into v_gated, v_ids, v_prios, v_runs
+      from unnest(v_ids, v_keys, v_prios, v_runs) with ordinality as k(id, task_key, priority, run_at, n);
+      update pgconductor.executions e set gated = true
+      where e.queue = p_queue and e.id = any (v_gated);
+    end if;
+
+    select coalesce(array_agg(k), '{}') into v_locked
+    from unnest(v_limited) k
+    where pg_try_advisory_xact_lock(hashtext('pgconductor.concurrency'), hashtext(k));
+
+    -- a new statement, so a new snapshot: taken after the locks were granted
+    select coalesce(array_agg(t.key), '{}'),
+           coalesce(array_agg(t.concurrency - (select count(*) from pgconductor.executions r
+                                               where r.task_key = t.key and r.gated
+                                                 and r.locked_by is not null)), '{}')
+      into v_locked, v_free
+    from pgconductor.tasks t
+    where t.key = any (v_locked);
+
+    if exists (select 1 from unnest(v_free) f where f > 0) then
+      select array_agg(c.id order by c.priority desc, c.run_at, c.id) into v_ids
+      from (select * from unnest(v_ids, v_prios, v_runs) as u(id, priority, run_at)
+            union all
+            select g.id, g.priority, g.run_at
+            from unnest(v_locked, v_free) as s(task_key, free)
+            cross join lateral (
+              select e.id, e.priority, e.run_at
+              from pgconductor.executions e
+              where e.queue = p_queue and e.gated and e.locked_by is null
+                and e.run_at <= v_now and e.task_key = s.task_key
+              order by e.priority desc, e.run_at, e.id
+              limit least(s.free, p_limit)
+              for update skip locked) g
+            where s.free > 0
+            order by priority desc, run_at, id
+            limit p_limit) c;
+    end if;
+  end if;
+
+  return query
+  with claimed as (
+    update pgconductor.executions e
+    set locked_by = p_orchestrator, locked_at = now(), attempts = e.attempts + 1,
+        lease = e.lease + 1, wait_kind = null
+    where e.id = any (v_ids) and e.queue = p_queue
+    returning e.id, e.task_key, e.payload, e.attempts, e.lease, e.parent_id, e.origin,
+              e.origin_name, e.priority, e.run_at, e.created_at, e.lease > 1 as resumed,
+              e.cancel_reason
+  )
+  select c.id, c.task_key, c.payload, c.attempts, c.lease, c.parent_id, c.origin, c.origin_name,
+         c.priority, c.run_at, c.created_at,
+         -- a resumed execution's recorded steps, one JSON object by step name
+         case when c.resumed then
+           (select jsonb_object_agg(s.name, jsonb_build_object(
+                     'done', s.done, 'result', s.result, 'error', s.error, 'child', s.child_id,
+                     'deadline', s.deadline, 'attempt', s.attempt))
+            from pgconductor.steps s where s.execution_id = c.id)
+         end,
+         v_now, c.cancel_reason
+  from claimed c
+  order by c.priority desc, c.run_at, c.id;
+end $$;
+
+-- ============================================================================================
+-- Steps
+-- ============================================================================================
+
+-- Records plain step results of many executions in one statement (group commit), each only while
+-- the caller still holds the execution's lease. Returns the positions (1-based, in input order)
+-- of the steps not recorded because the lease was lost: usually none. The insert is plain; a step
+-- already stored (a lost lease raced a rescue, or a name recorded twice) fails it with a unique
+-- violation, and only then is it redone keeping the stored rows.
+create function pgconductor.record_steps(
+  p_orchestrator uuid, p_queues text[], p_ids uuid[], p_leases int[], p_names text[],
+  p_results text[])
+returns int[]
+language plpgsql set plan_cache_mode = force_generic_plan set enable_seqscan = off set jit = off as $$
+declare
+  v_queue  text;
+  v_ids    uuid[] := '{}';
+  v_leases int[] := '{}';
+  v_count  bigint;
+  v_lost   int[];
+begin
+  -- the executions still held, one queue at a time, so only that queue's partition is probed
+  foreach v_queue in array (select array_agg(distinct q) from unnest(p_queues) q) loop
+    select v_ids || coalesce(array_agg(e.id), '{}'), v_leases || coalesce(array_agg(e.lease), '{}')
+      into v_ids, v_leases
+    from pgconductor.executions e
+    where e.queue = v_queue and e.id = any (p_ids) and e.locked_by = p_orchestrator;
+  end loop;
+  begin
+    insert into pgconductor.steps (execution_id, name, result)
+    select r.id, r.name, r.result::jsonb
+    from unnest(p_ids, p_leases, p_names, p_results) as r(id, lease, name, result)
+    where (r.id, r.lease) in (select * from unnest(v_ids, v_leases));
+    get diagnostics v_count = row_count;
+  exception when unique_violation then
+    insert into pgconductor.steps (execution_id, name, result)
+    select r.id, r.name, r.result::jsonb
+    from unnest(p_ids, p_leases, p_names, p_results) as r(id, lease, name, result)
+    where (r.id, r.lease) in (select * from unnest(v_ids, v_leases))
+    on conflict (execution_id, name) do nothing;
+    v_count := -1;
+  end;
+  if v_count = cardinality(p_ids) then
+    return '{}';
+  end if;
+  select coalesce(array_agg(r.ord order by r.ord), '{}') into v_lost
+  from unnest(p_ids, p_leases) with ordinality as r(id, lease, ord)
+  where (r.id, r.lease) not in (select * from unnest(v_ids, v_leases));
+  return v_lost;
+end $$;
+
+-- ============================================================================================
+-- Finishing
+-- ============================================================================================
+
+-- After executions finished: the parents waiting on those in p_children get the outcome in their
+-- step and are woken, and the steps of those in p_with_steps are removed. Returns the queues of
+-- the parents woken, for the caller to notify. Called by every path that finishes executions,
+-- with just the ids that need it. Rows are found by index from the few ids given (nested loops
+-- allowed, unlike in the flush that calls it).
+create function pgconductor.after_finish(p_children uuid[], p_with_steps uuid[], p_now timestamptz)
+returns text[]
+language plpgsql set enable_nestloop = on set enable_seqscan = off set jit = off as $$
+declare
+  v_woken text[] := '{}';
+begin
+  if cardinality(p_children) > 0 then
+    with stepped as (
+      update pgconductor.steps s
+      set done = true,
+          result = case when f.state = 'completed' then f.result end,
+          error = case when f.state <> 'completed'
+                       then coalesce(f.last_error, 'execution ' || f.state) end
+      from pgconductor.finished_executions f
+      where f.id = any (p_children) and s.execution_id = f.parent_id and s.child_id = f.id
+        and not s.done
+      returning s.execution_id
+    ),
+    -- no filter on locked_by: a parent still running keeps the 'woken' mark, and its release
+    -- then leaves it ready
+    woken as (
+      update pgconductor.executions p
+      set run_at = least(p.run_at, coalesce(p_now, now())), wait_kind = 'woken'
+      from stepped
+      where p.id = stepped.execution_id
+      returning p.queue
+    )
+    select coalesce(array_agg(distinct w.queue), '{}') into v_woken from woken w;
+  end if;
+  if cardinality(p_with_steps) > 0 then
+    delete from pgconductor.steps where execution_id = any (p_with_steps);
+  end if;
+  return v_woken;
+end $$;
+
+-- Writes back the outcomes of a batch of executions of one queue (pgconductor.outcome rows as a
+-- JSON array) in one transaction. Rows whose lease the caller no longer holds are left alone. An
+-- execution whose cancellation was requested while it ran ends cancelled, unless it completed. A
+-- waiting parent's new child is created here, so it exists if and only if the parent's wait does.
+-- Returns how many rows the caller still held, and the queues where work became ready (new
+-- children, woken parents, released executions) that had no worker listed idle: the caller calls
+-- notify_ready with them once this has committed.
+--
+-- The batch is joined to its executions by hashing (the planner, believing locked_by =
+-- p_orchestrator matches one row, would loop over the batch for every row of the partition), and
+-- every row is found by key: no nested loops, no sequential scans, generic plans.
+create function pgconductor.flush(
+  p_orchestrator uuid, p_queue text, p_outcomes json, p_now timestamptz,
+  out written int, out unnotified text[])
+language plpgsql
+set plan_cache_mode = force_generic_plan set enable_nestloop = off set enable_seqscan = off
+set jit = off as $$
+declare
+  v_now        timestamptz := coalesce(p_now, now());
+  v_batch      pgconductor.outcome[];
+  v_ids        uuid[];
+  v_total      int := 0;
+  v_count      int := 0;
+  v_waiting    uuid[];
+  v_children   uuid[];
+  v_with_steps uuid[];
+  v_ready      text[] := '{}'; -- queues with work made ready by this flush
+  v_ready_here boolean;
+begin
+  select array_agg(o), array_agg(o.id) into v_batch, v_ids
+  from json_populate_recordset(null::pgconductor.outcome, p_outcomes) o;
+
+  with done as (
+    delete from pgconductor.executions e
+    using unnest(v_batch) r
+    -- id = any (v_ids): an index condition; the batch is then hash-joined
+    where e.queue = p_queue and e.id = any (v_ids) and e.id = r.id and e.lease = r.lease
+      and e.locked_by = p_orchestrator
+      and (r.kind in ('completed', 'cancelled')
+           or (r.kind = 'failed' and e.attempts >= r.max_attempts)
+           or e.cancel_reason is not null) -- cancelled while running: ends now, whatever it did
+    returning e,
+              case when r.kind <> 'completed' and e.cancel_reason is not null then 'cancelled'
+                   else r.kind end as final,
+              r.result, r.error, r.stack, r.has_steps
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+    select f.*
+    from done d,
+         lateral pgconductor.finished_row(
+           d.e,
+           case d.final when 'completed' then 'completed' when 'cancelled' then 'cancelled'
+                        else 'failed' end,
+           case d.final when 'completed' then d.result end,
+           case d.final when 'completed' then (d.e).last_error
+                        when 'cancelled' then coalesce((d.e).cancel_reason, d.error)
+                        else d.error end,
+           case d.final when 'completed' then (d.e).last_error_stack
+                        when 'cancelled' then null
+                        else d.stack end,
+           v_now) f
+  )
+  select count(*),
+         coalesce(array_agg((d.e).id) filter (where (d.e).parent_id is not null), '{}'),
+         coalesce(array_agg((d.e).id) filter (where d.has_steps), '{}')
+    into v_total, v_children, v_with_steps
+  from done d;
+  if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
+    v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
+  end if;
+  if v_total = cardinality(v_ids) then
+    -- every execution of the batch finished: nothing to release or put to wait
+    written := v_total;
+    unnotified := pgconductor.notify_ready(v_ready);
+    return;
+  end if;
+
+  with updated as (
+    update pgconductor.executions e
+    set locked_by = null,
+        locked_at = null,
+        attempts = case r.kind when 'failed' then e.attempts else e.attempts - 1 end,
+        run_at = case r.kind
+                   when 'failed' then v_now + pgconductor.retry_delay(e.attempts)
+                   when 'released' then e.run_at
+                   when 'unstarted' then e.run_at
+                   when 'sleeping' then r.run_at
+                   else case when e.wait_kind = 'woken'
+                                  or exists (select 1 from pgconductor.steps s
+                                             where s.execution_id = e.id and s.name = r.step and s.done)
+                             then v_now
+                             else coalesce(r.run_at, 'infinity') end
+                 end,
+        wait_kind = case r.kind
+                      when 'released' then 'released'
+                      when 'unstarted' then
+                        case when e.dedupe_key is not null and exists (
+                                    select 1 from pgconductor.executions d
+                                    where d.task_key = e.task_key and d.queue = e.queue
+                                      and d.dedupe_key = e.dedupe_key and d.id <> e.id
+                                      and d.attempts = 0 and d.locked_by is null
+                                      and d.wait_kind is null)
+                             then 'released' -- a newer duplicate took its place
+                        end
+                      when 'sleeping' then 'sleep'
+                      when 'waiting' then
+                        case when e.wait_kind = 'woken'
+                                  or exists (select 1 from pgconductor.steps s
+                                             where s.execution_id = e.id and s.name = r.step and s.done)
+                             then null else 'child' end
+                    end,
+        last_error = case r.kind when 'failed' then r.error else e.last_error end,
+        last_error_stack = case r.kind when 'failed' then r.stack else e.last_error_stack end
+    from unnest(v_batch) r
+    where e.queue = p_queue and e.id = any (v_ids) and e.id = r.id and e.lease = r.lease
+      and e.locked_by = p_orchestrator
+      and r.kind in ('failed', 'released', 'unstarted', 'sleeping', 'waiting')
+    returning e.id, r.kind, e.run_at <= v_now as ready
+  )
+  select count(*), coalesce(array_agg(u.id) filter (where u.kind = 'waiting'), '{}'),
+         coalesce(bool_or(u.ready), false)
+    into v_count, v_waiting, v_ready_here
+  from updated u;
+  if v_ready_here then
+    v_ready := v_ready || p_queue; -- released, or a parent whose child had already finished
+  end if;
+
+  if cardinality(v_waiting) > 0 then
+    -- parents now waiting on a child: record the wait (a new child, or a new deadline for the
+    -- child of an earlier attempt) and create the new children, all in this transaction
+    with waits as (
+      select r.* from unnest(v_batch) r
+      join unnest(v_waiting) as v(id) on v.id = r.id
+      where r.kind = 'waiting'
+    ),
+    recorded as (
+      insert into pgconductor.steps as s (execution_id, name, done, child_id, deadline, attempt)
+      select w.id, w.step, false, w.child_id, w.run_at, w.attempt from waits w
+      on conflict (execution_id, name) do update
+        set deadline = excluded.deadline, attempt = excluded.attempt
+        where not s.done
+    ),
+    children as (
+      insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id, origin)
+      select w.child_id, w.child_queue, w.child_task, w.child_payload, v_now, w.id, 'child'
+      from waits w
+      where w.child_payload is not null
+      on conflict do nothing
+      returning queue
+    )
+    select v_ready || coalesce(array_agg(distinct c.queue), '{}') into v_ready from children c;
+  end if;
+  written := v_total + v_count;
+  -- last, so the window between this check and the commit is as short as it can be
+  unnotified := pgconductor.notify_ready(v_ready);
+end $$;
+
+-- ============================================================================================
+-- Cancel
+-- ============================================================================================
+
+-- Cancels an execution and its unfinished descendants. One that is not running fails at once
+-- with the reason and never runs; a running one gets the reason recorded and its worker notified,
+-- and ends cancelled at its next step or checkpoint. Returns the executions it cancelled (none
+-- when the execution is unknown or already finished), saying which were running.
+create function pgconductor.cancel(p_id uuid, p_reason text, p_now timestamptz)
+returns table (id uuid, task_key text, queue text, running boolean)
+language plpgsql set jit = off as $$
+declare
+  v_gone uuid[];
+begin
+  create temporary table pgconductor_cancelling on commit drop as
+  with recursive tree as (
+    select e.id, e.queue, e.task_key, e.locked_by, 0 as depth
+    from pgconductor.executions e where e.id = p_id
+    union all
+    select c.id, c.queue, c.task_key, c.locked_by, t.depth + 1
+    from pgconductor.executions c join tree t on c.parent_id = t.id
+    where t.depth < 100
+  )
+  select * from tree;
+  if not exists (select 1 from pgconductor_cancelling c where c.depth = 0) then
+    drop table pgconductor_cancelling;
+    return;
+  end if;
+
+  -- running ones: ask their workers to stop
+  update pgconductor.executions e
+  set cancel_reason = coalesce(e.cancel_reason,
+                               case when c.depth = 0 then p_reason
+                                    else 'Parent execution cancelled: ' || p_reason end)
+  from pgconductor_cancelling c
+  where e.id = c.id and e.queue = c.queue and e.locked_by is not null;
+  perform pg_notify('pgconductor_cancel', c.id::text)
+  from pgconductor_cancelling c where c.locked_by is not null;
+
+  -- the rest: failed with the reason, never run
+  with gone as (
+    delete from pgconductor.executions e
+    using pgconductor_cancelling c
+    where e.id = c.id and e.queue = c.queue and e.locked_by is null
+    returning e, c.depth
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+    select f.*
+    from gone g,
+         lateral pgconductor.finished_row(
+           g.e, 'failed', null,
+           case when g.depth = 0 then p_reason else 'Parent execution cancelled: ' || p_reason end,
+           null, coalesce(p_now, now())) f
+  )
+  select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
+  perform pgconductor.notify_ready(pgconductor.after_finish(v_gone, v_gone, p_now));
+  return query
+  select c.id, c.task_key, c.queue, c.locked_by is not null from pgconductor_cancelling c;
+  drop table pgconductor_cancelling;
+end $$;
+
+-- Running executions of one orchestrator whose cancellation was requested (the heartbeat's
+-- fallback for a missed notification).
+create function pgconductor.cancel_requests(p_orchestrator uuid)
+returns table (id uuid, reason text)
+language sql stable set jit = off as $$
+  select e.id, e.cancel_reason from pgconductor.executions e
+  where e.locked_by = p_orchestrator and e.cancel_reason is not null
+$$;
+
+-- ============================================================================================
+-- Orchestrators: heartbeat, rescue, stop
+-- ============================================================================================
+
+-- Releases or fails the executions held by the given orchestrators, which are gone (null: every
+-- execution held by an id that is not registered). As after a crash, the lost run counts as an
+-- attempt: one with attempts left is due again at once, one on its last fails. Held executions
+-- are found by locked_by, which has no index (every claim would pay for one), so this reads the
+-- hot table; it runs only when an orchestrator goes.
+create function pgconductor.release_abandoned(p_orchestrators uuid[], p_now timestamptz)
+returns int
+language plpgsql set jit = off as $$
+declare
+  v_ids    uuid[];
+  v_queues text[];
+  v_gone   uuid[];
+  v_woken  text[] := '{}';
+  v_count  int;
+  v_rows   int;
+begin
+  select coalesce(array_agg(e.id), '{}'), coalesce(array_agg(e.queue), '{}') into v_ids, v_queues
+  from pgconductor.executions e
+  where case when p_orchestrators is null
+             then e.locked_by is not null
+                  and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by)
+             else e.locked_by = any (p_orchestrators) end;
+  if cardinality(v_ids) = 0 then
+    return 0; -- the usual case: no temporary table
+  end if;
+
+  create temporary table pgconductor_abandoned on commit drop as
+    select a.id, a.queue from unnest(v_ids, v_queues) as a(id, queue);
+
+  with gone as (
+    delete from pgconductor.executions e
+    using pgconductor_abandoned a, pgconductor.tasks t
+    where e.id = a.id and e.queue = a.queue and t.key = e.task_key and e.attempts >= t.max_attempts
+    returning e
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+    select f.*
+    from gone g,
+         lateral pgconductor.finished_row(
+           g.e, 'failed', null,
+           'orchestrator ' || (g.e).locked_by || ' stopped heartbeating while running this execution',
+           null, coalesce(p_now, now())) f
+  )
+  select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
+  v_count := cardinality(v_gone);
+  if v_count > 0 then
+    v_woken := pgconductor.after_finish(v_gone, v_gone, p_now);
+  end if;
+
+  update pgconductor.executions e
+  set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
+      last_error_stack = null, locked_by = null, locked_at = null,
+      run_at = coalesce(p_now, now())
+  from pgconductor_abandoned a
+  where e.id = a.id and e.queue = a.queue;
+  get diagnostics v_rows = row_count;
+  drop table pgconductor_abandoned;
+  perform pgconductor.notify_ready(v_queues || v_woken);
+  return v_count + v_rows;
+end $$;
+
+-- Releases or fails what orchestrators that stopped heartbeating were running, and forgets them.
+-- Liveness is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
+-- Returns how many executions were released or failed.
+create function pgconductor.rescue(p_timeout interval, p_now timestamptz)
+returns int
+language plpgsql set jit = off as $$
+declare
+  v_dead uuid[];
+begin
+  select coalesce(array_agg(o.id order by o.id), '{}') into v_dead
+  from pgconductor.orchestrators o
+  where o.last_heartbeat_at < now() - p_timeout;
+  if cardinality(v_dead) = 0 then
+    return 0;
+  end if;
+  -- wait for their claims in flight (see claim); in id order, so two rescuers cannot deadlock
+  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
+  from unnest(v_dead) as d order by d;
+  perform set_config('pgconductor.releasing', 'on', true); -- released below, not by the trigger
+  with dead as (
+    delete from pgconductor.orchestrators
+    where id = any (v_dead) and last_heartbeat_at < now() - p_timeout -- a heartbeat came since
+    returning id
+  )
+  select coalesce(array_agg(id), '{}') into v_dead from dead;
+  perform set_config('pgconductor.releasing', 'off', true);
+  if cardinality(v_dead) = 0 then
+    return 0;
+  end if;
+  return pgconductor.release_abandoned(v_dead, p_now);
+end $$;
+
+-- Heartbeat of one orchestrator, then a rescue of dead ones and the ungating of tasks that lost
+-- their limit. alive is false when this orchestrator was declared dead (it registers again);
+-- rescued counts the executions released or failed by the rescue.
+create function pgconductor.heartbeat(
+  p_orchestrator uuid, p_timeout interval, p_now timestamptz, out alive boolean, out rescued int)
+language plpgsql set jit = off as $$
+begin
+  update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
+  alive := found;
+  rescued := pgconductor.rescue(p_timeout, p_now);
+  perform pgconductor.ungate_unlimited();
+end $$;
+
+-- An orchestrator's stop: forgets it and releases what it still holds, in one transaction.
+-- Released, not failed: the attempt it had started is not counted.
+create function pgconductor.deregister(p_orchestrator uuid) returns int
+language plpgsql set jit = off as $$
+declare
+  v_queues text[];
+begin
+  -- a claim of its own still in flight commits first, so the release below sees what it took
+  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(p_orchestrator::text));
+  perform set_config('pgconductor.releasing', 'on', true); -- released here, not by the trigger
+  -- first, so the wake-up below only reaches other workers (the trigger drops its idle marks)
+  delete from pgconductor.orchestrators where id = p_orchestrator;
+  perform set_config('pgconductor.releasing', 'off', true);
+  with released as (
+    update pgconductor.executions
+    set locked_by = null, locked_at = null, attempts = attempts - 1, wait_kind = 'released'
+    where locked_by = p_orchestrator
+    returning queue
+  )
+  select array_agg(queue) into v_queues from released;
+  if v_queues is not null then
+    perform pgconductor.notify_ready(v_queues);
+  end if;
+  return coalesce(cardinality(v_queues), 0);
+end $$;
+
+-- Orchestrator rows removed by anything but deregister and rescue (by hand, say): their
+-- executions are released as after a crash, once their claims in flight have committed. Their
+-- idle marks go in every case. So an execution is only ever held by a registered orchestrator,
+-- and starting an orchestrator needs no sweep of the hot table.
+create function pgconductor.orchestrators_removed() returns trigger
+language plpgsql set jit = off as $$
+declare
+  v_gone uuid[];
+begin
+  if tg_op = 'TRUNCATE' then
+    delete from pgconductor.idle_workers;
+    if current_setting('pgconductor.releasing', true) is distinct from 'on' then
+      perform pgconductor.release_abandoned(null, null);
+    end if;
+    return null;
+  end if;
+  select coalesce(array_agg(g.id order by g.id), '{}') into v_gone from gone g;
+  delete from pgconductor.idle_workers where orchestrator = any (v_gone);
+  if current_setting('pgconductor.releasing', true) is distinct from 'on'
+     and cardinality(v_gone) > 0 then
+    perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
+    from unnest(v_gone) as d order by d;
+    perform pgconductor.release_abandoned(v_gone, null);
+  end if;
+  return null;
+end $$;
+
+create trigger orchestrators_removed after delete on pgconductor.orchestrators
+  referencing old table as gone
+  for each statement execute function pgconductor.orchestrators_removed();
+create trigger orchestrators_truncated after truncate on pgconductor.orchestrators
+  for each statement execute function pgconductor.orchestrators_removed();
