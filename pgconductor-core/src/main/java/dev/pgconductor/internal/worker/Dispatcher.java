@@ -1,0 +1,212 @@
+package dev.pgconductor.internal.worker;
+
+import dev.pgconductor.Task;
+import dev.pgconductor.internal.db.Claimed;
+import dev.pgconductor.internal.db.Outcome;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Runs a worker's claimed executions: keeps them in claim order until a handler slot is free (at
+ * most {@code concurrency} handlers at once), starts each handler on a virtual thread, and hands
+ * every outcome to the flusher. Counts the executions in flight, claimed and not yet finished,
+ * which is what the fetcher claims against.
+ */
+final class Dispatcher {
+  // a fetcher starts this few handlers itself: handing them to another thread costs about as much
+  private static final int START_INLINE_BELOW = 8;
+
+  private final int concurrency;
+  private final Map<String, Task<?, ?>> tasks;
+  private final Function<Claimed, Outcome> runner;
+  private final OutcomeFlusher flusher;
+  private final ExecutorService handlers;
+  private final WakeSignal signal;
+  private final RoomCheck room;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; guarded
+  private int started; // handlers started and not finished; guarded by lock
+  private volatile boolean stopping;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong finished = new AtomicLong(); // handler runs ended
+
+  /** Whether {@code inFlight} executions leave the fetcher room for its next claim. */
+  @FunctionalInterface
+  interface RoomCheck {
+    boolean enough(int inFlight);
+  }
+
+  Dispatcher(
+      int concurrency,
+      Map<String, Task<?, ?>> tasks,
+      Function<Claimed, Outcome> runner,
+      OutcomeFlusher flusher,
+      ExecutorService handlers,
+      WakeSignal signal,
+      RoomCheck room) {
+    this.concurrency = concurrency;
+    this.tasks = tasks;
+    this.runner = runner;
+    this.flusher = flusher;
+    this.handlers = handlers;
+    this.signal = signal;
+    this.room = room;
+  }
+
+  /** Executions claimed and not finished (waiting for a slot or running). */
+  int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Handler runs ended so far. */
+  long finished() {
+    return finished.get();
+  }
+
+  /**
+   * Takes a claim's executions and starts as many as there are free slots. Returns whether the
+   * handlers were waiting for work when the claim arrived (nothing claimed was left and a slot was
+   * free), which tells the fetcher its claims are too small.
+   */
+  boolean accept(List<Claimed> claimed) {
+    boolean handlersWaited;
+    List<Claimed> startNow = List.of();
+    synchronized (lock) {
+      handlersWaited = ready.isEmpty() && started < concurrency;
+      if (!claimed.isEmpty()) {
+        inFlight.addAndGet(claimed.size());
+        ready.addAll(claimed);
+        startNow = takeStartable();
+      }
+    }
+    if (startNow.size() < START_INLINE_BELOW) {
+      start(startNow);
+    } else {
+      // starting a claim's worth of handlers takes 0.5-1 ms; a virtual thread does it, so the
+      // next claim goes out at once
+      List<Claimed> batch = startNow;
+      handlers.execute(() -> start(batch));
+    }
+    return handlersWaited;
+  }
+
+  /**
+   * A cancelled execution that was claimed but has not started is taken out of the buffer and ends
+   * cancelled without running. Returns false when it is not waiting here.
+   */
+  boolean cancelUnstarted(UUID executionId) {
+    Claimed unstarted = null;
+    synchronized (lock) {
+      for (var it = ready.iterator(); it.hasNext(); ) {
+        Claimed c = it.next();
+        if (c.id().equals(executionId)) {
+          it.remove();
+          unstarted = c;
+          break;
+        }
+      }
+    }
+    if (unstarted == null) {
+      return false;
+    }
+    flusher.add(
+        new Outcome.Cancelled(unstarted, unstarted.stepsJson() != null), limited(unstarted));
+    ended(inFlight.decrementAndGet());
+    return true;
+  }
+
+  /** At stop: nothing more starts, and what has not started goes back to the queue. */
+  void stop() {
+    List<Claimed> unstarted;
+    synchronized (lock) {
+      stopping = true;
+      unstarted = new ArrayList<>(ready);
+      ready.clear();
+    }
+    for (Claimed c : unstarted) {
+      flusher.add(new Outcome.Unstarted(c), limited(c));
+    }
+    ended(inFlight.addAndGet(-unstarted.size()));
+  }
+
+  /** Waits until no execution is in flight, or the deadline ({@link System#nanoTime()}) passes. */
+  boolean awaitIdle(long deadlineNanos) {
+    return signal.awaitUntil(() -> inFlight.get() == 0, deadlineNanos);
+  }
+
+  /** Takes claimed executions off the buffer, one per free slot, and counts them started. */
+  private List<Claimed> takeStartable() {
+    int n = stopping ? 0 : Math.min(concurrency - started, ready.size());
+    if (n <= 0) {
+      return List.of();
+    }
+    List<Claimed> taken = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      taken.add(ready.poll());
+    }
+    started += n;
+    return taken;
+  }
+
+  private void start(List<Claimed> executions) {
+    for (Claimed c : executions) {
+      try {
+        handlers.execute(() -> runOne(c));
+      } catch (RejectedExecutionException e) {
+        // the stop's grace period ran out before this one started: it goes back to the queue
+        // (or, once the flusher has closed, is released by the deregistration)
+        flusher.add(new Outcome.Unstarted(c), limited(c));
+        synchronized (lock) {
+          started--;
+        }
+        ended(inFlight.decrementAndGet());
+      }
+    }
+  }
+
+  private void runOne(Claimed claimed) {
+    Outcome outcome = null;
+    try {
+      // dispatched just as the stop began: as if never claimed
+      outcome = stopping ? new Outcome.Unstarted(claimed) : runner.apply(claimed);
+    } finally {
+      if (outcome == null) {
+        outcome = new Outcome.Released(claimed, claimed.stepsJson() != null);
+      }
+      flusher.add(outcome, limited(claimed));
+      finished.incrementAndGet();
+      List<Claimed> next;
+      synchronized (lock) {
+        started--;
+        next = takeStartable();
+      }
+      start(next);
+      ended(inFlight.decrementAndGet());
+    }
+  }
+
+  /** Its task has a concurrency limit: its outcome frees a slot, so it is written soon. */
+  private boolean limited(Claimed claimed) {
+    return tasks.get(claimed.taskName()).options().concurrency().isPresent();
+  }
+
+  private void ended(int nowInFlight) {
+    if (nowInFlight == 0) {
+      flusher.nudge(); // the worker may be idle now: the flusher writes at once
+    }
+    if (stopping) {
+      signal.changed();
+    } else {
+      signal.roomFreed(() -> room.enough(nowInFlight));
+    }
+  }
+}
