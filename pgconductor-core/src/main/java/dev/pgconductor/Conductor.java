@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.InvokeCoalescer;
 import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
@@ -14,6 +13,8 @@ import dev.pgconductor.internal.db.ExecutionStore.NewExecution;
 import dev.pgconductor.internal.db.UuidArray;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.schema.Migrator;
+import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,14 +47,35 @@ import org.slf4j.LoggerFactory;
 public final class Conductor<C> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
 
-  private final ConductorCore<C> core;
+  private final Db db;
+  private final JsonCodec json;
+  private final TaskRegistry tasks;
+  private final C context;
+  private final Logger taskLogger;
+  private final Listeners listeners;
+  private final ExecutionStore executions;
+  private final Migrator migrator;
   private final HikariDataSource ownedPool;
   private final InvokeCoalescer coalescer;
 
-  private Conductor(ConductorCore<C> core, HikariDataSource ownedPool) {
-    this.core = core;
+  private Conductor(
+      Db db,
+      JsonCodec json,
+      TaskRegistry tasks,
+      C context,
+      Logger taskLogger,
+      Listeners listeners,
+      HikariDataSource ownedPool) {
+    this.db = db;
+    this.json = json;
+    this.tasks = tasks;
+    this.context = context;
+    this.taskLogger = taskLogger;
+    this.listeners = listeners;
+    this.executions = new ExecutionStore(db);
+    this.migrator = new Migrator(db.dataSource());
     this.ownedPool = ownedPool;
-    this.coalescer = new InvokeCoalescer(core.executions());
+    this.coalescer = new InvokeCoalescer(executions);
   }
 
   /** A builder; set a connection string or a data source, and the task definitions. */
@@ -63,7 +85,7 @@ public final class Conductor<C> implements AutoCloseable {
 
   /** Creates or upgrades the {@code pgconductor} schema; a no-op when it is current. */
   public void ensureInstalled() {
-    core.migrator().ensureInstalled();
+    migrator.ensureInstalled();
   }
 
   /**
@@ -89,7 +111,7 @@ public final class Conductor<C> implements AutoCloseable {
     }
     requireDefined(options.definition());
     Task<P, R> task = new Task<>(options, triggers, handler);
-    core.register(task);
+    tasks.register(task);
     return task;
   }
 
@@ -125,7 +147,6 @@ public final class Conductor<C> implements AutoCloseable {
       throw notInvocableOr(task, e);
     }
     String stored = id.toString();
-    Listeners listeners = core.listeners();
     if (listeners.active()) {
       var event = new ConductorListener.Invoked(stored, task.name(), task.queue());
       listeners.fire(l -> l.executionInvoked(event));
@@ -149,12 +170,11 @@ public final class Conductor<C> implements AutoCloseable {
     }
     List<UUID> ids;
     try {
-      ids = core.executions().invoke(task.name(), task.queue(), rows);
+      ids = executions.invoke(task.name(), task.queue(), rows);
     } catch (PgConductorException e) {
       throw notInvocableOr(task, e);
     }
     List<String> stored = ids.stream().map(UUID::toString).toList();
-    Listeners listeners = core.listeners();
     if (listeners.active()) {
       for (String id : stored) {
         var event = new ConductorListener.Invoked(id, task.name(), task.queue());
@@ -166,18 +186,13 @@ public final class Conductor<C> implements AutoCloseable {
 
   private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
     return new NewExecution(
-        UuidV7.next(), core.payloadJson(task, payload), o.dedupeKey(), o.priority(), o.runAt());
+        UuidV7.next(), tasks.payloadJson(task, payload), o.dedupeKey(), o.priority(), o.runAt());
   }
 
   private void requireInvocable(TaskDefinition<?, ?> task) {
     Objects.requireNonNull(task, "task");
-    requireDefined(task);
-    core.registered(task.name())
-        .filter(registered -> !registered.isInvocable())
-        .ifPresent(
-            registered -> {
-              throw new TaskNotInvocableException(task.name());
-            });
+    tasks.requireDefined(task);
+    tasks.requireInvocable(task);
   }
 
   /** The task is registered elsewhere without an invocable trigger (the database said so). */
@@ -208,8 +223,7 @@ public final class Conductor<C> implements AutoCloseable {
    */
   public boolean cancel(String id, String reason) {
     Objects.requireNonNull(reason, "reason");
-    List<ExecutionStore.CancelledExecution> cancelled = core.executions().cancel(uuid(id), reason);
-    Listeners listeners = core.listeners();
+    List<ExecutionStore.CancelledExecution> cancelled = executions.cancel(uuid(id), reason);
     if (listeners.active()) {
       for (var c : cancelled) {
         if (!c.running()) {
@@ -236,7 +250,7 @@ public final class Conductor<C> implements AutoCloseable {
    * not an execution id (not a UUID).
    */
   public Optional<Execution<Object, Object>> getExecution(String id) {
-    return parse(id).flatMap(uuid -> core.executions().find(uuid)).map(this::untyped);
+    return parse(id).flatMap(uuid -> executions.find(uuid)).map(this::untyped);
   }
 
   /**
@@ -247,7 +261,7 @@ public final class Conductor<C> implements AutoCloseable {
    */
   public <P, R> Optional<Execution<P, R>> getExecution(TaskDefinition<P, R> task, String id) {
     return parse(id)
-        .flatMap(uuid -> core.executions().find(uuid))
+        .flatMap(uuid -> executions.find(uuid))
         .map(
             row -> {
               if (!row.taskName().equals(task.name())) {
@@ -276,7 +290,7 @@ public final class Conductor<C> implements AutoCloseable {
    * an execution id.
    */
   public List<Execution<Object, Object>> getChildren(String id) {
-    return parse(id).map(uuid -> core.executions().children(uuid)).orElse(List.of()).stream()
+    return parse(id).map(uuid -> executions.children(uuid)).orElse(List.of()).stream()
         .map(this::untyped)
         .toList();
   }
@@ -293,8 +307,34 @@ public final class Conductor<C> implements AutoCloseable {
     }
   }
 
-  ConductorCore<C> core() {
-    return core;
+  // what orchestrators built on this Conductor share with it
+
+  Db db() {
+    return db;
+  }
+
+  JsonCodec json() {
+    return json;
+  }
+
+  TaskRegistry tasks() {
+    return tasks;
+  }
+
+  C context() {
+    return context;
+  }
+
+  Logger taskLogger() {
+    return taskLogger;
+  }
+
+  Listeners listeners() {
+    return listeners;
+  }
+
+  Migrator migrator() {
+    return migrator;
   }
 
   private static UUID uuid(String id) {
@@ -315,7 +355,7 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   private Execution<Object, Object> untyped(ExecutionStore.Row row) {
-    Optional<TaskDefinition<?, ?>> definition = core.schemas().find(row.taskName());
+    Optional<TaskDefinition<?, ?>> definition = tasks.schemas().find(row.taskName());
     Class<?> payloadType =
         definition.<Class<?>>map(TaskDefinition::payloadType).orElse(JsonNode.class);
     Class<?> resultType =
@@ -326,12 +366,12 @@ public final class Conductor<C> implements AutoCloseable {
         decode(row, row.resultJson(), resultType, "result"));
   }
 
-  private Object decode(ExecutionStore.Row row, String json, Class<?> type, String what) {
-    if (json == null) {
+  private Object decode(ExecutionStore.Row row, String text, Class<?> type, String what) {
+    if (text == null) {
       return null;
     }
     try {
-      return core.json().read(json, type);
+      return json.read(text, type);
     } catch (JsonProcessingException e) {
       throw new PgConductorException(
           "The " + what + " of execution " + row.id() + " cannot be read as " + type.getName(), e);
@@ -373,7 +413,7 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   private void requireDefined(TaskDefinition<?, ?> definition) {
-    core.requireDefined(definition);
+    tasks.requireDefined(definition);
   }
 
   /**
@@ -499,20 +539,20 @@ public final class Conductor<C> implements AutoCloseable {
       }
       ObjectMapper mapper = objectMapper == null ? JsonCodec.defaultMapper() : objectMapper;
       Logger taskLogger = logger == null ? LoggerFactory.getLogger("dev.pgconductor.task") : logger;
-      ConductorCore<C> core =
-          new ConductorCore<>(
-              new Db(ds, clock),
-              new JsonCodec(mapper),
-              tasks,
-              context,
-              taskLogger,
-              Listeners.of(List.copyOf(listeners)));
+      JsonCodec json = new JsonCodec(mapper);
       LOG.info(
           "pgconductor Conductor: {} tasks defined, database {}, clock {}",
           tasks.all().size(),
           connectionString != null ? ConnectionStrings.mask(connectionString) : "from DataSource",
           clock == null ? "database" : clock);
-      return new Conductor<>(core, pool);
+      return new Conductor<>(
+          new Db(ds, clock),
+          json,
+          new TaskRegistry(tasks, json),
+          context,
+          taskLogger,
+          Listeners.of(List.copyOf(listeners)),
+          pool);
     }
 
     private static String rootMessage(Throwable e) {

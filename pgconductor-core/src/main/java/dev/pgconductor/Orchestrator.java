@@ -199,21 +199,27 @@ public final class Orchestrator implements AutoCloseable {
             throw new IllegalArgumentException(
                 "task '" + task.name() + "' is given to this orchestrator twice");
           }
-          if (conductor.core().registered(task.name()).orElse(null) != task) {
+          if (conductor.tasks().registered(task.name()).orElse(null) != task) {
             throw new IllegalArgumentException(
                 "task '" + task.name() + "' was not created by this orchestrator's Conductor");
           }
         }
       }
-      return new Orchestrator(
-          new OrchestratorRuntime<>(
-              conductor.core(),
-              all,
-              heartbeatInterval,
-              heartbeatTimeout,
-              shutdownGrace,
-              handleSignals,
-              conductor.core().listeners().with(List.copyOf(listeners))));
+      return new Orchestrator(runtime(conductor, all));
+    }
+
+    private <C> OrchestratorRuntime<C> runtime(Conductor<C> conductor, List<Worker> workers) {
+      return new OrchestratorRuntime<>(
+          conductor.db(),
+          conductor.migrator(),
+          conductor.tasks(),
+          conductor.json(),
+          conductor.context(),
+          conductor.taskLogger(),
+          workers,
+          new OrchestratorRuntime.Settings(
+              heartbeatInterval, heartbeatTimeout, shutdownGrace, handleSignals),
+          conductor.listeners().with(List.copyOf(listeners)));
     }
 
     private static Duration positive(String what, Duration d) {

@@ -63,6 +63,9 @@ public final class BenchMain implements Callable<Integer> {
               + " none, jvm, node (default: all; smoke: none)")
   List<String> peers;
 
+  /** Set (to "true") by {@code --noop-listener}; read where the scenarios build orchestrators. */
+  public static final String NOOP_LISTENER_PROPERTY = "pgconductor.bench.noopListener";
+
   @Option(names = "--json", description = "Also write the results as JSON to this file")
   Path json;
 
@@ -90,6 +93,13 @@ public final class BenchMain implements Callable<Integer> {
           "Where Node peers and pgbench scripts are installed (default: next to the jar, under target/)")
   Path workDir;
 
+  @Option(
+      names = "--noop-listener",
+      description =
+          "Register a ConductorListener that does nothing on every pgconductor orchestrator, to"
+              + " measure what the listener hook costs")
+  boolean noopListener;
+
   public static void main(String[] args) {
     int code = new CommandLine(new BenchMain()).execute(args);
     System.exit(code);
@@ -97,6 +107,9 @@ public final class BenchMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (noopListener) {
+      System.setProperty(NOOP_LISTENER_PROPERTY, "true");
+    }
     BenchOptions options = options();
     BenchReport report = new BenchRunner(options, System.err).run();
     TablePrinter.print(report, System.out);

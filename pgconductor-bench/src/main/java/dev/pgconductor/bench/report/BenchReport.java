@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Everything one benchmark run produced: the environment, the trial results, the table rows derived
- * from them and the targets of the issue checked against them.
+ * from them and the targets checked against them.
  *
  * @param environment machine, JVM, server and option facts, in print order
  * @param peerSettings how each peer was set up, by name
@@ -108,7 +108,7 @@ public record BenchReport(
         .findFirst();
   }
 
-  /** The issue's targets, checked against this run. */
+  /** The targets, checked against this run. */
   public List<TargetCheck> targets() {
     return Targets.check(this);
   }

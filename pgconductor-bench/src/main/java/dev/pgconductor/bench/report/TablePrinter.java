@@ -81,7 +81,7 @@ public final class TablePrinter {
       report.peerSettings().forEach((k, v) -> out.printf("  %-20s %s%n", k, v));
     }
     out.println();
-    out.println("targets (issue 3)");
+    out.println("targets");
     List<TargetCheck> targets = report.targets();
     for (TargetCheck t : targets) {
       out.printf(Locale.ROOT, "  %-5s %-64s %s%n", t.status(), t.target(), t.measured());

@@ -1,9 +1,9 @@
 package dev.pgconductor.bench.report;
 
 /**
- * One target of the issue, checked.
+ * One target, checked.
  *
- * @param target the target as the issue states it
+ * @param target the target as stated
  * @param measured what was measured, as text (e.g. "1.8× (14,200 vs 7,900 jobs/s)")
  * @param status "PASS", "FAIL" or "n/a"
  */

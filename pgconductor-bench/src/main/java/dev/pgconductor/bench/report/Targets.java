@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The targets of issue 3, checked against a report. A target whose numbers are missing (scenario
- * not run, skipped, peer not available) is "n/a" with the reason.
+ * The project's targets, checked against a report. A target whose numbers are missing (scenario not
+ * run, skipped, peer not available) is "n/a" with the reason.
  */
 public final class Targets {
   private static final String TP = Sample.THROUGHPUT;

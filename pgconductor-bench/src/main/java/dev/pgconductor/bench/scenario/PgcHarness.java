@@ -1,6 +1,7 @@
 package dev.pgconductor.bench.scenario;
 
 import dev.pgconductor.Conductor;
+import dev.pgconductor.ConductorListener;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.Task;
@@ -9,6 +10,7 @@ import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.Trigger;
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.bench.BenchMain;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.db.BenchDatabase;
@@ -39,8 +41,9 @@ final class PgcHarness {
    * executions, a short flush interval (outcomes are written sooner anyway when a batch fills), and
    * many handlers in flight. No-op handlers need about 100 to keep the fetch-ahead buffer moving;
    * handlers that take steps spend nearly all their time waiting for the step writer's durable
-   * commit, and the more of them wait, the more steps each commit carries (BENCHMARKS.md item 36).
-   * Virtual threads make the waiting ones cheap, so one config serves every tuned scenario.
+   * commit, and the more of them wait, the more steps each commit carries (see "Step-heavy tasks
+   * want many handlers" in BENCHMARKS.md). Virtual threads make the waiting ones cheap, so one
+   * config serves every tuned scenario.
    */
   static final WorkerConfig TUNED =
       WorkerConfig.builder()
@@ -97,11 +100,12 @@ final class PgcHarness {
   /** An orchestrator serving the tasks on the default queue; signals left to the harness. */
   static Orchestrator orchestrator(
       Conductor<Void> conductor, List<? extends Task<?, ?>> tasks, WorkerConfig config) {
-    return Orchestrator.builder(conductor)
-        .tasks(tasks)
-        .defaultWorker(config)
-        .handleSignals(false)
-        .build();
+    Orchestrator.Builder builder =
+        Orchestrator.builder(conductor).tasks(tasks).defaultWorker(config).handleSignals(false);
+    if (Boolean.getBoolean(BenchMain.NOOP_LISTENER_PROPERTY)) {
+      builder.listener(new ConductorListener() {});
+    }
+    return builder.build();
   }
 
   /**

@@ -5,12 +5,12 @@ import dev.pgconductor.bench.Trial;
 import java.util.List;
 
 /**
- * One benchmark scenario of issue 3: a number, a title, and the trials that measure it (pgconductor
- * in one or more variants, peers, raw-SQL bounds). Each trial run starts from a fresh database, so
- * from a clean queue.
+ * One benchmark scenario: a number, a title, and the trials that measure it (pgconductor in one or
+ * more variants, peers, raw-SQL bounds). Each trial run starts from a fresh database, so from a
+ * clean queue.
  */
 public interface Scenario {
-  /** 1–9, as numbered in the issue and in BENCHMARKS.md. */
+  /** 1–9, as numbered in BENCHMARKS.md. */
   int number();
 
   /** A short title for the table. */

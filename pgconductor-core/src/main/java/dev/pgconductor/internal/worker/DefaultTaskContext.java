@@ -11,11 +11,9 @@ import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskLogger;
-import dev.pgconductor.TaskNotInvocableException;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.TransactionalStepBody;
 import dev.pgconductor.TypeRef;
-import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
 import dev.pgconductor.internal.db.Outcome;
@@ -38,7 +36,7 @@ import java.util.concurrent.Callable;
 final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private static final String SLEEP_UNTIL = "sleepUntil";
 
-  private final ConductorCore<C> core;
+  private final RunEnvironment<C> environment;
   private final Claimed claimed;
   private final String queue;
   private final UUID orchestratorId;
@@ -79,15 +77,14 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   }
 
   DefaultTaskContext(
-      ConductorCore<C> core,
+      RunEnvironment<C> environment,
       Claimed claimed,
       String queue,
       UUID orchestratorId,
       TaskLogger logger,
-      StepWriter stepWriter,
-      Listeners listeners) {
-    this.listeners = listeners;
-    this.core = core;
+      StepWriter stepWriter) {
+    this.environment = environment;
+    this.listeners = environment.listeners();
     this.claimed = claimed;
     this.queue = queue;
     this.orchestratorId = orchestratorId;
@@ -156,7 +153,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   @Override
   public C context() {
-    return core.context();
+    return environment.context();
   }
 
   @Override
@@ -206,7 +203,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     boundary();
     long startedNanos = System.nanoTime();
     T value = fn.call();
-    String json = core.json().writeStorable(value, "the result of step '" + name + "'");
+    String json = environment.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
     try {
       held = stepWriter.record(new StepRecord(claimed.id(), queue, claimed.lease(), name, json));
@@ -235,7 +232,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     long startedNanos = System.nanoTime();
     Object[] value = new Object[1];
     boolean held =
-        core.executions()
+        environment
+            .executions()
             .inHeldTransaction(
                 orchestratorId,
                 queue,
@@ -244,12 +242,14 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
                 name,
                 connection -> {
                   value[0] = body.apply(connection);
-                  return core.json().writeStorable(value[0], "the result of step '" + name + "'");
+                  return environment
+                      .json()
+                      .writeStorable(value[0], "the result of step '" + name + "'");
                 });
     if (!held) {
       throw suspend(Suspension.leaseLost());
     }
-    steps.put(name, StepState.value(core.json().mapper().valueToTree(value[0])));
+    steps.put(name, StepState.value(environment.json().mapper().valueToTree(value[0])));
     stepRecorded(name, startedNanos);
     return type.cast(value[0]);
   }
@@ -271,7 +271,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     boundary();
     Instant until = now().plus(duration);
     JsonNode markerNode =
-        core.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString());
+        environment.json().mapper().createObjectNode().put(SLEEP_UNTIL, until.toString());
     String marker = markerNode.toString();
     boolean held;
     try {
@@ -304,7 +304,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private <P, R> R invokeChild(
       String name, TaskDefinition<P, R> task, P payload, Duration timeout) {
     usable(name);
-    core.requireDefined(task);
+    environment.tasks().requireDefined(task);
     StepState recorded = steps.get(name);
     if (recorded != null && recorded.done()) {
       if (recorded.error() != null) {
@@ -326,16 +326,14 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       // the child of an earlier run or attempt: wait for it again (with a new deadline)
       child = new Outcome.Child(recorded.child(), task.name(), task.queue(), null);
     } else {
-      core.registered(task.name())
-          .filter(registered -> !registered.isInvocable())
-          .ifPresent(
-              registered -> {
-                throw new TaskNotInvocableException(task.name());
-              });
+      environment.tasks().requireInvocable(task);
       // created by the flush that records this wait, in the same transaction
       child =
           new Outcome.Child(
-              UuidV7.next(), task.name(), task.queue(), core.payloadJson(task, payload));
+              UuidV7.next(),
+              task.name(),
+              task.queue(),
+              environment.tasks().payloadJson(task, payload));
     }
     steps.put(
         name, new StepState(false, null, null, null, child.id(), deadline, claimed.attempt()));
@@ -397,13 +395,13 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   }
 
   private Instant now() {
-    return core.db().hasClock() ? core.db().now() : claimed.databaseNow();
+    return environment.hasClock() ? environment.clockNow() : claimed.databaseNow();
   }
 
   private JsonNode sleepMarker(String name, StepState recorded) {
     try {
-      JsonNode marker = recorded.tree(core.json().mapper());
-      return marker == null ? core.json().mapper().missingNode() : marker;
+      JsonNode marker = recorded.tree(environment.json().mapper());
+      return marker == null ? environment.json().mapper().missingNode() : marker;
     } catch (JsonProcessingException e) {
       throw new PgConductorException("Recorded sleep '" + name + "' is unreadable", e);
     }
@@ -412,7 +410,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   @SuppressWarnings("unchecked")
   private <T> T decode(String name, StepState recorded, Type type) {
     try {
-      ObjectMapper mapper = core.json().mapper();
+      ObjectMapper mapper = environment.json().mapper();
       JsonNode node = recorded.tree(mapper);
       if (type == Void.class || node == null || node.isNull()) {
         return null;
@@ -429,7 +427,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       return;
     }
     try {
-      JsonNode all = core.json().mapper().readTree(json);
+      JsonNode all = environment.json().mapper().readTree(json);
       for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         JsonNode s = e.getValue();

@@ -7,7 +7,6 @@ import dev.pgconductor.Task;
 import dev.pgconductor.TaskEvent;
 import dev.pgconductor.TaskHandler;
 import dev.pgconductor.TaskSignal;
-import dev.pgconductor.internal.ConductorCore;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.json.JsonCodec;
@@ -27,7 +26,7 @@ final class ExecutionRunner<C> {
   static final String MDC_EXECUTION = "pgconductor.execution";
   static final String MDC_QUEUE = "pgconductor.queue";
 
-  private final ConductorCore<C> core;
+  private final RunEnvironment<C> environment;
   private final String queue;
   private final UUID orchestratorId;
   private final StepWriter stepWriter;
@@ -35,27 +34,25 @@ final class ExecutionRunner<C> {
   private final Listeners listeners;
 
   ExecutionRunner(
-      ConductorCore<C> core,
+      RunEnvironment<C> environment,
       String queue,
       UUID orchestratorId,
       StepWriter stepWriter,
-      RunningExecutions running,
-      Listeners listeners) {
-    this.core = core;
+      RunningExecutions running) {
+    this.environment = environment;
     this.queue = queue;
     this.orchestratorId = orchestratorId;
     this.stepWriter = stepWriter;
     this.running = running;
-    this.listeners = listeners;
+    this.listeners = environment.listeners();
   }
 
   /** Runs the handler. */
   Outcome run(Task<?, ?> task, Claimed claimed) {
     String id = claimed.id().toString();
-    var logger = new Slf4jTaskLogger(core.taskLogger(), task.name(), id, queue);
+    var logger = new Slf4jTaskLogger(environment.taskLogger(), task.name(), id, queue);
     var ctx =
-        new DefaultTaskContext<>(
-            core, claimed, queue, orchestratorId, logger, stepWriter, listeners);
+        new DefaultTaskContext<>(environment, claimed, queue, orchestratorId, logger, stepWriter);
     long startedNanos = System.nanoTime();
     if (listeners.active()) {
       var event =
@@ -128,7 +125,7 @@ final class ExecutionRunner<C> {
       throws Exception {
     P payload;
     try {
-      payload = core.json().read(claimed.payloadJson(), task.definition().payloadType());
+      payload = environment.json().read(claimed.payloadJson(), task.definition().payloadType());
     } catch (Exception e) {
       throw new IllegalArgumentException(
           "payload cannot be read as "
@@ -139,7 +136,7 @@ final class ExecutionRunner<C> {
     }
     TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
     R result = handler.handle(event(claimed, payload), ctx);
-    return core.json().writeStorable(result, "the result of task '" + task.name() + "'");
+    return environment.json().writeStorable(result, "the result of task '" + task.name() + "'");
   }
 
   /** The event the handler receives, from where the execution came from. */

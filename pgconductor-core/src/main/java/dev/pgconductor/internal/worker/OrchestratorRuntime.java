@@ -5,9 +5,13 @@ import dev.pgconductor.OrchestratorInfo;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
-import dev.pgconductor.internal.ConductorCore;
+import dev.pgconductor.internal.db.Db;
+import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
+import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.schema.Migrator;
+import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -39,8 +43,25 @@ public final class OrchestratorRuntime<C> {
     STOPPED
   }
 
-  private final ConductorCore<C> core;
+  /**
+   * How an orchestrator heartbeats and stops.
+   *
+   * @param heartbeatInterval how often it heartbeats
+   * @param heartbeatTimeout after how long without a heartbeat an orchestrator counts as dead
+   * @param shutdownGrace how long a stop lets running handlers finish before interrupting them
+   * @param handleSignals whether a JVM shutdown hook stops it
+   */
+  public record Settings(
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Duration shutdownGrace,
+      boolean handleSignals) {}
+
+  private final Db db;
+  private final Migrator migrator;
   private final OrchestratorStore store;
+  private final ExecutionStore executions;
+  private final RunEnvironment<C> environment;
   private final UUID id = UuidV7.next();
   // every thread of this orchestrator is named "pgconductor-<last 8 hex digits of its id>-<role>"
   private final String threadPrefix = "pgconductor-" + id.toString().substring(28) + "-";
@@ -60,21 +81,27 @@ public final class OrchestratorRuntime<C> {
   private Thread shutdownHook;
 
   public OrchestratorRuntime(
-      ConductorCore<C> core,
+      Db db,
+      Migrator migrator,
+      TaskRegistry tasks,
+      JsonCodec json,
+      C context,
+      Logger taskLogger,
       List<Worker> workers,
-      Duration heartbeatInterval,
-      Duration heartbeatTimeout,
-      Duration shutdownGrace,
-      boolean handleSignals,
+      Settings settings,
       Listeners listeners) {
-    this.core = core;
+    this.db = db;
+    this.migrator = migrator;
+    this.store = new OrchestratorStore(db);
+    this.executions = new ExecutionStore(db);
+    this.environment =
+        new RunEnvironment<>(json, context, taskLogger, tasks, executions, db, listeners);
     this.listeners = listeners;
-    this.store = core.orchestrators();
     this.workers = List.copyOf(workers);
-    this.heartbeatInterval = heartbeatInterval;
-    this.heartbeatTimeout = heartbeatTimeout;
-    this.shutdownGrace = shutdownGrace;
-    this.handleSignals = handleSignals;
+    this.heartbeatInterval = settings.heartbeatInterval();
+    this.heartbeatTimeout = settings.heartbeatTimeout();
+    this.shutdownGrace = settings.shutdownGrace();
+    this.handleSignals = settings.handleSignals();
   }
 
   public String id() {
@@ -97,7 +124,7 @@ public final class OrchestratorRuntime<C> {
           "orchestrator " + id + " was already started; create a new one to start again");
     }
     try {
-      core.migrator().ensureInstalled();
+      migrator.ensureInstalled();
       List<OrchestratorStore.TaskRow> rows = new ArrayList<>();
       for (Worker worker : workers) {
         for (Task<?, ?> task : worker.tasks()) {
@@ -120,12 +147,12 @@ public final class OrchestratorRuntime<C> {
       // heartbeat. Nothing else is looked for: an execution is only ever held by a registered
       // orchestrator (see pgconductor.orchestrators_removed), so there is no sweep at start.
       rescued(store.rescue(heartbeatTimeout));
-      stepWriter = new StepWriter(core.executions(), id, threadPrefix + "step-writer");
+      stepWriter = new StepWriter(executions, id, threadPrefix + "step-writer");
       for (Worker worker : workers) {
         store.ensureQueue(worker.queue());
         runners.put(
             worker.queue(),
-            new WorkerRunner<>(core, id, worker, stepWriter, listeners, threadPrefix));
+            new WorkerRunner<>(environment, store, id, worker, stepWriter, threadPrefix));
       }
       heartbeat =
           Executors.newSingleThreadScheduledExecutor(
@@ -135,7 +162,7 @@ public final class OrchestratorRuntime<C> {
           heartbeatInterval.toMillis(),
           heartbeatInterval.toMillis(),
           TimeUnit.MILLISECONDS);
-      listener = new NotificationListener(core.db().dataSource(), runners, this::cancelRunning);
+      listener = new NotificationListener(db.dataSource(), runners, this::cancelRunning);
       listenerThread = Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
       runners.values().forEach(WorkerRunner::start);
       if (handleSignals) {
@@ -271,7 +298,7 @@ public final class OrchestratorRuntime<C> {
     try {
       if (runners.values().stream().anyMatch(r -> !r.runningIds().isEmpty())) {
         // fallback for a missed cancellation notification
-        core.executions().cancelRequests(id).keySet().forEach(this::cancelRunning);
+        executions.cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
       OrchestratorStore.Beat beat = store.heartbeat(id, heartbeatTimeout);
       rescued(beat.rescued());

@@ -4,8 +4,7 @@ import dev.pgconductor.Task;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.WorkerConfig;
-import dev.pgconductor.internal.ConductorCore;
-import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.db.OrchestratorStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,11 +40,11 @@ final class WorkerRunner<C> {
   private Thread flusherThread;
 
   WorkerRunner(
-      ConductorCore<C> core,
+      RunEnvironment<C> environment,
+      OrchestratorStore orchestrators,
       UUID orchestratorId,
       Worker worker,
       StepWriter stepWriter,
-      Listeners listeners,
       String threadPrefix) {
     this.queue = worker.queue();
     this.threadPrefix = threadPrefix;
@@ -54,13 +53,13 @@ final class WorkerRunner<C> {
         worker.tasks().stream()
             .collect(Collectors.toUnmodifiableMap(Task::name, Function.identity()));
     this.taskNames = List.copyOf(tasks.keySet());
-    var runner = new ExecutionRunner<>(core, queue, orchestratorId, stepWriter, running, listeners);
+    var runner = new ExecutionRunner<>(environment, queue, orchestratorId, stepWriter, running);
     this.handlers =
         Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name(threadPrefix + "handler-" + queue + "-", 0).factory());
     this.flusher =
         new OutcomeFlusher(
-            core.executions(),
+            environment.executions(),
             orchestratorId,
             queue,
             // a flush is a durable commit; larger batches mean fewer of them (an idle worker and
@@ -82,8 +81,8 @@ final class WorkerRunner<C> {
             this::hasRoom);
     this.fetchLoop =
         new FetchLoop(
-            core.executions(),
-            core.orchestrators(),
+            environment.executions(),
+            orchestrators,
             orchestratorId,
             queue,
             taskNames,

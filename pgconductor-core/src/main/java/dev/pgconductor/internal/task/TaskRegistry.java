@@ -1,100 +1,35 @@
-package dev.pgconductor.internal;
+package dev.pgconductor.internal.task;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pgconductor.InvalidPayloadException;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
+import dev.pgconductor.TaskNotInvocableException;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.UnknownTaskException;
-import dev.pgconductor.internal.db.Db;
-import dev.pgconductor.internal.db.ExecutionStore;
-import dev.pgconductor.internal.db.OrchestratorStore;
 import dev.pgconductor.internal.json.JsonCodec;
-import dev.pgconductor.internal.listen.Listeners;
-import dev.pgconductor.internal.schema.Migrator;
-import dev.pgconductor.internal.task.PayloadValidator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
 
 /**
- * Everything a Conductor owns, shared with the orchestrators built on it. Not part of the API.
- *
- * @param <C> custom context type
+ * The task definitions a Conductor knows and the handlers registered with it: checks that a task is
+ * defined and may be invoked, and turns payloads into validated JSON.
  */
-public final class ConductorCore<C> {
-  private final Db db;
-  private final JsonCodec json;
+public final class TaskRegistry {
   private final TaskSchemas schemas;
-  private final C context;
-  private final Logger taskLogger;
-  private final Listeners listeners;
-  private final ExecutionStore executions;
-  private final OrchestratorStore orchestrators;
-  private final Migrator migrator;
+  private final JsonCodec json;
   private final PayloadValidator validator = new PayloadValidator();
   private final Map<String, Task<?, ?>> registered = new ConcurrentHashMap<>();
 
-  public ConductorCore(
-      Db db,
-      JsonCodec json,
-      TaskSchemas schemas,
-      C context,
-      Logger taskLogger,
-      Listeners listeners) {
-    this.listeners = listeners;
-    this.db = db;
-    this.json = json;
+  public TaskRegistry(TaskSchemas schemas, JsonCodec json) {
     this.schemas = schemas;
-    this.context = context;
-    this.taskLogger = taskLogger;
-    this.executions = new ExecutionStore(db);
-    this.orchestrators = new OrchestratorStore(db);
-    this.migrator = new Migrator(db.dataSource());
-  }
-
-  public Db db() {
-    return db;
-  }
-
-  public JsonCodec json() {
-    return json;
+    this.json = json;
   }
 
   public TaskSchemas schemas() {
     return schemas;
-  }
-
-  public C context() {
-    return context;
-  }
-
-  /** The logger handlers' lines go to (the Conductor's custom logger, or a default one). */
-  public Logger taskLogger() {
-    return taskLogger;
-  }
-
-  /** The listeners registered on the Conductor. */
-  public Listeners listeners() {
-    return listeners;
-  }
-
-  public ExecutionStore executions() {
-    return executions;
-  }
-
-  public OrchestratorStore orchestrators() {
-    return orchestrators;
-  }
-
-  public Migrator migrator() {
-    return migrator;
-  }
-
-  public PayloadValidator validator() {
-    return validator;
   }
 
   /** Remembers a handler; a second handler for the same task name is an error. */
@@ -104,6 +39,11 @@ public final class ConductorCore<C> {
       throw new IllegalArgumentException(
           "a handler for task '" + task.name() + "' is already registered with this Conductor");
     }
+  }
+
+  /** The handler registered for a task name, if any. */
+  public Optional<Task<?, ?>> registered(String name) {
+    return Optional.ofNullable(registered.get(name));
   }
 
   /** Throws {@link UnknownTaskException} unless this exact definition is in the schemas. */
@@ -127,6 +67,17 @@ public final class ConductorCore<C> {
             + describe(known.get()));
   }
 
+  /**
+   * Throws {@link TaskNotInvocableException} when the task's handler here was registered without an
+   * invocable trigger (a handler registered elsewhere is checked by the database).
+   */
+  public void requireInvocable(TaskDefinition<?, ?> definition) {
+    Task<?, ?> task = registered.get(definition.name());
+    if (task != null && !task.isInvocable()) {
+      throw new TaskNotInvocableException(definition.name());
+    }
+  }
+
   /** Validates a payload and returns its JSON; nothing is written on failure. */
   public String payloadJson(TaskDefinition<?, ?> task, Object payload) {
     validator.validate(task.name(), task.payloadType(), payload);
@@ -148,9 +99,5 @@ public final class ConductorCore<C> {
         + ", queue '"
         + d.queue()
         + "')";
-  }
-
-  public Optional<Task<?, ?>> registered(String name) {
-    return Optional.ofNullable(registered.get(name));
   }
 }
