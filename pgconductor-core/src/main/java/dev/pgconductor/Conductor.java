@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *     .context(new App(mailer))
  *     .build();
  * conductor.ensureInstalled();
- * String id = conductor.invoke(GREET, new Greet("World"));
+ * String id = conductor.invoke(GREET, new Greet("World")).orElseThrow();
  * }</pre>
  *
  * @param <C> custom context type reachable from handlers through {@link TaskContext#context()}
@@ -125,8 +125,7 @@ public final class Conductor<C> implements AutoCloseable {
 
   /**
    * Stores one execution with options and returns its id: a new one, or the id of an execution with
-   * the same dedupe key that has not started (its payload and options are replaced) or that
-   * completed and is still retained (nothing runs again). The payload is validated first: an
+   * the same dedupe key that has not started (its payload and options are replaced). The payload is validated first: an
    * invalid one is an {@link InvalidPayloadException} and nothing is written. Concurrent calls
    * share one round trip and one commit. The result is empty only for an invoke that flow control
    * drops; today every invoke returns an id.

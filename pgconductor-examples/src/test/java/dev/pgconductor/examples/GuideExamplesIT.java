@@ -2,20 +2,35 @@ package dev.pgconductor.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.Conductor;
 import dev.pgconductor.ExecutionState;
 import dev.pgconductor.Invocation;
+import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.OrchestratorInfo;
+import dev.pgconductor.Task;
+import dev.pgconductor.TaskDefinition;
+import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.Trigger;
 import dev.pgconductor.examples.guide.ConcurrencyExamples;
 import dev.pgconductor.examples.guide.ConductorSetup;
 import dev.pgconductor.examples.guide.ConductorSetup.App;
 import dev.pgconductor.examples.guide.ConductorSetup.Welcome;
+import dev.pgconductor.examples.guide.DurableExamples;
+import dev.pgconductor.examples.guide.DurableExamples.Charge;
+import dev.pgconductor.examples.guide.DurableExamples.Order;
+import dev.pgconductor.examples.guide.DurableExamples.Receipt;
 import dev.pgconductor.examples.guide.GettingStarted;
+import dev.pgconductor.examples.guide.GettingStarted.Greet;
 import dev.pgconductor.examples.guide.InvokingExamples;
+import dev.pgconductor.examples.guide.ListenerExamples;
+import dev.pgconductor.examples.guide.ListenerExamples.TaskStats;
+import dev.pgconductor.examples.guide.ListenerExamples.TaskStats.Counts;
 import dev.pgconductor.examples.guide.OrchestratorExamples;
+import dev.pgconductor.examples.guide.ReadingExamples;
 import dev.pgconductor.examples.guide.RetryExamples;
 import dev.pgconductor.examples.guide.TestClock;
 import dev.pgconductor.examples.guide.WorkerConfigExample;
@@ -208,6 +223,147 @@ class GuideExamplesIT {
       assertThat(conductor.getExecution(id).orElseThrow().state())
           .isEqualTo(ExecutionState.COMPLETED);
       assertThat(rendered).containsExactly("summary", "details");
+    }
+  }
+
+  @Test
+  void readingBackShowsThePayloadTheOriginAndTheChildren() {
+    DurableExamples.Shop shop =
+        new DurableExamples.Shop() {
+          @Override
+          public String reserve(String orderId) {
+            return "res-" + orderId;
+          }
+
+          @Override
+          public void release(String reservation) {}
+
+          @Override
+          public void ship(String orderId, String reservation) {}
+
+          @Override
+          public Receipt charge(Charge charge) {
+            return new Receipt("rcpt-" + charge.orderId());
+          }
+        };
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(DurableExamples.FULFIL, DurableExamples.CHARGE))
+            .build()) {
+      var fulfil = DurableExamples.fulfilTask(conductor, shop);
+      var charge = DurableExamples.chargeTask(conductor, shop);
+      conductor.ensureInstalled();
+      String order = conductor.invoke(DurableExamples.FULFIL, new Order("o-7", 990)).orElseThrow();
+
+      // the order charges in a child, then sleeps for an hour
+      Orchestrator.builder(conductor).tasks(fulfil, charge).build().drain();
+
+      assertThat(ReadingExamples.describe(conductor, order))
+          .isEqualTo(
+              "fulfil-order of Order[orderId=o-7, cents=990], invoked,"
+                  + " children [charge-payment COMPLETED]");
+      String child = conductor.getChildren(order).getFirst().id();
+      assertThat(ReadingExamples.describe(conductor, child))
+          .isEqualTo(
+              "charge-payment of Charge[orderId=o-7, cents=990], invoked by execution "
+                  + order
+                  + ", children []");
+      assertThat(conductor.getExecution("not-an-id")).isEmpty();
+    }
+  }
+
+  @Test
+  void aListenerCountsRunsPerTaskAndNoticesSlowQueueWaits() {
+    TaskDefinition<Void, Void> broken = TaskDefinition.of("always-fails");
+    TaskStats stats = new TaskStats(Duration.ofSeconds(30));
+    TaskStats ownStats = new TaskStats(Duration.ofSeconds(30));
+    try (Conductor<Void> conductor =
+        ListenerExamples.connect(url, TaskSchemas.of(GettingStarted.GREET, broken), stats)) {
+      conductor.ensureInstalled();
+      Task<?, ?> greet = GettingStarted.register(conductor);
+      Task<?, ?> fails =
+          conductor.createTask(
+              TaskOptions.of(broken).maxAttempts(1),
+              Trigger.invocable(),
+              (event, ctx) -> {
+                throw new IllegalStateException("broken on purpose");
+              });
+      Orchestrator orchestrator =
+          ListenerExamples.orchestrator(conductor, List.of(greet, fails), ownStats);
+      orchestrator.start();
+
+      conductor.invoke(GettingStarted.GREET, new Greet("Ada")).orElseThrow();
+      // due two minutes ago: it waited that long in the queue when it starts
+      conductor
+          .invoke(
+              GettingStarted.GREET,
+              new Greet("Bob"),
+              InvokeOptions.DEFAULT.withRunAt(Instant.now().minus(Duration.ofMinutes(2))))
+          .orElseThrow();
+      conductor.invoke(broken, null).orElseThrow();
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                assertThat(stats.counts("greet")).isEqualTo(new Counts(2, 0, 0, 1));
+                assertThat(stats.counts("always-fails")).isEqualTo(new Counts(0, 1, 1, 0));
+              });
+      orchestrator.stop().join();
+
+      // the orchestrator's own listener heard the same runs
+      assertThat(ownStats.counts("greet")).isEqualTo(stats.counts("greet"));
+      assertThat(ownStats.counts("always-fails")).isEqualTo(stats.counts("always-fails"));
+    }
+  }
+
+  @Test
+  void drainWithATimeoutSaysWhetherTheQueuesWereDrained() {
+    AtomicBoolean slow = new AtomicBoolean(true);
+    OrchestratorExamples.Reports reports =
+        new OrchestratorExamples.Reports() {
+          @Override
+          public List<String> parts(String month) {
+            return List.of("summary");
+          }
+
+          @Override
+          public void render(String part) throws InterruptedException {
+            if (slow.get()) {
+              new CountDownLatch(1).await(); // blocks until interrupted
+            }
+          }
+        };
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(OrchestratorExamples.REPORT))
+            .build()) {
+      var report = OrchestratorExamples.reportTask(conductor, reports);
+      conductor.ensureInstalled();
+      String id =
+          conductor
+              .invoke(OrchestratorExamples.REPORT, new OrchestratorExamples.Report("2025-12"))
+              .orElseThrow();
+
+      Orchestrator stuck =
+          Orchestrator.builder(conductor)
+              .tasks(report)
+              .shutdownGrace(Duration.ofMillis(200))
+              .handleSignals(false)
+              .build();
+      assertThat(OrchestratorExamples.drainFor(stuck, Duration.ofSeconds(1))).isFalse();
+      assertThat(stuck.info().stopped()).isTrue();
+      assertThat(conductor.getExecution(id).orElseThrow().state())
+          .isEqualTo(ExecutionState.PENDING);
+
+      slow.set(false);
+      Orchestrator next =
+          Orchestrator.builder(conductor).tasks(report).handleSignals(false).build();
+      assertThat(OrchestratorExamples.drainFor(next, Duration.ofSeconds(30))).isTrue();
+      assertThat(conductor.getExecution(id).orElseThrow().state())
+          .isEqualTo(ExecutionState.COMPLETED);
     }
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -27,6 +28,7 @@ final class Dispatcher {
   private final int concurrency;
   private final Map<String, Task<?, ?>> tasks;
   private final Function<Claimed, Outcome> runner;
+  private final Consumer<Outcome> notRun;
   private final OutcomeFlusher flusher;
   private final ExecutorService handlers;
   private final WakeSignal signal;
@@ -49,6 +51,7 @@ final class Dispatcher {
       int concurrency,
       Map<String, Task<?, ?>> tasks,
       Function<Claimed, Outcome> runner,
+      Consumer<Outcome> notRun,
       OutcomeFlusher flusher,
       ExecutorService handlers,
       WakeSignal signal,
@@ -56,6 +59,7 @@ final class Dispatcher {
     this.concurrency = concurrency;
     this.tasks = tasks;
     this.runner = runner;
+    this.notRun = notRun;
     this.flusher = flusher;
     this.handlers = handlers;
     this.signal = signal;
@@ -118,8 +122,7 @@ final class Dispatcher {
     if (unstarted == null) {
       return false;
     }
-    flusher.add(
-        new Outcome.Cancelled(unstarted, unstarted.stepsJson() != null), limited(unstarted));
+    endUnrun(new Outcome.Cancelled(unstarted, unstarted.stepsJson() != null));
     ended(inFlight.decrementAndGet());
     return true;
   }
@@ -133,7 +136,7 @@ final class Dispatcher {
       ready.clear();
     }
     for (Claimed c : unstarted) {
-      flusher.add(new Outcome.Unstarted(c), limited(c));
+      endUnrun(new Outcome.Unstarted(c));
     }
     ended(inFlight.addAndGet(-unstarted.size()));
   }
@@ -164,7 +167,7 @@ final class Dispatcher {
       } catch (RejectedExecutionException e) {
         // the stop's grace period ran out before this one started: it goes back to the queue
         // (or, once the flusher has closed, is released by the deregistration)
-        flusher.add(new Outcome.Unstarted(c), limited(c));
+        endUnrun(new Outcome.Unstarted(c));
         synchronized (lock) {
           started--;
         }
@@ -176,8 +179,13 @@ final class Dispatcher {
   private void runOne(Claimed claimed) {
     Outcome outcome = null;
     try {
-      // dispatched just as the stop began: as if never claimed
-      outcome = stopping ? new Outcome.Unstarted(claimed) : runner.apply(claimed);
+      if (stopping) {
+        // dispatched just as the stop began: as if never claimed
+        outcome = new Outcome.Unstarted(claimed);
+        notRun.accept(outcome);
+      } else {
+        outcome = runner.apply(claimed);
+      }
     } finally {
       if (outcome == null) {
         outcome = new Outcome.Released(claimed, claimed.stepsJson() != null);
@@ -192,6 +200,12 @@ final class Dispatcher {
       start(next);
       ended(inFlight.decrementAndGet());
     }
+  }
+
+  /** A claimed execution ends without running: the listeners hear it, the flusher writes it. */
+  private void endUnrun(Outcome outcome) {
+    notRun.accept(outcome);
+    flusher.add(outcome, limited(outcome.claimed()));
   }
 
   /** Its task has a concurrency limit: its outcome frees a slot, so it is written soon. */

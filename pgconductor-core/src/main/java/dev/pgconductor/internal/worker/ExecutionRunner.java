@@ -66,9 +66,19 @@ final class ExecutionRunner<C> {
     }
     Run run = runHandler(task, claimed, ctx);
     if (listeners.active()) {
-      report(task, run, Duration.ofNanos(System.nanoTime() - startedNanos));
+      report(task.name(), run, Duration.ofNanos(System.nanoTime() - startedNanos));
     }
     return run.outcome();
+  }
+
+  /**
+   * Tells the listeners how a claimed execution ended without its handler running: handed back
+   * at a stop, or cancelled while it waited for a slot.
+   */
+  void notRun(Outcome outcome) {
+    if (listeners.active()) {
+      report(outcome.claimed().taskName(), new Run(outcome), Duration.ZERO);
+    }
   }
 
   /** How a run ended, and what the handler threw if it failed (for the listeners). */
@@ -176,10 +186,9 @@ final class ExecutionRunner<C> {
   }
 
   /** Tells the listeners how the run ended. */
-  private void report(Task<?, ?> task, Run run, Duration ran) {
+  private void report(String name, Run run, Duration ran) {
     Outcome outcome = run.outcome();
     String id = outcome.id().toString();
-    String name = task.name();
     int attempt = outcome.claimed().attempt();
     switch (outcome) {
       case Outcome.Completed c -> {

@@ -75,6 +75,7 @@ final class WorkerRunner<C> {
             config.concurrency(),
             tasks,
             claimed -> runner.run(tasks.get(claimed.taskName()), claimed),
+            runner::notRun,
             flusher,
             handlers,
             signal,

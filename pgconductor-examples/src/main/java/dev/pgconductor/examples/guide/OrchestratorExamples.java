@@ -10,9 +10,16 @@ import dev.pgconductor.Trigger;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The code of docs/orchestrator.md: settings, lifecycle, and a handler that a stop interrupts. */
+/**
+ * The code of docs/orchestrator.md: settings, lifecycle, a handler that a stop interrupts, and a
+ * drain with a deadline.
+ */
 public final class OrchestratorExamples {
+  private static final Logger LOG = LoggerFactory.getLogger(OrchestratorExamples.class);
+
   private OrchestratorExamples() {}
 
   /** A monthly report, rendered part by part. */
@@ -72,5 +79,16 @@ public final class OrchestratorExamples {
             });
     // end::stoppable[]
     return report;
+  }
+
+  /** A batch job's run: drain the queues, but give up after a while. */
+  public static boolean drainFor(Orchestrator orchestrator, Duration timeout) {
+    // tag::drain-timeout[]
+    boolean drained = orchestrator.drain(timeout); // stops the orchestrator either way
+    if (!drained) {
+      LOG.warn("work was left after {}; the next run picks it up", timeout);
+    }
+    // end::drain-timeout[]
+    return drained;
   }
 }
