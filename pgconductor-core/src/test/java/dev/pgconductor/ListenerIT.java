@@ -12,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -307,6 +308,71 @@ class ListenerIT {
     assertThat(heard.of(ConductorListener.Invoked.class))
         .as("the invoke was made by the Conductor, which has no listener")
         .isEmpty();
+  }
+
+  @Test
+  void executionsClaimedButNeverStartedAreHeardAsCancelledOrHandedBackAtTheStop() throws Exception {
+    Recorder heard = new Recorder();
+    var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
+    CountDownLatch never = new CountDownLatch(1);
+    var work =
+        conductor.createTask(
+            TaskOptions.of(WORK),
+            Trigger.invocable(),
+            (e, ctx) -> {
+              never.await(); // interrupted by the stop's end of grace
+              return "unreachable";
+            });
+    conductor.ensureInstalled();
+    String running = conductor.invoke(WORK, new Job("1")).orElseThrow();
+    String cancelled = conductor.invoke(WORK, new Job("2")).orElseThrow();
+    String handedBack = conductor.invoke(WORK, new Job("3")).orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(work)
+            .listener(heard)
+            .handleSignals(false)
+            .shutdownGrace(Duration.ofMillis(200))
+            .defaultWorker(
+                WorkerConfig.builder()
+                    .concurrency(1)
+                    .fetchBatchSize(5)
+                    .pollInterval(Duration.ofMillis(20))
+                    .build())
+            .build()) {
+      orchestrator.start();
+      // one handler slot: the first runs, the other two wait claimed in the worker
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> heard.about(running, ConductorListener.Started.class).size() == 1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, handedBack) == ExecutionState.RUNNING);
+      assertThat(conductor.cancel(cancelled)).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> heard.about(cancelled, ConductorListener.Cancelled.class).size() == 1);
+    }
+
+    assertThat(heard.about(cancelled, ConductorListener.Started.class)).isEmpty();
+    assertThat(heard.about(handedBack, ConductorListener.Started.class)).isEmpty();
+    assertThat(heard.about(handedBack, ConductorListener.Released.class))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.reason()).isEqualTo(Reason.STOP);
+              assertThat(r.duration()).isZero();
+            });
+    assertThat(heard.about(running, ConductorListener.Released.class))
+        .singleElement()
+        .satisfies(r -> assertThat(r.reason()).isEqualTo(Reason.STOP));
+    assertThat(state(conductor, cancelled)).isEqualTo(ExecutionState.CANCELLED);
+    assertThat(state(conductor, handedBack)).isEqualTo(ExecutionState.PENDING);
+    assertThat(state(conductor, running)).isEqualTo(ExecutionState.PENDING);
+  }
+
+  private static ExecutionState state(Conductor<?> conductor, String id) {
+    return conductor.getExecution(id).orElseThrow().state();
   }
 
   @Test

@@ -72,8 +72,8 @@ final class ExecutionRunner<C> {
   }
 
   /**
-   * Tells the listeners how a claimed execution ended without its handler running: handed back
-   * at a stop, or cancelled while it waited for a slot.
+   * Tells the listeners how a claimed execution ended without its handler running: handed back at a
+   * stop, or cancelled while it waited for a slot.
    */
   void notRun(Outcome outcome) {
     if (listeners.active()) {
