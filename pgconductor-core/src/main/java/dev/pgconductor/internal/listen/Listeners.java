@@ -1,8 +1,10 @@
 package dev.pgconductor.internal.listen;
 
 import dev.pgconductor.ConductorListener;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +34,7 @@ public final class Listeners {
     if (more.isEmpty()) {
       return this;
     }
-    return new Listeners(
-        java.util.stream.Stream.concat(java.util.Arrays.stream(listeners), more.stream()).toList());
+    return new Listeners(Stream.concat(Arrays.stream(listeners), more.stream()).toList());
   }
 
   /** Whether anyone listens. */
