@@ -5,7 +5,10 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A JVM running one of the test "main" classes with the test class path, to kill or SIGTERM. */
@@ -13,21 +16,44 @@ public final class ChildJvm implements AutoCloseable {
   private final Process process;
   private final String orchestratorId;
 
+  private static final List<String> MODULE_OPTIONS =
+      List.of(
+          "--module-path",
+          "--upgrade-module-path",
+          "--patch-module",
+          "--add-modules",
+          "--add-reads",
+          "--add-exports",
+          "--add-opens");
+
   private ChildJvm(Process process, String orchestratorId) {
     this.process = process;
     this.orchestratorId = orchestratorId;
   }
 
-  /** Starts {@code mainClass} and waits until it prints "STARTED id". */
+  /**
+   * Starts {@code mainClass} and waits until it prints "STARTED id". The child gets this JVM's
+   * class path and, when the tests run on the module path, its module options too (module path, the
+   * patched-in test classes, added reads and opens), so it runs the code exactly as the test does.
+   */
   public static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
-    String java =
-        System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    String[] command = new String[4 + args.length];
-    command[0] = java;
-    command[1] = "-cp";
-    command[2] = System.getProperty("java.class.path");
-    command[3] = mainClass.getName();
-    System.arraycopy(args, 0, command, 4, args.length);
+    List<String> command = new ArrayList<>();
+    command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+    for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (MODULE_OPTIONS.stream().anyMatch(o -> option.startsWith(o + "="))) {
+        command.add(option);
+      }
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    Module module = mainClass.getModule();
+    if (module.isNamed()) {
+      command.add("--module");
+      command.add(module.getName() + "/" + mainClass.getName());
+    } else {
+      command.add(mainClass.getName());
+    }
+    command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     var reader =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
