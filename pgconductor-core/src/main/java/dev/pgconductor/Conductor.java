@@ -18,6 +18,7 @@ import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -175,7 +176,8 @@ public final class Conductor<C> implements AutoCloseable {
     }
     List<String> stored = ids.stream().map(UUID::toString).toList();
     if (listeners.active()) {
-      for (String id : stored) {
+      // once per execution: several invocations with one dedupe key stored one
+      for (String id : new LinkedHashSet<>(stored)) {
         var event = new ConductorListener.Invoked(id, task.name(), task.queue());
         listeners.fire(l -> l.executionInvoked(event));
       }

@@ -68,8 +68,9 @@ public final class Orchestrator implements AutoCloseable {
   }
 
   /**
-   * As {@link #drain()}, for at most {@code timeout}: returns true when the queues were drained,
-   * false when the timeout passed first. It stops either way.
+   * As {@link #drain()}, waiting at most {@code timeout} for the queues to drain: returns true when
+   * they did, false when the timeout passed first. It stops either way, and the stop itself may
+   * take up to the shutdown grace period more while running handlers finish.
    */
   public boolean drain(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");

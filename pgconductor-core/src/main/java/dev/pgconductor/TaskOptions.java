@@ -124,6 +124,19 @@ public final class TaskOptions<P, R> {
   }
 
   @Override
+  public boolean equals(Object o) {
+    return o instanceof TaskOptions<?, ?> other
+        && values.definition.equals(other.values.definition)
+        && values.maxAttempts == other.values.maxAttempts
+        && values.concurrency == other.values.concurrency;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(values.definition, values.maxAttempts, values.concurrency);
+  }
+
+  @Override
   public String toString() {
     return "TaskOptions["
         + name()

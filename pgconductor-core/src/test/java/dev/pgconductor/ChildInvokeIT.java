@@ -37,8 +37,56 @@ class ChildInvokeIT {
   static final TaskDefinition<Quote, Price> RETRIED_PARENT =
       TaskDefinition.of("retried-parent", Quote.class, Price.class);
 
+  static final TaskDefinition<Void, Void> PING = TaskDefinition.of("ping");
+  static final TaskDefinition<Quote, String> PINGER =
+      TaskDefinition.of("pinger", Quote.class, String.class);
+
   static final WorkerConfig FAST =
       WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
+
+  @Test
+  void aChildWithoutPayloadOrResultIsCreatedRunsAndResumesItsParent() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PINGER, PING)).build());
+    AtomicInteger pings = new AtomicInteger();
+    var ping =
+        conductor.createTask(
+            TaskOptions.of(PING),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              pings.incrementAndGet();
+              return null;
+            });
+    var pinger =
+        conductor.createTask(
+            TaskOptions.of(PINGER),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              ctx.invoke("ping", PING, null);
+              return "pinged";
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(PINGER, new Quote(1)).orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(pinger, ping)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
+      assertThat(orchestrator.drain(Duration.ofSeconds(30))).isTrue();
+    }
+
+    assertThat(conductor.getExecution(PINGER, id).orElseThrow().result()).isEqualTo("pinged");
+    assertThat(pings).hasValue(1);
+    var child = conductor.getChildren(id);
+    assertThat(child)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.state()).isEqualTo(ExecutionState.COMPLETED);
+              assertThat(c.payload()).isNull();
+              assertThat(c.result()).isNull();
+            });
+  }
 
   @Test
   void theParentWaitsReleasedWhileTheChildRunsAndGetsItsTypedResult() {

@@ -38,9 +38,9 @@ create type pgconductor.outcome as (
   run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any
   step          text,                     -- waiting: the step that records the child
   child_id      uuid,                     -- waiting: the child
-  child_task    text,                     -- waiting on a new child: its task, queue, payload
-  child_queue   text,
-  child_payload jsonb,                    -- null: the child exists (an earlier run created it)
+  child_task    text,                     -- waiting on a new child: its task, queue, payload;
+  child_queue   text,                     -- null when the child exists (an earlier run made it)
+  child_payload jsonb,
   attempt       int,                      -- waiting: the attempt that set the deadline
   has_steps     boolean                   -- the execution has recorded steps to remove at its end
 );
@@ -684,7 +684,7 @@ begin
            d.e,
            case d.final when 'completed' then 'completed' when 'cancelled' then 'cancelled'
                         else 'failed' end,
-           case d.final when 'completed' then d.result end,
+           case d.final when 'completed' then coalesce(d.result, 'null') end,
            case d.final when 'completed' then (d.e).last_error
                         when 'cancelled' then coalesce((d.e).cancel_reason, d.error)
                         else d.error end,
@@ -775,9 +775,10 @@ begin
     ),
     children as (
       insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id, origin)
-      select w.child_id, w.child_queue, w.child_task, w.child_payload, v_now, w.id, 'child'
+      select w.child_id, w.child_queue, w.child_task, coalesce(w.child_payload, 'null'), v_now,
+             w.id, 'child'
       from waits w
-      where w.child_payload is not null
+      where w.child_task is not null -- a new child; without one, the child exists already
       on conflict do nothing
       returning queue
     )
@@ -812,6 +813,18 @@ begin
     where t.depth < 100
   )
   select * from tree;
+  -- Lock the rows (in id order), waiting for a claim or a flush of them in flight, then read again
+  -- who holds them: from here on nothing can claim or finish them until this commits, so what is
+  -- reported running is what gets the cancel request, and the rest is what gets failed.
+  perform 1 from pgconductor.executions e join pgconductor_cancelling c
+    on e.id = c.id and e.queue = c.queue
+  order by e.id
+  for update of e;
+  delete from pgconductor_cancelling c
+  where not exists (select 1 from pgconductor.executions e where e.id = c.id and e.queue = c.queue);
+  update pgconductor_cancelling c set locked_by = e.locked_by
+  from pgconductor.executions e
+  where e.id = c.id and e.queue = c.queue;
   if not exists (select 1 from pgconductor_cancelling c where c.depth = 0) then
     drop table pgconductor_cancelling;
     return;
@@ -841,7 +854,7 @@ begin
          lateral pgconductor.finished_row(
            g.e, 'failed', null,
            case when g.depth = 0 then p_reason else 'Parent execution cancelled: ' || p_reason end,
-           null, coalesce(p_now, now())) f
+           null, now()) f
   )
   select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
   perform pgconductor.notify_ready(pgconductor.after_finish(v_gone, v_gone, p_now));
@@ -905,7 +918,7 @@ begin
          lateral pgconductor.finished_row(
            g.e, 'failed', null,
            'orchestrator ' || (g.e).locked_by || ' stopped heartbeating while running this execution',
-           null, coalesce(p_now, now())) f
+           null, now()) f
   )
   select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
   v_count := cardinality(v_gone);

@@ -31,9 +31,9 @@ public final class GroupCommit<Q, A> implements AutoCloseable {
   private final int maxBatch;
   private final Writer<Q, A> writer;
   private final LinkedBlockingQueue<Pending<Q, A>> queue = new LinkedBlockingQueue<>();
-  private final Object startLock = new Object();
-  private volatile Thread thread;
-  private volatile boolean closed;
+  private final Object lock = new Object();
+  private Thread thread; // guarded by lock
+  private volatile boolean closed; // set under lock
 
   public GroupCommit(String threadName, int maxBatch, Writer<Q, A> writer) {
     this.threadName = threadName;
@@ -52,33 +52,51 @@ public final class GroupCommit<Q, A> implements AutoCloseable {
     return enqueue(request).get();
   }
 
-  /** As {@link #submit}, without being interruptible; the writer's failure comes out unwrapped. */
+  /**
+   * As {@link #submit}, without being interruptible; the writer's unchecked failure comes out
+   * unwrapped (a checked one in a {@link CompletionException}).
+   */
   public A submitUninterruptibly(Q request) {
     try {
       return enqueue(request).join();
     } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
+      switch (e.getCause()) {
+        case RuntimeException runtime -> throw runtime;
+        case Error error -> throw error;
+        default -> throw e;
       }
-      throw e;
     }
   }
 
   private CompletableFuture<A> enqueue(Q request) {
-    if (closed) {
-      throw new IllegalStateException(threadName + " is closed");
-    }
-    ensureStarted();
     var pending = new Pending<Q, A>(request, new CompletableFuture<>());
-    queue.add(pending);
+    // under the lock, so a request is either refused or queued before close() marks the end:
+    // the thread writes everything queued before it ends
+    synchronized (lock) {
+      if (closed) {
+        throw new IllegalStateException(threadName + " is closed");
+      }
+      if (thread == null) {
+        thread = Thread.ofPlatform().name(threadName).daemon().start(this::run);
+      }
+      queue.add(pending);
+    }
     return pending.answer();
+  }
+
+  /** Requests queued and not yet taken by a write. */
+  int queued() {
+    return queue.size();
   }
 
   /** Stops taking requests, writes those queued, and waits (up to 10 s) for the thread to end. */
   @Override
   public void close() {
-    closed = true;
-    Thread t = thread;
+    Thread t;
+    synchronized (lock) {
+      closed = true;
+      t = thread;
+    }
     if (t != null) {
       try {
         t.join(10_000);
@@ -89,16 +107,6 @@ public final class GroupCommit<Q, A> implements AutoCloseable {
     Pending<Q, A> left;
     while ((left = queue.poll()) != null) {
       left.answer().completeExceptionally(new IllegalStateException(threadName + " is closed"));
-    }
-  }
-
-  private void ensureStarted() {
-    if (thread == null) {
-      synchronized (startLock) {
-        if (thread == null) {
-          thread = Thread.ofPlatform().name(threadName).daemon().start(this::run);
-        }
-      }
     }
   }
 
@@ -114,7 +122,9 @@ public final class GroupCommit<Q, A> implements AutoCloseable {
         queue.drainTo(batch, maxBatch - 1);
         write(batch);
       } catch (InterruptedException e) {
-        closed = true;
+        synchronized (lock) {
+          closed = true;
+        }
       } finally {
         batch.clear();
       }

@@ -83,14 +83,26 @@ final class Dispatcher {
    */
   boolean accept(List<Claimed> claimed) {
     boolean handlersWaited;
+    boolean late;
     List<Claimed> startNow = List.of();
     synchronized (lock) {
       handlersWaited = ready.isEmpty() && started < concurrency;
+      late = stopping;
       if (!claimed.isEmpty()) {
         inFlight.addAndGet(claimed.size());
-        ready.addAll(claimed);
-        startNow = takeStartable();
+        if (!late) {
+          ready.addAll(claimed);
+          startNow = takeStartable();
+        }
       }
+    }
+    if (late) {
+      // a claim that came back after the stop began (a slow database): straight back
+      for (Claimed c : claimed) {
+        endUnrun(new Outcome.Unstarted(c));
+      }
+      ended(inFlight.addAndGet(-claimed.size()));
+      return handlersWaited;
     }
     if (startNow.size() < START_INLINE_BELOW) {
       start(startNow);
@@ -98,7 +110,11 @@ final class Dispatcher {
       // starting a claim's worth of handlers takes 0.5-1 ms; a virtual thread does it, so the
       // next claim goes out at once
       List<Claimed> batch = startNow;
-      handlers.execute(() -> start(batch));
+      try {
+        handlers.execute(() -> start(batch));
+      } catch (RejectedExecutionException e) {
+        start(batch); // the stop's grace period ran out: each is handed back there
+      }
     }
     return handlersWaited;
   }

@@ -14,7 +14,11 @@ import dev.pgconductor.internal.listen.Listeners;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -22,6 +26,13 @@ import org.slf4j.MDC;
  * Outcome}.
  */
 final class ExecutionRunner<C> {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutionRunner.class);
+
+  /** The origins whose executions this version runs (see {@link #event}). */
+  private static final Set<String> KNOWN_ORIGINS = Set.of("invoked", "child");
+
+  private static final Duration PUT_BACK_FOR = Duration.ofMinutes(1);
+
   static final String MDC_TASK = "pgconductor.task";
   static final String MDC_EXECUTION = "pgconductor.execution";
   static final String MDC_QUEUE = "pgconductor.queue";
@@ -49,6 +60,9 @@ final class ExecutionRunner<C> {
 
   /** Runs the handler. */
   Outcome run(Task<?, ?> task, Claimed claimed) {
+    if (!KNOWN_ORIGINS.contains(claimed.origin())) {
+      return putBack(task, claimed);
+    }
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(environment.taskLogger(), task.name(), id, queue);
     var ctx =
@@ -65,6 +79,12 @@ final class ExecutionRunner<C> {
       listeners.fire(l -> l.executionStarted(event));
     }
     Run run = runHandler(task, claimed, ctx);
+    if (ctx.reason() == TaskSignal.Reason.CANCELLED
+        && !(run.outcome() instanceof Outcome.Completed)
+        && !(run.outcome() instanceof Outcome.Cancelled)) {
+      // cancelled while it ran: the flush ends it cancelled whatever the run did, so say so
+      run = new Run(new Outcome.Cancelled(claimed, ctx.hasSteps()));
+    }
     if (listeners.active()) {
       report(task.name(), run, Duration.ofNanos(System.nanoTime() - startedNanos));
     }
@@ -147,6 +167,22 @@ final class ExecutionRunner<C> {
     TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
     R result = handler.handle(event(claimed, payload), ctx);
     return environment.json().writeStorable(result, "the result of task '" + task.name() + "'");
+  }
+
+  /**
+   * An execution made by a trigger this version cannot run (an orchestrator of a newer version
+   * created it): back to the queue for a minute, without counting an attempt, for an orchestrator
+   * that knows the trigger.
+   */
+  private Outcome putBack(Task<?, ?> task, Claimed claimed) {
+    Instant now = environment.hasClock() ? environment.clockNow() : claimed.databaseNow();
+    LOG.warn(
+        "Execution {} of task '{}' was created by a trigger of kind '{}' that this version of"
+            + " pgconductor cannot run; it goes back to the queue for a minute",
+        claimed.id(),
+        task.name(),
+        claimed.origin());
+    return new Outcome.Sleeping(claimed, claimed.stepsJson() != null, now.plus(PUT_BACK_FOR));
   }
 
   /** The event the handler receives, from where the execution came from. */
