@@ -45,6 +45,27 @@ create type pgconductor.outcome as (
   has_steps     boolean                   -- the execution has recorded steps to remove at its end
 );
 
+-- A batch of outcomes as pgconductor.flush takes it: the fields of pgconductor.outcome but the id,
+-- each as an array over the batch (element i of every array belongs to outcome i; the ids travel
+-- as a binary uuid[] beside it). Columns rather than an array of rows: Postgres reads an array
+-- of each field far faster than as many composite values. pgconductor.outcome_rows gives the rows.
+create type pgconductor.outcome_batch as (
+  leases         int[],
+  kinds          pgconductor.outcome_kind[],
+  results        jsonb[],
+  errors         text[],
+  stacks         text[],
+  max_attempts   int[],
+  run_ats        timestamptz[],
+  steps          text[],
+  child_ids      uuid[],
+  child_tasks    text[],
+  child_queues   text[],
+  child_payloads jsonb[],
+  attempts       int[],
+  has_steps      boolean[]
+);
+
 -- ============================================================================================
 -- Tables
 -- ============================================================================================
@@ -205,6 +226,16 @@ language sql immutable rows 1 as $$
   select e.id, e.queue, e.task_key, p_state, e.payload, p_result, e.priority, e.attempts,
          e.dedupe_key, e.parent_id, e.origin, e.origin_name, p_error, p_stack, e.created_at,
          e.locked_at, p_finished_at
+$$;
+
+-- The outcomes of a batch as rows. Inlined by Postgres into the statement that reads it, so the
+-- arrays are zipped as that statement scans them and no row is built in between.
+create function pgconductor.outcome_rows(p_ids uuid[], b pgconductor.outcome_batch)
+returns setof pgconductor.outcome
+language sql immutable as $$
+  select * from unnest(p_ids, b.leases, b.kinds, b.results, b.errors, b.stacks, b.max_attempts,
+                       b.run_ats, b.steps, b.child_ids, b.child_tasks, b.child_queues,
+                       b.child_payloads, b.attempts, b.has_steps)
 $$;
 
 -- Backoff before the next attempt, after `attempts` attempts were made: 15 s, 30 s, then 60 s.
@@ -630,8 +661,8 @@ begin
   return v_woken;
 end $$;
 
--- Writes back the outcomes of a batch of executions of one queue (pgconductor.outcome rows as a
--- JSON array) in one transaction. Rows whose lease the caller no longer holds are left alone. An
+-- Writes back the outcomes of a batch of executions of one queue (the ids, and the rest as a
+-- pgconductor.outcome_batch) in one transaction. Rows whose lease the caller no longer holds are left alone. An
 -- execution whose cancellation was requested while it ran ends cancelled, unless it completed. A
 -- waiting parent's new child is created here, so it exists if and only if the parent's wait does.
 -- Returns how many rows the caller still held, and the queues where work became ready (new
@@ -642,15 +673,13 @@ end $$;
 -- p_orchestrator matches one row, would loop over the batch for every row of the partition), and
 -- every row is found by key: no nested loops, no sequential scans, generic plans.
 create function pgconductor.flush(
-  p_orchestrator uuid, p_queue text, p_outcomes json, p_now timestamptz,
-  out written int, out unnotified text[])
+  p_orchestrator uuid, p_queue text, p_ids uuid[], p_batch pgconductor.outcome_batch,
+  p_now timestamptz, out written int, out unnotified text[])
 language plpgsql
 set plan_cache_mode = force_generic_plan set enable_nestloop = off set enable_seqscan = off
 set jit = off as $$
 declare
   v_now        timestamptz := coalesce(p_now, now());
-  v_batch      pgconductor.outcome[];
-  v_ids        uuid[];
   v_total      int := 0;
   v_count      int := 0;
   v_waiting    uuid[];
@@ -659,14 +688,11 @@ declare
   v_ready      text[] := '{}'; -- queues with work made ready by this flush
   v_ready_here boolean;
 begin
-  select array_agg(o), array_agg(o.id) into v_batch, v_ids
-  from json_populate_recordset(null::pgconductor.outcome, p_outcomes) o;
-
   with done as (
     delete from pgconductor.executions e
-    using unnest(v_batch) r
-    -- id = any (v_ids): an index condition; the batch is then hash-joined
-    where e.queue = p_queue and e.id = any (v_ids) and e.id = r.id and e.lease = r.lease
+    using pgconductor.outcome_rows(p_ids, p_batch) r
+    -- id = any (p_ids): an index condition; the batch is then hash-joined
+    where e.queue = p_queue and e.id = any (p_ids) and e.id = r.id and e.lease = r.lease
       and e.locked_by = p_orchestrator
       and (r.kind in ('completed', 'cancelled')
            or (r.kind = 'failed' and e.attempts >= r.max_attempts)
@@ -701,7 +727,7 @@ begin
   if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
     v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
   end if;
-  if v_total = cardinality(v_ids) then
+  if v_total = cardinality(p_ids) then
     -- every execution of the batch finished: nothing to release or put to wait
     written := v_total;
     unnotified := pgconductor.notify_ready(v_ready);
@@ -744,8 +770,8 @@ begin
                     end,
         last_error = case r.kind when 'failed' then r.error else e.last_error end,
         last_error_stack = case r.kind when 'failed' then r.stack else e.last_error_stack end
-    from unnest(v_batch) r
-    where e.queue = p_queue and e.id = any (v_ids) and e.id = r.id and e.lease = r.lease
+    from pgconductor.outcome_rows(p_ids, p_batch) r
+    where e.queue = p_queue and e.id = any (p_ids) and e.id = r.id and e.lease = r.lease
       and e.locked_by = p_orchestrator
       and r.kind in ('failed', 'released', 'unstarted', 'sleeping', 'waiting')
     returning e.id, r.kind, e.run_at <= v_now as ready
@@ -762,7 +788,7 @@ begin
     -- parents now waiting on a child: record the wait (a new child, or a new deadline for the
     -- child of an earlier attempt) and create the new children, all in this transaction
     with waits as (
-      select r.* from unnest(v_batch) r
+      select r.* from pgconductor.outcome_rows(p_ids, p_batch) r
       join unnest(v_waiting) as v(id) on v.id = r.id
       where r.kind = 'waiting'
     ),

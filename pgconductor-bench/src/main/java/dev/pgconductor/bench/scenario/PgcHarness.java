@@ -1,7 +1,6 @@
 package dev.pgconductor.bench.scenario;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.ConductorListener;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.Orchestrator;
 import dev.pgconductor.Task;
@@ -10,7 +9,6 @@ import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.Trigger;
 import dev.pgconductor.WorkerConfig;
-import dev.pgconductor.bench.BenchMain;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.db.BenchDatabase;
@@ -100,12 +98,11 @@ final class PgcHarness {
   /** An orchestrator serving the tasks on the default queue; signals left to the harness. */
   static Orchestrator orchestrator(
       Conductor<Void> conductor, List<? extends Task<?, ?>> tasks, WorkerConfig config) {
-    Orchestrator.Builder builder =
-        Orchestrator.builder(conductor).tasks(tasks).defaultWorker(config).handleSignals(false);
-    if (Boolean.getBoolean(BenchMain.NOOP_LISTENER_PROPERTY)) {
-      builder.listener(new ConductorListener() {});
-    }
-    return builder.build();
+    return Orchestrator.builder(conductor)
+        .tasks(tasks)
+        .defaultWorker(config)
+        .handleSignals(false)
+        .build();
   }
 
   /**

@@ -25,7 +25,8 @@ public final class ExecutionStore {
       "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz)";
   private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
-      "select written, unnotified from pgconductor.flush(?, ?, ?::json, ?::timestamptz)";
+      "select written, unnotified from pgconductor.flush(?, ?, ?, ?::pgconductor.outcome_batch,"
+          + " ?::timestamptz)";
   private static final String NOTIFY_READY = "select pgconductor.notify_ready(?)";
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?, ?)";
   private static final String CANCEL =
@@ -152,13 +153,14 @@ public final class ExecutionStore {
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes)
       throws SQLException {
-    String json = OutcomeJson.write(outcomes);
+    OutcomeBatch batch = new OutcomeBatch(outcomes);
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
-      ps.setString(3, json);
-      ps.setString(4, db.nowParam());
+      ps.setObject(3, new UuidArray(batch.ids()));
+      ps.setString(4, batch.literal());
+      ps.setString(5, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return new Flushed(rs.getInt(1), Arrays.asList((String[]) rs.getArray(2).getArray()));

@@ -5,7 +5,7 @@ import java.util.UUID;
 
 /**
  * How one run of a claimed execution ended, waiting in a worker's buffer to be written back by
- * {@code pgconductor.flush} (one {@code pgconductor.outcome} row each, see {@link OutcomeJson}).
+ * {@code pgconductor.flush} (a {@code pgconductor.outcome} row each, see {@link OutcomeBatch}).
  * Every variant knows its claim (the id and the lease the write must present) and whether the
  * execution has recorded steps, which are removed when it finishes.
  */
