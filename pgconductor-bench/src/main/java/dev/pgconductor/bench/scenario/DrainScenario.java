@@ -44,18 +44,24 @@ public final class DrainScenario implements Scenario {
   public List<Trial> trials(BenchContext context) {
     int jobs = context.options().jobs();
     List<Trial> trials = new ArrayList<>();
-    trials.add(Trial.subject(DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT)));
-    trials.add(Trial.subject(TUNED, db -> run(db, jobs, PgcHarness.TUNED)));
+    Trial plainDefault = Trial.subject(DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT));
+    Trial plainTuned = Trial.subject(TUNED, db -> run(db, jobs, PgcHarness.TUNED));
     if (Boolean.getBoolean(BenchMain.NOOP_LISTENER_PROPERTY)) {
-      // in turns with the plain ones, so the same drift reaches both
+      // in turns with the plain drains, one before and one after its plain twin, so that what
+      // a run's place in the turn costs falls once on each side
       trials.add(
           Trial.subject(
               DEFAULT + WITH_LISTENER,
               db -> run(db, jobs, WorkerConfig.DEFAULT, new ConductorListener() {})));
+      trials.add(plainDefault);
+      trials.add(plainTuned);
       trials.add(
           Trial.subject(
               TUNED + WITH_LISTENER,
               db -> run(db, jobs, PgcHarness.TUNED, new ConductorListener() {})));
+    } else {
+      trials.add(plainDefault);
+      trials.add(plainTuned);
     }
     trials.addAll(context.peerTrials(new Workload.Drain(jobs), TUNED));
     return trials;

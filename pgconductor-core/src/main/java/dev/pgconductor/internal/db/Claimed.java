@@ -6,8 +6,8 @@ import java.util.UUID;
 /**
  * An execution a worker claimed: what the handler needs, the lease that every write about it must
  * present, where it came from, the steps recorded by earlier runs (JSON object by name, or null),
- * when it was due, the database time of the claim (and when the claim arrived, by {@link
- * System#nanoTime()}), and a cancellation requested while it was not running.
+ * how long it waited after it was due, the database time of the claim (and when the claim arrived,
+ * by {@link System#nanoTime()}), and a cancellation requested while it was not running.
  */
 public record Claimed(
     UUID id,
@@ -19,7 +19,7 @@ public record Claimed(
     String origin,
     String originName,
     Instant createdAt,
-    Instant runAt,
+    long queueWaitMillis,
     String stepsJson,
     Instant claimedAt,
     String cancelReason,

@@ -132,7 +132,7 @@ public final class ExecutionStore {
                   rs.getString("origin"),
                   rs.getString("origin_name"),
                   Db.instant(rs.getTimestamp("created_at")),
-                  Db.instant(rs.getTimestamp("run_at")),
+                  rs.getLong("queue_wait_ms"),
                   rs.getString("steps"),
                   Db.instant(rs.getTimestamp("claimed_at")),
                   rs.getString("cancel_reason"),

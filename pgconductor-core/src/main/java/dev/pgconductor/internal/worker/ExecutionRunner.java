@@ -75,7 +75,7 @@ final class ExecutionRunner<C> {
               task.name(),
               queue,
               claimed.attempt(),
-              Duration.between(claimed.runAt(), claimed.claimedAt()));
+              Duration.ofMillis(claimed.queueWaitMillis()));
       listeners.fire(l -> l.executionStarted(event));
     }
     Run run = runHandler(task, claimed, ctx);

@@ -207,7 +207,7 @@ class OutcomeBatchIT {
         "invoked",
         null,
         Instant.now(),
-        Instant.now(),
+        0,
         "{}",
         Instant.now(),
         null,
