@@ -11,10 +11,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class GroupCommitTest {
+  /** A thread per waiting caller (the common pool may have a single one on a small machine). */
+  private final ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+
+  @AfterEach
+  void stopCallers() {
+    callers.shutdownNow();
+  }
 
   @Test
   void concurrentRequestsShareWritesAndEachGetsItsOwnAnswer() throws Exception {
@@ -33,12 +43,12 @@ class GroupCommitTest {
             });
     try (commits) {
       List<CompletableFuture<String>> answers = new ArrayList<>();
-      answers.add(CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(0)));
+      answers.add(CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(0), callers));
       assertThat(firstWriteStarted.await(10, TimeUnit.SECONDS)).isTrue();
       // these queue up while the first write is under way, and share the next one
       for (int i = 1; i <= 20; i++) {
         int n = i;
-        answers.add(CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(n)));
+        answers.add(CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(n), callers));
       }
       await().atMost(Duration.ofSeconds(10)).until(() -> commits.queued() == 20);
       release.countDown();
@@ -90,11 +100,11 @@ class GroupCommitTest {
               written.addAll(batch);
               return batch;
             });
-    var first = CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(1));
+    var first = CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(1), callers);
     assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
-    var second = CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(2));
+    var second = CompletableFuture.supplyAsync(() -> commits.submitUninterruptibly(2), callers);
     await().atMost(Duration.ofSeconds(10)).until(() -> commits.queued() == 1);
-    var closing = CompletableFuture.runAsync(commits::close);
+    var closing = CompletableFuture.runAsync(commits::close, callers);
     release.countDown();
     closing.get(20, TimeUnit.SECONDS);
 
