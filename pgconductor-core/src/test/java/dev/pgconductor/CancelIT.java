@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.testing.PgDatabaseExtension;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -336,6 +338,143 @@ class CancelIT {
     assertThat(state(conductor, id)).isEqualTo(ExecutionState.CANCELLED);
     assertThat(conductor.getExecution(id).orElseThrow().lastError())
         .isEqualTo("nothing left to do");
+  }
+
+  @Test
+  void aCancelledRunThatOutlivesItsOrchestratorsStopEndsCancelledAndNeverStartsAgain()
+      throws Exception {
+    // closed here: a pool per test would outnumber the server's connections by the end
+    try (var conductor = db.conductor(TaskSchemas.of(BLOCKER)).build()) {
+      AtomicInteger starts = new AtomicInteger();
+      CountDownLatch mayReturn = new CountDownLatch(1);
+      var task =
+          conductor.createTask(
+              TaskOptions.of(BLOCKER),
+              Trigger.invocable(),
+              (e, ctx) -> {
+                starts.incrementAndGet();
+                // ignores interrupts and has no step or checkpoint to stop at
+                while (true) {
+                  try {
+                    if (mayReturn.await(10, TimeUnit.SECONDS)) {
+                      return null;
+                    }
+                  } catch (InterruptedException ignored) {
+                    // keeps going
+                  }
+                }
+              });
+      conductor.ensureInstalled();
+      String id = conductor.invoke(BLOCKER, new Job(1)).orElseThrow();
+      var first =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .defaultWorker(FAST)
+              .handleSignals(false)
+              .shutdownGrace(Duration.ofMillis(100))
+              .build();
+      first.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> starts.get() == 1);
+      assertThat(conductor.cancel(id, "stop that")).isTrue();
+      // the handler does not react; its orchestrator stops and gives up on it
+      first.stop().get(30, TimeUnit.SECONDS);
+      assertThat(state(conductor, id)).isEqualTo(ExecutionState.CANCELLED);
+
+      try (var second =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .defaultWorker(FAST)
+              .handleSignals(false)
+              .build()) {
+        second.drain();
+      }
+      mayReturn.countDown();
+      assertThat(starts).as("handler starts").hasValue(1);
+      var cancelled = conductor.getExecution(id).orElseThrow();
+      assertThat(cancelled.state()).isEqualTo(ExecutionState.CANCELLED);
+      assertThat(cancelled.lastError()).isEqualTo("stop that");
+    }
+  }
+
+  @Test
+  void aCancelledRunWhoseOrchestratorDiedEndsCancelledWhenRescued() {
+    // closed here: a pool per test would outnumber the server's connections by the end
+    try (var conductor = db.conductor(TaskSchemas.of(NEVER)).build()) {
+      AtomicInteger runs = new AtomicInteger();
+      var task =
+          conductor.createTask(
+              TaskOptions.of(NEVER),
+              Trigger.invocable(),
+              (e, ctx) -> {
+                runs.incrementAndGet();
+                return null;
+              });
+      conductor.ensureInstalled();
+      String id = conductor.invoke(NEVER, new Job(1)).orElseThrow();
+      // as if it ran on an orchestrator that died after the cancel reached it
+      UUID dead = UUID.randomUUID();
+      db.execute(
+          "insert into pgconductor.orchestrators (id, host, pid, started_at, last_heartbeat_at)"
+              + " values ('"
+              + dead
+              + "', 'gone', 1, now() - interval '1 hour',"
+              + " now() - interval '1 hour')");
+      db.execute(
+          "update pgconductor.executions set locked_by = '"
+              + dead
+              + "', locked_at = now(),"
+              + " attempts = 1, lease = 1, cancel_reason = 'changed my mind'"
+              + " where id = '"
+              + id
+              + "'");
+
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .defaultWorker(FAST)
+              .handleSignals(false)
+              .build()) {
+        orchestrator.drain();
+      }
+      assertThat(runs).hasValue(0);
+      var cancelled = conductor.getExecution(id).orElseThrow();
+      assertThat(cancelled.state()).isEqualTo(ExecutionState.CANCELLED);
+      assertThat(cancelled.lastError()).isEqualTo("changed my mind");
+    }
+  }
+
+  @Test
+  void anExecutionClaimedWithAPendingCancellationEndsCancelledWithoutRunning() {
+    // closed here: a pool per test would outnumber the server's connections by the end
+    try (var conductor = db.conductor(TaskSchemas.of(NEVER)).build()) {
+      AtomicInteger runs = new AtomicInteger();
+      var task =
+          conductor.createTask(
+              TaskOptions.of(NEVER),
+              Trigger.invocable(),
+              (e, ctx) -> {
+                runs.incrementAndGet();
+                return null;
+              });
+      conductor.ensureInstalled();
+      String id = conductor.invoke(NEVER, new Job(1)).orElseThrow();
+      // a row left ready with a cancellation request (the engine no longer leaves one so)
+      db.execute(
+          "update pgconductor.executions set cancel_reason = 'too late' where id = '" + id + "'");
+
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .defaultWorker(FAST)
+              .handleSignals(false)
+              .build()) {
+        orchestrator.drain();
+      }
+      assertThat(runs).hasValue(0);
+      var cancelled = conductor.getExecution(id).orElseThrow();
+      assertThat(cancelled.state()).isEqualTo(ExecutionState.CANCELLED);
+      assertThat(cancelled.lastError()).isEqualTo("too late");
+    }
   }
 
   private static ExecutionState state(Conductor<?> conductor, String id) {

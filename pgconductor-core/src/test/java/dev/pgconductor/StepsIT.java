@@ -148,4 +148,30 @@ class StepsIT {
     runs.computeIfAbsent(step, k -> new AtomicInteger()).incrementAndGet();
     return null;
   }
+
+  @Test
+  void aStepNameTooLongToStoreFailsTheAttemptWithAClearError() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(REPEATS)).build());
+    AtomicInteger bodies = new AtomicInteger();
+    var task =
+        conductor.createTask(
+            TaskOptions.of(REPEATS).maxAttempts(1),
+            Trigger.invocable(),
+            (event, ctx) -> ctx.step("n".repeat(501), Integer.class, bodies::incrementAndGet));
+    conductor.ensureInstalled();
+    String id = conductor.invoke(REPEATS, new Order("o")).orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
+      orchestrator.drain();
+    }
+
+    var failed = conductor.getExecution(id).orElseThrow();
+    assertThat(failed.state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(failed.lastError()).contains("at most 500 characters; this one has 501");
+    assertThat(bodies).as("the step's body did not run").hasValue(0);
+  }
 }

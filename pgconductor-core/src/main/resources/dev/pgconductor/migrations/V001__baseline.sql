@@ -911,7 +911,8 @@ $$;
 
 -- Releases or fails the executions held by the given orchestrators, which are gone (null: every
 -- execution held by an id that is not registered). As after a crash, the lost run counts as an
--- attempt: one with attempts left is due again at once, one on its last fails. Held executions
+-- attempt: one with attempts left is due again at once, one on its last fails, and one whose
+-- cancellation was requested ends cancelled. Held executions
 -- are found by locked_by, which has no index (every claim would pay for one), so this reads the
 -- hot table; it runs only when an orchestrator goes.
 create function pgconductor.release_abandoned(p_orchestrators uuid[], p_now timestamptz)
@@ -938,10 +939,14 @@ begin
   create temporary table pgconductor_abandoned on commit drop as
     select a.id, a.queue from unnest(v_ids, v_queues) as a(id, queue);
 
+  -- Finished here: those on their last attempt (failed), and those whose cancellation was
+  -- requested while they ran (cancelled: a cancelled execution never starts again).
   with gone as (
     delete from pgconductor.executions e
-    using pgconductor_abandoned a, pgconductor.tasks t
-    where e.id = a.id and e.queue = a.queue and t.key = e.task_key and e.attempts >= t.max_attempts
+    using pgconductor_abandoned a
+    where e.id = a.id and e.queue = a.queue
+      and (e.cancel_reason is not null
+           or e.attempts >= (select t.max_attempts from pgconductor.tasks t where t.key = e.task_key))
     returning e
   ),
   moved as (
@@ -949,8 +954,10 @@ begin
     select f.*
     from gone g,
          lateral pgconductor.finished_row(
-           g.e, 'failed', null,
-           'orchestrator ' || (g.e).locked_by || ' stopped heartbeating while running this execution',
+           g.e, case when (g.e).cancel_reason is not null then 'cancelled' else 'failed' end, null,
+           coalesce((g.e).cancel_reason,
+                    'orchestrator ' || (g.e).locked_by
+                    || ' stopped heartbeating while running this execution'),
            null, now()) f
   )
   select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
@@ -1017,11 +1024,15 @@ begin
 end $$;
 
 -- An orchestrator's stop: forgets it and releases what it still holds, in one transaction.
--- Released, not failed: the attempt it had started is not counted.
+-- Released, not failed: the attempt it had started is not counted. What it was asked to cancel
+-- ends cancelled instead, so a cancelled execution never starts again. Returns how many
+-- executions it released or cancelled.
 create function pgconductor.deregister(p_orchestrator uuid) returns int
 language plpgsql set jit = off as $$
 declare
-  v_queues text[];
+  v_queues    text[] := '{}'; -- of parents woken by a cancelled child
+  v_released  text[];
+  v_cancelled uuid[];
 begin
   -- a claim of its own still in flight commits first, so the release below sees what it took
   perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(p_orchestrator::text));
@@ -1029,17 +1040,31 @@ begin
   -- first, so the wake-up below only reaches other workers (the trigger drops its idle marks)
   delete from pgconductor.orchestrators where id = p_orchestrator;
   perform set_config('pgconductor.releasing', 'off', true);
+  -- what it ran and was asked to cancel ends cancelled; the rest goes back to the queue
+  with cancelled as (
+    delete from pgconductor.executions e
+    where e.locked_by = p_orchestrator and e.cancel_reason is not null
+    returning e
+  ),
+  moved as (
+    insert into pgconductor.finished_executions
+    select f.*
+    from cancelled c,
+         lateral pgconductor.finished_row(c.e, 'cancelled', null, (c.e).cancel_reason, null, now()) f
+  )
+  select coalesce(array_agg((c.e).id), '{}') into v_cancelled from cancelled c;
+  if cardinality(v_cancelled) > 0 then
+    v_queues := pgconductor.after_finish(v_cancelled, v_cancelled, null);
+  end if;
   with released as (
     update pgconductor.executions
     set locked_by = null, locked_at = null, attempts = attempts - 1, wait_kind = 'released'
     where locked_by = p_orchestrator
     returning queue
   )
-  select array_agg(queue) into v_queues from released;
-  if v_queues is not null then
-    perform pgconductor.notify_ready(v_queues);
-  end if;
-  return coalesce(cardinality(v_queues), 0);
+  select coalesce(array_agg(queue), '{}') into v_released from released;
+  perform pgconductor.notify_ready(v_queues || v_released);
+  return cardinality(v_released) + cardinality(v_cancelled);
 end $$;
 
 -- Orchestrator rows removed by anything but deregister and rescue (by hand, say): their

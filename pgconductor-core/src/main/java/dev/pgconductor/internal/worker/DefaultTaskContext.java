@@ -36,6 +36,9 @@ import java.util.concurrent.Callable;
 final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private static final String SLEEP_UNTIL = "sleepUntil";
 
+  /** The longest name of a step, sleep or child invoke. */
+  static final int MAX_NAME_LENGTH = 500;
+
   private final RunEnvironment<C> environment;
   private final Claimed claimed;
   private final String queue;
@@ -381,6 +384,17 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   private void usable(String call) {
     Objects.requireNonNull(call, "name");
+    if (call.length() > MAX_NAME_LENGTH) {
+      // stored in the key of pgconductor.steps, whose entries Postgres caps at about 2.7 kB
+      throw new IllegalArgumentException(
+          "the name of a step, sleep or child invoke may have at most "
+              + MAX_NAME_LENGTH
+              + " characters; this one has "
+              + call.length()
+              + ": '"
+              + call.substring(0, 40)
+              + "…'");
+    }
     if (thrown != null) {
       throw new IllegalStateException(
           "This run of execution "

@@ -63,6 +63,12 @@ final class ExecutionRunner<C> {
     if (!KNOWN_ORIGINS.contains(claimed.origin())) {
       return putBack(task, claimed);
     }
+    if (claimed.cancelReason() != null) {
+      // its cancellation was requested before this claim: a cancelled execution never starts
+      Outcome cancelled = new Outcome.Cancelled(claimed, claimed.stepsJson() != null);
+      notRun(cancelled);
+      return cancelled;
+    }
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(environment.taskLogger(), task.name(), id, queue);
     var ctx =

@@ -258,7 +258,7 @@ public final class OrchestratorRuntime<C> {
       joinQuietly(listenerThread);
       int released = store.deregister(id);
       if (released > 0) {
-        LOG.info("Released {} executions back to their queues", released);
+        LOG.info("Released {} executions it still held (or ended them, if cancelled)", released);
       }
       LOG.info("Orchestrator {} stopped", id);
       if (listeners.active()) {

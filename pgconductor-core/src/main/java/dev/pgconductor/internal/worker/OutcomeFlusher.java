@@ -277,12 +277,15 @@ final class OutcomeFlusher implements Runnable {
   }
 
   /**
-   * SQLSTATE class 22 (data refused: bad text, bad JSON) or 23505 (a unique key raced, e.g. a
-   * dedupe key re-entering use): retrying the batch as is cannot help, one by one can.
+   * SQLSTATE class 22 (data refused: bad text, bad JSON), class 54 (a limit exceeded: a value too
+   * large to store or index) or 23505 (a unique key raced, e.g. a dedupe key re-entering use):
+   * retrying the batch as is cannot help, one by one can, and the outcome that still fails then
+   * fails its own attempt.
    */
-  private static boolean isDataError(SQLException e) {
+  static boolean isDataError(SQLException e) {
     String state = e.getSQLState();
-    return state != null && (state.startsWith("22") || state.equals("23505"));
+    return state != null
+        && (state.startsWith("22") || state.startsWith("54") || state.equals("23505"));
   }
 
   private void requeue(List<Outcome> batch, int limited) {
