@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.testing.PgDatabaseExtension;
 import java.time.Duration;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -401,41 +400,13 @@ class CancelIT {
     // closed here: a pool per test would outnumber the server's connections by the end
     try (var conductor = db.conductor(TaskSchemas.of(NEVER)).build()) {
       AtomicInteger runs = new AtomicInteger();
-      var task =
-          conductor.createTask(
-              TaskOptions.of(NEVER),
-              Trigger.invocable(),
-              (e, ctx) -> {
-                runs.incrementAndGet();
-                return null;
-              });
+      var task = counting(conductor, runs);
       conductor.ensureInstalled();
       String id = conductor.invoke(NEVER, new Job(1)).orElseThrow();
       // as if it ran on an orchestrator that died after the cancel reached it
-      UUID dead = UUID.randomUUID();
-      db.execute(
-          "insert into pgconductor.orchestrators (id, host, pid, started_at, last_heartbeat_at)"
-              + " values ('"
-              + dead
-              + "', 'gone', 1, now() - interval '1 hour',"
-              + " now() - interval '1 hour')");
-      db.execute(
-          "update pgconductor.executions set locked_by = '"
-              + dead
-              + "', locked_at = now(),"
-              + " attempts = 1, lease = 1, cancel_reason = 'changed my mind'"
-              + " where id = '"
-              + id
-              + "'");
+      db.holdByDeadOrchestrator(id, "changed my mind");
 
-      try (var orchestrator =
-          Orchestrator.builder(conductor)
-              .tasks(task)
-              .defaultWorker(FAST)
-              .handleSignals(false)
-              .build()) {
-        orchestrator.drain();
-      }
+      drain(conductor, task);
       assertThat(runs).hasValue(0);
       var cancelled = conductor.getExecution(id).orElseThrow();
       assertThat(cancelled.state()).isEqualTo(ExecutionState.CANCELLED);
@@ -448,32 +419,40 @@ class CancelIT {
     // closed here: a pool per test would outnumber the server's connections by the end
     try (var conductor = db.conductor(TaskSchemas.of(NEVER)).build()) {
       AtomicInteger runs = new AtomicInteger();
-      var task =
-          conductor.createTask(
-              TaskOptions.of(NEVER),
-              Trigger.invocable(),
-              (e, ctx) -> {
-                runs.incrementAndGet();
-                return null;
-              });
+      var task = counting(conductor, runs);
       conductor.ensureInstalled();
       String id = conductor.invoke(NEVER, new Job(1)).orElseThrow();
       // a row left ready with a cancellation request (the engine no longer leaves one so)
       db.execute(
           "update pgconductor.executions set cancel_reason = 'too late' where id = '" + id + "'");
 
-      try (var orchestrator =
-          Orchestrator.builder(conductor)
-              .tasks(task)
-              .defaultWorker(FAST)
-              .handleSignals(false)
-              .build()) {
-        orchestrator.drain();
-      }
+      drain(conductor, task);
       assertThat(runs).hasValue(0);
       var cancelled = conductor.getExecution(id).orElseThrow();
       assertThat(cancelled.state()).isEqualTo(ExecutionState.CANCELLED);
       assertThat(cancelled.lastError()).isEqualTo("too late");
+    }
+  }
+
+  /** A task that never does anything but count its runs. */
+  private static Task<Job, Void> counting(Conductor<Void> conductor, AtomicInteger runs) {
+    return conductor.createTask(
+        TaskOptions.of(NEVER),
+        Trigger.invocable(),
+        (e, ctx) -> {
+          runs.incrementAndGet();
+          return null;
+        });
+  }
+
+  private static void drain(Conductor<?> conductor, Task<?, ?> task) {
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(task)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
+      orchestrator.drain();
     }
   }
 

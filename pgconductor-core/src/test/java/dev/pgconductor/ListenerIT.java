@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -272,21 +271,7 @@ class ListenerIT {
     var work = conductor.createTask(TaskOptions.of(WORK), Trigger.invocable(), (e, ctx) -> "ok");
     conductor.ensureInstalled();
     String held = conductor.invoke(WORK, new Job("held")).orElseThrow();
-    // a peer that died while running it
-    UUID dead = UUID.randomUUID();
-    db.execute(
-        "insert into pgconductor.orchestrators (id, host, pid, started_at, last_heartbeat_at)"
-            + " values ('"
-            + dead
-            + "', 'gone', 1, now() - interval '1 hour',"
-            + " now() - interval '1 hour')");
-    db.execute(
-        "update pgconductor.executions set locked_by = '"
-            + dead
-            + "', locked_at = now(),"
-            + " attempts = 1, lease = 1 where id = '"
-            + held
-            + "'");
+    db.holdByDeadOrchestrator(held, null); // a peer that died while running it
 
     Recorder heard = new Recorder();
     try (var orchestrator =

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -111,6 +112,35 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
     try (Connection c = dataSource.getConnection();
         Statement st = c.createStatement()) {
       st.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Makes an execution look held by an orchestrator that died an hour ago while running its first
+   * attempt, with a cancellation requested when {@code cancelReason} is not null. The next
+   * orchestrator to start rescues it.
+   */
+  public void holdByDeadOrchestrator(String executionId, String cancelReason) {
+    UUID dead = UUID.randomUUID();
+    execute(
+        "insert into pgconductor.orchestrators (id, host, pid, started_at, last_heartbeat_at)"
+            + " values ('"
+            + dead
+            + "', 'gone', 1, now() - interval '1 hour',"
+            + " now() - interval '1 hour')");
+    try (Connection c = dataSource.getConnection();
+        var ps =
+            c.prepareStatement(
+                "update pgconductor.executions set locked_by = ?, locked_at = now(),"
+                    + " attempts = 1, lease = 1, cancel_reason = ? where id = ?::uuid")) {
+      ps.setObject(1, dead);
+      ps.setString(2, cancelReason);
+      ps.setString(3, executionId);
+      if (ps.executeUpdate() != 1) {
+        throw new IllegalStateException("no unfinished execution " + executionId);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
