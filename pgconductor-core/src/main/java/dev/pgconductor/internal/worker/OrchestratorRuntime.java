@@ -83,6 +83,7 @@ public final class OrchestratorRuntime<C> {
   private final Object lifecycle = new Object(); // start and shutdown run one after the other
   private boolean shutDown; // guarded by lifecycle
   private boolean registered; // guarded by lifecycle
+  private boolean workersStarted; // guarded by lifecycle
   private int beats; // heartbeat thread only
   private final java.util.Set<List<String>> unservedLogged =
       new java.util.HashSet<>(); // heartbeat thread
@@ -205,6 +206,7 @@ public final class OrchestratorRuntime<C> {
               worker.queue(),
               new WorkerRunner<>(environment, store, id, worker, stepWriter, timers, threadPrefix));
         }
+        stillStarting();
         heartbeat =
             Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(threadPrefix + "heartbeat").daemon().factory());
@@ -217,6 +219,7 @@ public final class OrchestratorRuntime<C> {
         listenerThread =
             Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
         runners.values().forEach(WorkerRunner::start);
+        workersStarted = true;
         if (listeners.active()) {
           var event =
               new ConductorListener.OrchestratorStarted(
@@ -347,7 +350,9 @@ public final class OrchestratorRuntime<C> {
       if (listener != null) {
         listener.stop();
       }
-      stopWorkers();
+      if (workersStarted) {
+        stopWorkers();
+      }
       if (heartbeat != null) {
         heartbeat.shutdownNow();
       }
