@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgconductor.support.ChildJvm;
+import dev.pgconductor.support.SlowStartWorkerMain;
 import dev.pgconductor.testing.FaultyDataSource;
 import dev.pgconductor.testing.PgDatabaseExtension;
 import dev.pgconductor.testing.TestPostgres;
@@ -135,6 +137,20 @@ class StartupIT {
         assertThat(orchestrator.info().stopped()).isTrue();
       }
     }
+  }
+
+  @Test
+  void aSignalWhileTheStartIsStillRunningStopsTheProcessWithNothingRegistered() throws Exception {
+    try (var conductor = db.conductor(TaskSchemas.of(ECHO)).build()) {
+      conductor.ensureInstalled();
+    }
+    // the child prints STARTED once registered, while its start is held for three seconds
+    try (ChildJvm child = ChildJvm.start(SlowStartWorkerMain.class, db.url())) {
+      assertThat(registeredCount()).isOne();
+      child.terminate(); // SIGTERM; SIGINT runs the same shutdown hook
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the process exited").isTrue();
+    }
+    assertThat(registeredCount()).as("orchestrators left registered").isZero();
   }
 
   private static long registeredCount() {
