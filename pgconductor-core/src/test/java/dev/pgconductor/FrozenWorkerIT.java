@@ -40,6 +40,7 @@ class FrozenWorkerIT {
     AtomicBoolean freezeNextBody = new AtomicBoolean(true);
     CountDownLatch frozenInBody = new CountDownLatch(1);
     CountDownLatch thaw = new CountDownLatch(1);
+    String id;
     try (var pool = TestPostgres.pool(db.url(), 10)) {
       FaultyDataSource frozenSide = new FaultyDataSource(pool);
       try (var frozenConductor =
@@ -51,7 +52,7 @@ class FrozenWorkerIT {
         try (var frozen = orchestrator(frozenConductor, frozenTask);
             var healthy = orchestrator(healthyConductor, healthyTask)) {
           frozen.start();
-          String id = frozenConductor.invoke(PAY, "order-1").orElseThrow();
+          id = frozenConductor.invoke(PAY, "order-1").orElseThrow();
           assertThat(frozenInBody.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
           // the frozen process: its heartbeat stops too, and its body holds the row lock
           String heartbeatThread = "pgconductor-" + frozen.info().id().substring(28) + "-heartbeat";
@@ -84,12 +85,70 @@ class FrozenWorkerIT {
           unfreezeHeartbeat.countDown();
           await().atMost(Duration.ofSeconds(10)).until(() -> registered(frozen.info().id()));
         }
-        var execution = healthyConductor.getExecution(PAY, firstId()).orElseThrow();
+        var execution = healthyConductor.getExecution(PAY, id).orElseThrow();
         assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
         assertThat(execution.result()).isEqualTo("paid by healthy");
-        assertThat(db.queryLong("select count(*) from payments"))
+        assertThat(db.queryLong("select count(*) from payments where execution = ?", id))
             .as("the frozen transaction was rolled back; the payment happened once")
             .isOne();
+      }
+    }
+  }
+
+  @Test
+  void aThawedWorkerRunsNoStepThatAnotherRecordedMeanwhile() throws Exception {
+    AtomicBoolean holdNextRun = new AtomicBoolean(true);
+    CountDownLatch pastStepOne = new CountDownLatch(1);
+    CountDownLatch thaw = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger stepTwoRuns =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (var pool = TestPostgres.pool(db.url(), 10)) {
+      FaultyDataSource frozenSide = new FaultyDataSource(pool);
+      try (var frozenConductor =
+              Conductor.builder().dataSource(frozenSide).tasks(TaskSchemas.of(PAY)).build();
+          var healthyConductor = db.conductor(TaskSchemas.of(PAY)).build()) {
+        frozenConductor.ensureInstalled();
+        TaskHandler<String, String, Void> handler =
+            (event, ctx) -> {
+              ctx.step("one", () -> {});
+              if (holdNextRun.getAndSet(false)) {
+                pastStepOne.countDown();
+                thaw.await(); // frozen between two steps
+              }
+              ctx.step("two", stepTwoRuns::incrementAndGet);
+              return "done";
+            };
+        var frozenTask =
+            frozenConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        var healthyTask =
+            healthyConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        try (var frozen = orchestrator(frozenConductor, frozenTask);
+            var healthy = orchestrator(healthyConductor, healthyTask)) {
+          frozen.start();
+          String id = frozenConductor.invoke(PAY, "order-2").orElseThrow();
+          assertThat(pastStepOne.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+          String heartbeatThread = "pgconductor-" + frozen.info().id().substring(28) + "-heartbeat";
+          CountDownLatch unfreezeHeartbeat =
+              frozenSide.holdConnections(name -> name.equals(heartbeatThread));
+
+          healthy.start(); // rescues the execution and runs step two
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      healthyConductor.getExecution(id).orElseThrow().state()
+                          == ExecutionState.COMPLETED);
+          assertThat(stepTwoRuns).hasValue(1);
+
+          // the frozen process thaws: its handler reaches step two, which another recorded
+          thaw.countDown();
+          unfreezeHeartbeat.countDown();
+          await().atMost(Duration.ofSeconds(10)).until(() -> registered(frozen.info().id()));
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> frozen.info().running() && idle(frozen));
+          assertThat(stepTwoRuns).as("step two ran once, on the healthy orchestrator").hasValue(1);
+        }
       }
     }
   }
@@ -142,12 +201,6 @@ class FrozenWorkerIT {
     }
   }
 
-  private static String firstId() {
-    return db.dataSourceQueryString(
-        "select id::text from pgconductor.all_executions where task_key = 'pay'"
-            + " order by created_at limit 1");
-  }
-
   private static Task<String, String> pay(
       Conductor<Void> conductor,
       String who,
@@ -197,6 +250,14 @@ class FrozenWorkerIT {
         return rs.next() ? rs.getLong(1) : 0;
       }
     }
+  }
+
+  /** The orchestrator holds nothing in the database any more. */
+  private static boolean idle(Orchestrator orchestrator) {
+    return db.queryLong(
+            "select count(*) from pgconductor.executions where locked_by = ?::uuid",
+            orchestrator.info().id())
+        == 0;
   }
 
   private static boolean registered(String orchestratorId) {

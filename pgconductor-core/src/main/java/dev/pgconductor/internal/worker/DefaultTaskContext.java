@@ -454,17 +454,33 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
   }
 
+  /**
+   * Before the handler starts: a claim that predates the orchestrator's current registration is
+   * void (peers declared it dead and took the execution over), so the run ends here.
+   */
+  void startBoundary() {
+    held();
+  }
+
   /** Ends the run here when it was cancelled, timed out, or the worker is stopping. */
   private void boundary() {
     if (timedOut) {
       throw suspend(Suspension.release("the run timed out"));
     }
+    held();
     Reason reason = abortReason;
     if (reason == Reason.CANCELLED) {
       throw suspend(Suspension.cancel());
     }
     if (reason == Reason.SHUTDOWN) {
       throw suspend(Suspension.release("the worker is stopping"));
+    }
+  }
+
+  /** Ends the run when its claim is void; waits first if the heartbeat is too old to tell. */
+  private void held() {
+    if (!environment.liveness().holds(claimed.receivedNanos(), () -> abortReason != null)) {
+      throw suspend(Suspension.leaseLost());
     }
   }
 

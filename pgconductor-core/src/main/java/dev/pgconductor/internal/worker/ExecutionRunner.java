@@ -177,6 +177,7 @@ final class ExecutionRunner<C> {
     MDC.put(MDC_EXECUTION, id);
     MDC.put(MDC_QUEUE, queue);
     try {
+      ctx.startBoundary();
       String resultJson = invoke(task, claimed, ctx);
       if (ctx.thrown() != null) {
         return swallowed(task, claimed, ctx, null);

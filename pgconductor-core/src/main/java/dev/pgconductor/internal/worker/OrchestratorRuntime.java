@@ -74,6 +74,7 @@ public final class OrchestratorRuntime<C> {
   // every thread of this orchestrator is named "pgconductor-<last 8 hex digits of its id>-<role>"
   private final String threadPrefix = "pgconductor-" + id.toString().substring(28) + "-";
   private final Listeners listeners;
+  private final Liveness liveness;
   private final List<Worker> workers;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -111,6 +112,7 @@ public final class OrchestratorRuntime<C> {
     this.db = db;
     this.migrator = migrator;
     this.store = new OrchestratorStore(db);
+    this.liveness = new Liveness(settings.heartbeatTimeout());
     this.executions = new ExecutionStore(db);
     this.environment =
         new RunEnvironment<>(
@@ -121,7 +123,8 @@ public final class OrchestratorRuntime<C> {
             executions,
             db,
             listeners,
-            settings.heartbeatTimeout());
+            settings.heartbeatTimeout(),
+            liveness);
     this.listeners = listeners;
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = settings.heartbeatInterval();
@@ -193,7 +196,9 @@ public final class OrchestratorRuntime<C> {
         // Executions of dead orchestrators are released by the heartbeats of live ones, once a
         // rescuer has been live for a whole timeout (see pgconductor.rescue); an execution is only
         // ever held by a registered orchestrator, so there is no sweep at start.
+        liveness.registering();
         store.register(id, hostName(), ProcessHandle.current().pid(), this.served);
+        liveness.beat();
         registered = true;
         stillStarting();
         stepWriter = new StepWriter(executions, id, threadPrefix + "step-writer");
@@ -421,8 +426,10 @@ public final class OrchestratorRuntime<C> {
                 + " again. Work it held was given to others; its late results are discarded.",
             id,
             heartbeatTimeout);
+        liveness.registering(); // what was claimed before is void: peers took it over
         store.register(id, hostName(), ProcessHandle.current().pid(), served);
       }
+      liveness.beat();
       rescued(store.rescue(id, heartbeatTimeout));
       if (++beats % UNSERVED_EVERY_BEATS == 0) {
         lookForUnserved();

@@ -13,7 +13,8 @@ import org.slf4j.Logger;
  * What a handler's run uses beyond its claim: JSON, the custom context, the logger its lines go to,
  * the task registry (for child invokes), the execution store (for transactional steps), the
  * engine's clock, the listeners, and how long a transactional step's transaction may sit idle (the
- * heartbeat timeout: no longer than a frozen worker may hold an execution's lock).
+ * heartbeat timeout: no longer than a frozen worker may hold an execution's lock), and the
+ * orchestrator's {@link Liveness}.
  *
  * @param <C> custom context type
  */
@@ -25,7 +26,8 @@ record RunEnvironment<C>(
     ExecutionStore executions,
     Db db,
     Listeners listeners,
-    Duration transactionIdleTimeout) {
+    Duration transactionIdleTimeout,
+    Liveness liveness) {
 
   /** Whether a clock was configured (tests); otherwise the database clock rules. */
   boolean hasClock() {
