@@ -88,10 +88,14 @@ class CancelIT {
               runs.incrementAndGet();
               while (true) {
                 loops.incrementAndGet();
-                if (ctx.signal().isAborted()) {
-                  reasonSeen.set(ctx.signal().reason());
+                try {
+                  ctx.checkpoint();
+                } finally {
+                  // read where the run ends, so a cancel between two reads cannot be missed
+                  if (ctx.signal().isAborted()) {
+                    reasonSeen.set(ctx.signal().reason());
+                  }
                 }
-                ctx.checkpoint();
                 Thread.onSpinWait();
               }
             });
