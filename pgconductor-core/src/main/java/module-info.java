@@ -31,6 +31,7 @@ module dev.pgconductor {
   requires com.fasterxml.jackson.datatype.jdk8;
   requires com.zaxxer.hikari;
   requires org.postgresql.jdbc;
+  requires com.cronutils; // automatic module (cron-utils 9.2.1 declares the name in its manifest)
 
   // Payload validation. Not optional at run time: PayloadValidator builds its ValidatorFactory
   // for every non-null payload and names Hibernate Validator's ParameterMessageInterpolator

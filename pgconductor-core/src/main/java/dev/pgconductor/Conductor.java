@@ -13,6 +13,8 @@ import dev.pgconductor.internal.db.ExecutionStore.NewExecution;
 import dev.pgconductor.internal.db.UuidArray;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.schedule.CronExpressions;
+import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
@@ -21,10 +23,12 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.postgresql.util.PSQLException;
@@ -61,6 +65,7 @@ public final class Conductor<C> implements AutoCloseable {
   private final Migrator migrator;
   private final HikariDataSource ownedPool;
   private final InvokeCoalescer coalescer;
+  private final DynamicSchedules schedules;
 
   private Conductor(
       Db db,
@@ -81,6 +86,7 @@ public final class Conductor<C> implements AutoCloseable {
     this.migrator = new Migrator(db.dataSource(), reachability);
     this.ownedPool = ownedPool;
     this.coalescer = new InvokeCoalescer(executions);
+    this.schedules = new DynamicSchedules(db, tasks);
   }
 
   /** A builder; set a connection string or a data source, and the task definitions. */
@@ -115,6 +121,7 @@ public final class Conductor<C> implements AutoCloseable {
           "task '" + options.name() + "' needs at least one trigger, e.g. Trigger.invocable()");
     }
     requireDefined(options.definition());
+    checkSchedules(options.name(), triggers);
     Task<P, R> task = new Task<>(options, triggers, handler);
     tasks.register(task);
     return task;
@@ -192,6 +199,69 @@ public final class Conductor<C> implements AutoCloseable {
   private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
     return new NewExecution(
         UuidV7.next(), tasks.payloadJson(task, payload), o.dedupeKey(), o.priority(), o.runAt());
+  }
+
+  /**
+   * Creates or replaces a dynamic cron schedule of a task: from now on the task runs at each
+   * occurrence of {@code cron} (five fields, or six with seconds first; in UTC) with {@code
+   * payload}, which is validated like an invoke's. Its executions are {@link TaskEvent.Scheduled}
+   * events named {@code scheduleName}. Scheduling a name again replaces the schedule and its
+   * pending occurrence; a dynamic schedule survives restarts until {@link #unschedule}. The name of
+   * a {@link Trigger#cron static schedule} of the task is refused.
+   *
+   * @throws UnknownTaskException if the task is not in this Conductor's {@link TaskSchemas}
+   * @throws InvalidPayloadException if the payload is invalid (nothing is written)
+   * @throws IllegalArgumentException for a bad expression or a static schedule's name
+   */
+  public <P> void schedule(TaskDefinition<P, ?> task, String scheduleName, String cron, P payload) {
+    schedules.schedule(task, scheduleName, cron, java.time.ZoneOffset.UTC, payload);
+  }
+
+  /** {@link #schedule(TaskDefinition, String, String, Object)} in the given time zone. */
+  public <P> void schedule(
+      TaskDefinition<P, ?> task,
+      String scheduleName,
+      String cron,
+      java.time.ZoneId zone,
+      P payload) {
+    schedules.schedule(task, scheduleName, cron, zone, payload);
+  }
+
+  /**
+   * Removes a dynamic schedule and its pending occurrence (one that already runs finishes). Returns
+   * false when the task has no dynamic schedule of that name.
+   *
+   * @throws IllegalArgumentException for the name of a static schedule
+   */
+  public boolean unschedule(TaskDefinition<?, ?> task, String scheduleName) {
+    return schedules.unschedule(task, scheduleName);
+  }
+
+  /** Cron triggers: each expression parses, and no two schedules of a task share a name. */
+  private static void checkSchedules(String task, List<Trigger> triggers) {
+    Set<String> names = new HashSet<>();
+    for (Trigger trigger : triggers) {
+      if (trigger instanceof Trigger.Cron cron) {
+        try {
+          CronExpressions.parse(cron.expression());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "task '"
+                  + task
+                  + "': the cron expression '"
+                  + cron.expression()
+                  + "' of schedule '"
+                  + cron.name()
+                  + "' is invalid: "
+                  + e.getMessage(),
+              e);
+        }
+        if (!names.add(cron.name())) {
+          throw new IllegalArgumentException(
+              "task '" + task + "' has two cron schedules named '" + cron.name() + "'");
+        }
+      }
+    }
   }
 
   private void requireInvocable(TaskDefinition<?, ?> task) {

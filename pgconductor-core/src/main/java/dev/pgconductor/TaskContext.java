@@ -1,6 +1,7 @@
 package dev.pgconductor;
 
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.concurrent.Callable;
 
 /**
@@ -93,4 +94,23 @@ public interface TaskContext<C> {
    * (cancelled, or released to resume later); otherwise returns at once.
    */
   void checkpoint();
+
+  /**
+   * Creates or replaces a dynamic cron schedule of a task: from now on the task runs at each
+   * occurrence of {@code cron} (in UTC) with {@code payload}, as a {@link TaskEvent.Scheduled}
+   * event named {@code scheduleName}. Scheduling the same name again replaces the schedule and its
+   * pending occurrence; it survives restarts until {@link #unschedule}. Not memoized: calling it
+   * again in a later run has the same effect. See {@link Conductor#schedule}.
+   */
+  <P> void schedule(TaskDefinition<P, ?> task, String scheduleName, String cron, P payload);
+
+  /** {@link #schedule(TaskDefinition, String, String, Object)} in the given time zone. */
+  <P> void schedule(
+      TaskDefinition<P, ?> task, String scheduleName, String cron, ZoneId zone, P payload);
+
+  /**
+   * Removes a dynamic schedule and its pending occurrence (one that already runs finishes). Returns
+   * false when the task had no dynamic schedule of that name.
+   */
+  boolean unschedule(TaskDefinition<?, ?> task, String scheduleName);
 }

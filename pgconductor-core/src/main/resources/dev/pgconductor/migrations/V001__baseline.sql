@@ -36,9 +36,13 @@ create type pgconductor.outcome as (
   error         text,                     -- failed, interrupted
   stack         text,                     -- failed
   max_attempts  int,                      -- failed, interrupted
-  run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any
+  run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any;
+                                          -- completed, failed, cancelled, interrupted of a
+                                          -- scheduled execution: when its schedule's next
+                                          -- occurrence is due
   step          text,                     -- waiting: the step that records the child
-  child_id      uuid,                     -- waiting: the child
+  child_id      uuid,                     -- waiting: the child; with run_at as above: the id of
+                                          -- the next occurrence
   child_task    text,                     -- waiting on a new child: its task, queue, payload;
   child_queue   text,                     -- null when the child exists (an earlier run made it)
   child_payload jsonb,
@@ -103,6 +107,26 @@ create table pgconductor.tasks (
   concurrency  int check (concurrency >= 1), -- null: unlimited
   updated_at   timestamptz not null default now()
 );
+
+-- Cron schedules. Static ones come from the cron triggers of the tasks (written when an
+-- orchestrator that runs the task starts; removed from here when they leave the code); dynamic
+-- ones from TaskContext.schedule and Conductor.schedule, with a payload. Each schedule has at most
+-- one pending occurrence, the execution next_id due at next_at; the flush that finishes it
+-- creates the next one, in the same transaction (pgconductor.advance_schedules).
+create table pgconductor.schedules (
+  task_key   text not null,
+  name       text not null,
+  cron       text not null,
+  time_zone  text not null,  -- an IANA zone id, such as UTC or Europe/Paris
+  payload    jsonb,          -- dynamic schedules: the payload of each occurrence
+  dynamic    boolean not null,
+  next_at    timestamptz,    -- when the pending occurrence is due
+  next_id    uuid,           -- the pending occurrence (an execution), while there is one
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (task_key, name)
+);
+create index schedules_next_id_idx on pgconductor.schedules (next_id) where next_id is not null;
 
 -- Queues that have their own partition of pgconductor.executions.
 create table pgconductor.queues (
@@ -461,14 +485,213 @@ begin
 end $$;
 
 -- ============================================================================================
+-- Schedules
+-- ============================================================================================
+
+-- Creates the pending occurrences of schedules that have none, in one statement: p_next_ats and
+-- p_ids are computed by the caller from the schedules' cron (Postgres has no cron). A schedule
+-- that got one meanwhile (another orchestrator, a flush) is left alone. Everything that changes a
+-- schedule's pending occurrence holds the advisory lock on 'pgconductor.schedules' (flushes
+-- shared, the rest exclusive), taken before the statement that decides, so its snapshot sees what
+-- the others committed. Returns the queues with work made ready.
+create function pgconductor.create_occurrences(
+  p_tasks text[], p_names text[], p_next_ats timestamptz[], p_ids uuid[], p_now timestamptz)
+returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_queues text[];
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.schedules'));
+  with due as (
+    update pgconductor.schedules s
+    set next_at = n.next_at, next_id = n.id, updated_at = now()
+    from unnest(p_tasks, p_names, p_next_ats, p_ids) as n(task_key, name, next_at, id)
+    where s.task_key = n.task_key and s.name = n.name
+      and (s.next_id is null
+           or not exists (select 1 from pgconductor.executions e where e.id = s.next_id))
+    returning s.task_key, s.name, s.next_at, s.next_id, s.payload
+  ),
+  created as (
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+    select d.next_id, t.queue, d.task_key, coalesce(d.payload, 'null'), d.next_at, 'scheduled',
+           d.name, t.concurrency is not null
+    from due d
+    join pgconductor.tasks t on t.key = d.task_key
+    returning queue, run_at
+  )
+  select coalesce(array_agg(distinct c.queue) filter (where c.run_at <= coalesce(p_now, now())),
+                  '{}')
+    into v_queues
+  from created c;
+  return v_queues;
+end $$;
+
+-- Removes pending occurrences of schedules that changed or went. One that runs, or whose row a
+-- flush holds, is left: it finishes, and its schedule does not move on from it.
+create function pgconductor.drop_occurrences(p_ids uuid[]) returns void
+language sql set jit = off as $$
+  delete from pgconductor.executions e
+  where e.id in (select d.id from pgconductor.executions d
+                 where d.id = any (p_ids) and d.locked_by is null and d.origin = 'scheduled'
+                 for update skip locked)
+$$;
+
+-- Schedules of the given tasks without a pending occurrence: what the caller computes the next
+-- occurrence of (the cron lives here) for pgconductor.create_occurrences.
+create function pgconductor.schedules_to_fill(p_tasks text[])
+returns table (task_key text, name text, cron text, time_zone text)
+language sql stable set jit = off as $$
+  select s.task_key, s.name, s.cron, s.time_zone
+  from pgconductor.schedules s
+  where s.task_key = any (p_tasks)
+    and (s.next_id is null
+         or not exists (select 1 from pgconductor.executions e where e.id = s.next_id))
+$$;
+
+-- The static schedules of the tasks an orchestrator runs, as its code declares them: new ones are
+-- added, changed ones replace their pending occurrence (unless it runs), and those gone from the
+-- code are removed with their pending occurrence. Dynamic schedules are left alone, unless a
+-- static one takes over a name (static wins). Then the pending occurrences of every schedule of
+-- these tasks that has none are created from p_next_ats/p_ids, which the caller computed for the
+-- static schedules (pgconductor.schedules_to_fill gives the others). Returns the queues with work
+-- made ready.
+create function pgconductor.register_schedules(
+  p_served text[], p_tasks text[], p_names text[], p_crons text[], p_zones text[],
+  p_next_ats timestamptz[], p_ids uuid[], p_now timestamptz)
+returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_dropped uuid[];
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.schedules'));
+  with gone as (
+    delete from pgconductor.schedules s
+    where s.task_key = any (p_served) and not s.dynamic
+      and (s.task_key, s.name) not in (select * from unnest(p_tasks, p_names))
+    returning s.next_id
+  ),
+  changed as (
+    update pgconductor.schedules s
+    set cron = n.cron, time_zone = n.zone, dynamic = false, payload = null, next_at = null,
+        next_id = null, updated_at = now()
+    from unnest(p_tasks, p_names, p_crons, p_zones) as n(task_key, name, cron, zone),
+         pgconductor.schedules old
+    where s.task_key = n.task_key and s.name = n.name
+      and old.task_key = s.task_key and old.name = s.name
+      and (s.cron, s.time_zone, s.dynamic) is distinct from (n.cron, n.zone, false)
+    returning old.next_id as old_next_id
+  )
+  select coalesce(array_agg(g.next_id) filter (where g.next_id is not null), '{}')
+         || coalesce((select array_agg(c.old_next_id) from changed c
+                      where c.old_next_id is not null), '{}')
+    into v_dropped
+  from gone g;
+  -- their pending occurrences go too, unless one already runs (it finishes, and ends there)
+  perform pgconductor.drop_occurrences(v_dropped);
+  insert into pgconductor.schedules (task_key, name, cron, time_zone, dynamic)
+  select * , false from unnest(p_tasks, p_names, p_crons, p_zones)
+  on conflict (task_key, name) do nothing;
+  return pgconductor.create_occurrences(p_tasks, p_names, p_next_ats, p_ids, p_now);
+end $$;
+
+-- A dynamic schedule: creates it or replaces the one of that name (its pending occurrence is
+-- replaced too, unless it runs), and creates its first occurrence from p_next_at/p_id. Refuses
+-- the name of a static schedule. Returns the queues with work made ready.
+create function pgconductor.schedule(
+  p_task text, p_name text, p_cron text, p_zone text, p_payload jsonb, p_next_at timestamptz,
+  p_id uuid, p_now timestamptz)
+returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_old uuid;
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.schedules'));
+  if exists (select 1 from pgconductor.schedules
+             where task_key = p_task and name = p_name and not dynamic) then
+    raise exception 'task "%" has a static schedule named "%"; a dynamic schedule needs another name',
+      p_task, p_name using errcode = 'P0001', hint = 'pgconductor:static-schedule';
+  end if;
+  select next_id into v_old from pgconductor.schedules where task_key = p_task and name = p_name;
+  perform pgconductor.drop_occurrences(array[v_old]);
+  insert into pgconductor.schedules as s (task_key, name, cron, time_zone, payload, dynamic)
+  values (p_task, p_name, p_cron, p_zone, p_payload, true)
+  on conflict (task_key, name) do update
+    set cron = excluded.cron, time_zone = excluded.time_zone, payload = excluded.payload,
+        next_at = null, next_id = null, updated_at = now();
+  return pgconductor.create_occurrences(array[p_task], array[p_name], array[p_next_at],
+                                        array[p_id], p_now);
+end $$;
+
+-- Removes a dynamic schedule and its pending occurrence (unless it runs: it finishes, and the
+-- schedule ends there). Returns whether there was one. Refuses a static schedule.
+create function pgconductor.unschedule(p_task text, p_name text)
+returns boolean
+language plpgsql set jit = off as $$
+declare
+  v_gone pgconductor.schedules;
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.schedules'));
+  if exists (select 1 from pgconductor.schedules
+             where task_key = p_task and name = p_name and not dynamic) then
+    raise exception 'schedule "%" of task "%" is static: remove its cron trigger from the code',
+      p_name, p_task using errcode = 'P0001', hint = 'pgconductor:static-schedule';
+  end if;
+  delete from pgconductor.schedules where task_key = p_task and name = p_name
+  returning * into v_gone;
+  if v_gone.task_key is null then
+    return false;
+  end if;
+  perform pgconductor.drop_occurrences(array[v_gone.next_id]);
+  return true;
+end $$;
+
+-- After a flush finished scheduled executions: each schedule whose pending occurrence was one of
+-- them moves on to the next occurrence, which the worker computed (p_next_ats, p_ids), created in
+-- the flush's transaction so that no crash can leave a schedule without one. Row locks on the
+-- schedules serialize this with pgconductor.create_occurrences. Returns the queues made ready.
+create function pgconductor.advance_schedules(
+  p_finished uuid[], p_next_ats timestamptz[], p_ids uuid[], p_now timestamptz)
+returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_queues text[];
+begin
+  -- shared: flushes do not wait for each other, only for what replaces pending occurrences
+  perform pg_advisory_xact_lock_shared(hashtext('pgconductor.schedules'));
+  with advanced as (
+    update pgconductor.schedules s
+    set next_at = n.next_at, next_id = n.id, updated_at = now()
+    from unnest(p_finished, p_next_ats, p_ids) as n(finished, next_at, id)
+    where s.next_id = n.finished and n.next_at is not null
+    returning s.task_key, s.name, s.next_at, s.next_id, s.payload
+  ),
+  created as (
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+    select a.next_id, t.queue, a.task_key, coalesce(a.payload, 'null'), a.next_at, 'scheduled',
+           a.name, t.concurrency is not null
+    from advanced a
+    join pgconductor.tasks t on t.key = a.task_key
+    returning queue, run_at
+  )
+  select coalesce(array_agg(distinct c.queue) filter (where c.run_at <= coalesce(p_now, now())),
+                  '{}')
+    into v_queues
+  from created c;
+  return v_queues;
+end $$;
+
+-- ============================================================================================
 -- Claim
 -- ============================================================================================
 
 -- Claims up to p_limit ready executions of the given tasks on one queue, in priority, run_at, id
 -- order, skipping rows others hold; each claim counts an attempt and bumps the lease. Returns what
 -- a run needs: the payload, where it came from, how long it waited after it was due, the recorded
--- steps of a resumed execution, the database time of the claim (sleeps are measured against it)
--- and a cancellation requested while it was not running.
+-- steps of a resumed execution, the database time of the claim (sleeps are measured against it),
+-- a cancellation requested while it was not running, and for an occurrence of a schedule that
+-- schedule's cron and the occurrence's time.
 --
 -- Within concurrency limits: for each limited task among p_tasks the claim takes an advisory lock
 -- without waiting (a task another claim serves right now is left to it), counts the task's
@@ -485,7 +708,8 @@ create function pgconductor.claim(
 returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
                origin pgconductor.origin, origin_name text, priority int, run_at timestamptz,
                queue_wait_ms bigint,
-               created_at timestamptz, steps jsonb, claimed_at timestamptz, cancel_reason text)
+               created_at timestamptz, steps jsonb, claimed_at timestamptz, cancel_reason text,
+               schedule_cron text, schedule_zone text, scheduled_for timestamptz)
 language plpgsql
 set plan_cache_mode = force_generic_plan set enable_bitmapscan = off set enable_seqscan = off
 set jit = off as $$
@@ -590,8 +814,12 @@ begin
                      'deadline', s.deadline, 'attempt', s.attempt))
             from pgconductor.steps s where s.execution_id = c.id)
          end,
-         v_now, c.cancel_reason
+         v_now, c.cancel_reason, s.cron, s.time_zone, s.next_at
   from claimed c
+  -- an occurrence of a schedule: its cron, to compute the next one, and when it was due
+  left join lateral (
+    select s.cron, s.time_zone, s.next_at from pgconductor.schedules s
+    where c.origin = 'scheduled' and s.next_id = c.id) s on true
   order by c.priority desc, c.run_at, c.id;
 end $$;
 
@@ -714,6 +942,9 @@ declare
   v_waiting    uuid[];
   v_children   uuid[];
   v_with_steps uuid[];
+  v_scheduled  uuid[];         -- finished scheduled executions with a next occurrence
+  v_next_ats   timestamptz[];
+  v_next_ids   uuid[];
   v_ready      text[] := '{}'; -- queues with work made ready by this flush
   v_ready_here boolean;
 begin
@@ -731,7 +962,14 @@ begin
     returning e.*,
               case when r.kind <> 'completed' and e.cancel_reason is not null then 'cancelled'
                    else r.kind end as final,
-              r.result, r.error, r.stack, r.has_steps
+              r.result, r.error, r.stack, r.has_steps,
+              -- a scheduled execution's next occurrence (see pgconductor.outcome)
+              case when e.origin = 'scheduled'
+                        and r.kind in ('completed', 'failed', 'cancelled', 'interrupted')
+                   then r.run_at end as next_at,
+              case when e.origin = 'scheduled'
+                        and r.kind in ('completed', 'failed', 'cancelled', 'interrupted')
+                   then r.child_id end as next_id
   ),
   moved as (
     -- the columns of pgconductor.finished_row, listed out (see there why)
@@ -754,11 +992,17 @@ begin
   )
   select count(*),
          coalesce(array_agg(d.id) filter (where d.parent_id is not null), '{}'),
-         coalesce(array_agg(d.id) filter (where d.has_steps), '{}')
-    into v_total, v_children, v_with_steps
+         coalesce(array_agg(d.id) filter (where d.has_steps), '{}'),
+         coalesce(array_agg(d.id) filter (where d.next_at is not null), '{}'),
+         coalesce(array_agg(d.next_at) filter (where d.next_at is not null), '{}'),
+         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}')
+    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids
   from done d;
   if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
     v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
+  end if;
+  if cardinality(v_scheduled) > 0 then
+    v_ready := v_ready || pgconductor.advance_schedules(v_scheduled, v_next_ats, v_next_ids, p_now);
   end if;
   if v_total = cardinality(p_ids) then
     -- every execution of the batch finished: nothing to release or put to wait

@@ -7,7 +7,8 @@ import java.util.UUID;
  * An execution a worker claimed: what the handler needs, the lease that every write about it must
  * present, where it came from, the steps recorded by earlier runs (JSON object by name, or null),
  * how long it waited after it was due, the database time of the claim (and when the claim arrived,
- * by {@link System#nanoTime()}), and a cancellation requested while it was not running.
+ * by {@link System#nanoTime()}), a cancellation requested while it was not running, and for an
+ * occurrence of a schedule, that schedule.
  */
 public record Claimed(
     UUID id,
@@ -23,7 +24,48 @@ public record Claimed(
     String stepsJson,
     Instant claimedAt,
     String cancelReason,
-    long receivedNanos) {
+    long receivedNanos,
+    Occurrence occurrence) {
+
+  /**
+   * An occurrence of a cron schedule: the schedule's cron and zone (for its next occurrence) and
+   * when this one was due.
+   */
+  public record Occurrence(String cron, String zone, Instant scheduledFor) {}
+
+  /** Without an occurrence (most executions). */
+  public Claimed(
+      UUID id,
+      String taskName,
+      String payloadJson,
+      int attempt,
+      int lease,
+      UUID parentId,
+      String origin,
+      String originName,
+      Instant createdAt,
+      long queueWaitMillis,
+      String stepsJson,
+      Instant claimedAt,
+      String cancelReason,
+      long receivedNanos) {
+    this(
+        id,
+        taskName,
+        payloadJson,
+        attempt,
+        lease,
+        parentId,
+        origin,
+        originName,
+        createdAt,
+        queueWaitMillis,
+        stepsJson,
+        claimedAt,
+        cancelReason,
+        receivedNanos,
+        null);
+  }
 
   /** The database time now, measured from the claim's database time with the local clock. */
   public Instant databaseNow() {

@@ -146,7 +146,13 @@ public final class ExecutionStore {
                   rs.getString("steps"),
                   Db.instant(rs.getTimestamp("claimed_at")),
                   rs.getString("cancel_reason"),
-                  System.nanoTime()));
+                  System.nanoTime(),
+                  rs.getString("schedule_cron") == null
+                      ? null
+                      : new Claimed.Occurrence(
+                          rs.getString("schedule_cron"),
+                          rs.getString("schedule_zone"),
+                          Db.instant(rs.getTimestamp("scheduled_for")))));
         }
       }
       return claimed;
@@ -163,7 +169,7 @@ public final class ExecutionStore {
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes)
       throws SQLException {
-    OutcomeBatch batch = new OutcomeBatch(outcomes);
+    OutcomeBatch batch = new OutcomeBatch(outcomes, db.now());
     try (Connection c = db.connection();
         PreparedStatement ps = c.prepareStatement(FLUSH)) {
       ps.setObject(1, orchestrator);

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -66,6 +67,89 @@ public final class OrchestratorStore {
             return null;
           }
         });
+  }
+
+  /** A static schedule (a cron trigger) and its next occurrence, as computed now. */
+  public record StaticSchedule(
+      String task, String name, String cron, String zone, Instant nextAt, UUID nextId) {}
+
+  /**
+   * Writes the static schedules of the served tasks as the code declares them and creates the
+   * pending occurrences they lack (see pgconductor.register_schedules).
+   */
+  public void registerSchedules(List<String> servedTasks, List<StaticSchedule> schedules) {
+    db.call(
+        "register the cron schedules",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select pgconductor.register_schedules(?, ?, ?, ?, ?, ?::timestamptz[], ?,"
+                      + " ?::timestamptz)")) {
+            ps.setArray(1, c.createArrayOf("text", servedTasks.toArray()));
+            ps.setArray(
+                2, c.createArrayOf("text", schedules.stream().map(StaticSchedule::task).toArray()));
+            ps.setArray(
+                3, c.createArrayOf("text", schedules.stream().map(StaticSchedule::name).toArray()));
+            ps.setArray(
+                4, c.createArrayOf("text", schedules.stream().map(StaticSchedule::cron).toArray()));
+            ps.setArray(
+                5, c.createArrayOf("text", schedules.stream().map(StaticSchedule::zone).toArray()));
+            ps.setArray(
+                6,
+                c.createArrayOf(
+                    "text", schedules.stream().map(x -> x.nextAt().toString()).toArray()));
+            ps.setObject(
+                7,
+                new UuidArray(schedules.stream().map(StaticSchedule::nextId).toArray(UUID[]::new)));
+            ps.setString(8, db.nowParam());
+            ps.execute();
+            return null;
+          }
+        });
+  }
+
+  /** A schedule without a pending occurrence. */
+  public record ScheduleToFill(String task, String name, String cron, String zone) {}
+
+  /**
+   * The schedules of these tasks that have no pending occurrence (pgconductor.schedules_to_fill).
+   */
+  public List<ScheduleToFill> schedulesToFill(List<String> tasks) throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select task_key, name, cron, time_zone from pgconductor.schedules_to_fill(?)")) {
+      ps.setArray(1, c.createArrayOf("text", tasks.toArray()));
+      List<ScheduleToFill> found = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(
+              new ScheduleToFill(
+                  rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+        }
+      }
+      return found;
+    }
+  }
+
+  /** Creates the given next occurrences where a schedule still has none. */
+  public void createOccurrences(List<StaticSchedule> occurrences) throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select pgconductor.create_occurrences(?, ?, ?::timestamptz[], ?, ?::timestamptz)")) {
+      ps.setArray(
+          1, c.createArrayOf("text", occurrences.stream().map(StaticSchedule::task).toArray()));
+      ps.setArray(
+          2, c.createArrayOf("text", occurrences.stream().map(StaticSchedule::name).toArray()));
+      ps.setArray(
+          3,
+          c.createArrayOf("text", occurrences.stream().map(x -> x.nextAt().toString()).toArray()));
+      ps.setObject(
+          4, new UuidArray(occurrences.stream().map(StaticSchedule::nextId).toArray(UUID[]::new)));
+      ps.setString(5, db.nowParam());
+      ps.execute();
+    }
   }
 
   public void ensureQueue(String queue) {

@@ -1,6 +1,9 @@
 package dev.pgconductor.internal.db;
 
+import dev.pgconductor.internal.schedule.CronExpressions;
+import dev.pgconductor.internal.util.UuidV7;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.UUID;
 
@@ -28,7 +31,8 @@ final class OutcomeBatch {
   private final Integer[] attempts;
   private final Boolean[] hasSteps;
 
-  OutcomeBatch(List<Outcome> outcomes) {
+  /** Outcomes whose next occurrence (of a scheduled execution) comes after {@code now}. */
+  OutcomeBatch(List<Outcome> outcomes, Instant now) {
     size = outcomes.size();
     ids = new UUID[size];
     leases = new Integer[size];
@@ -47,7 +51,34 @@ final class OutcomeBatch {
     hasSteps = new Boolean[size];
     for (int i = 0; i < size; i++) {
       add(i, outcomes.get(i));
+      nextOccurrence(i, outcomes.get(i), now);
     }
+  }
+
+  /**
+   * An occurrence of a schedule that may end here (completed, failed, cancelled, interrupted)
+   * carries its schedule's next occurrence in {@code run_at} and {@code child_id}, which those
+   * kinds do not use otherwise; the flush creates it if the execution finished.
+   */
+  private void nextOccurrence(int i, Outcome outcome, Instant now) {
+    Claimed.Occurrence occurrence = outcome.claimed().occurrence();
+    if (occurrence == null
+        || !(outcome instanceof Outcome.Completed
+            || outcome instanceof Outcome.Failed
+            || outcome instanceof Outcome.Cancelled
+            || outcome instanceof Outcome.Interrupted)) {
+      return;
+    }
+    Instant after =
+        occurrence.scheduledFor() != null && occurrence.scheduledFor().isAfter(now)
+            ? occurrence.scheduledFor()
+            : now;
+    CronExpressions.next(occurrence.cron(), ZoneId.of(occurrence.zone()), after)
+        .ifPresent(
+            next -> {
+              runAts[i] = next;
+              childIds[i] = UuidV7.next();
+            });
   }
 
   private void add(int i, Outcome outcome) {

@@ -24,6 +24,8 @@ import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -432,6 +434,24 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   }
 
   // --- checkpoint --------------------------------------------------------------------------
+
+  @Override
+  public <P> void schedule(TaskDefinition<P, ?> task, String scheduleName, String cron, P payload) {
+    schedule(task, scheduleName, cron, ZoneOffset.UTC, payload);
+  }
+
+  @Override
+  public <P> void schedule(
+      TaskDefinition<P, ?> task, String scheduleName, String cron, ZoneId zone, P payload) {
+    usable("schedule");
+    environment.schedules().schedule(task, scheduleName, cron, zone, payload);
+  }
+
+  @Override
+  public boolean unschedule(TaskDefinition<?, ?> task, String scheduleName) {
+    usable("unschedule");
+    return environment.schedules().unschedule(task, scheduleName);
+  }
 
   @Override
   public void checkpoint() {

@@ -11,6 +11,7 @@ import dev.pgconductor.internal.db.OrchestratorStore;
 import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
@@ -75,6 +76,7 @@ public final class OrchestratorRuntime<C> {
   private final String threadPrefix = "pgconductor-" + id.toString().substring(28) + "-";
   private final Listeners listeners;
   private final Liveness liveness;
+  private final ScheduleKeeper schedules;
   private final List<Worker> workers;
   private final Duration heartbeatInterval;
   private final Duration heartbeatTimeout;
@@ -113,6 +115,7 @@ public final class OrchestratorRuntime<C> {
     this.migrator = migrator;
     this.store = new OrchestratorStore(db);
     this.liveness = new Liveness(settings.heartbeatTimeout());
+    this.schedules = new ScheduleKeeper(store, db, workers);
     this.executions = new ExecutionStore(db);
     this.environment =
         new RunEnvironment<>(
@@ -124,7 +127,8 @@ public final class OrchestratorRuntime<C> {
             db,
             listeners,
             settings.heartbeatTimeout(),
-            liveness);
+            liveness,
+            new DynamicSchedules(db, tasks));
     this.listeners = listeners;
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = settings.heartbeatInterval();
@@ -190,6 +194,13 @@ public final class OrchestratorRuntime<C> {
         }
         if (!rows.isEmpty()) {
           store.registerTasks(rows);
+        }
+        schedules.register();
+        try {
+          schedules.fill(); // dynamic schedules made while no orchestrator ran their task
+        } catch (java.sql.SQLException e) {
+          throw new dev.pgconductor.PgConductorException(
+              "Could not create the pending occurrences of schedules: " + e.getMessage(), e);
         }
         this.served = List.copyOf(served);
         stillStarting();
@@ -433,6 +444,7 @@ public final class OrchestratorRuntime<C> {
       rescued(store.rescue(id, heartbeatTimeout));
       if (++beats % UNSERVED_EVERY_BEATS == 0) {
         lookForUnserved();
+        schedules.fill();
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());

@@ -4,6 +4,7 @@ import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.task.TaskRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,7 @@ import org.slf4j.Logger;
  * the task registry (for child invokes), the execution store (for transactional steps), the
  * engine's clock, the listeners, and how long a transactional step's transaction may sit idle (the
  * heartbeat timeout: no longer than a frozen worker may hold an execution's lock), and the
- * orchestrator's {@link Liveness}.
+ * orchestrator's {@link Liveness}, and the dynamic schedules (for {@code ctx.schedule}).
  *
  * @param <C> custom context type
  */
@@ -27,7 +28,8 @@ record RunEnvironment<C>(
     Db db,
     Listeners listeners,
     Duration transactionIdleTimeout,
-    Liveness liveness) {
+    Liveness liveness,
+    DynamicSchedules schedules) {
 
   /** Whether a clock was configured (tests); otherwise the database clock rules. */
   boolean hasClock() {

@@ -61,7 +61,7 @@ class OutcomeBatchIT {
             new Outcome.Waiting(
                 claim(8), false, "again", null, new Outcome.Child(child, "t", "q", null)),
             new Outcome.Cancelled(claim(9), false));
-    OutcomeBatch batch = new OutcomeBatch(every);
+    OutcomeBatch batch = new OutcomeBatch(every, Instant.now());
 
     List<List<Object>> rows = new ArrayList<>();
     try (Connection c = db.dataSource().getConnection();
@@ -184,7 +184,7 @@ class OutcomeBatchIT {
 
   @Test
   void anEmptyBatchHasNoRows() throws Exception {
-    OutcomeBatch batch = new OutcomeBatch(List.of());
+    OutcomeBatch batch = new OutcomeBatch(List.of(), Instant.now());
     try (Connection c = db.dataSource().getConnection();
         PreparedStatement ps =
             c.prepareStatement(
