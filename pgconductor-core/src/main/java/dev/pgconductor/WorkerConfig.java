@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param concurrency handlers running at once (default 10)
  * @param pollInterval how often an idle worker looks for work when no notification arrives (default
- *     1 s); new work normally wakes it at once through LISTEN/NOTIFY
+ *     1 s); new work normally wakes it at once through LISTEN/NOTIFY, and sleeps and schedule
+ *     occurrences it wrote wake it when they are due
  * @param flushInterval longest time a finished execution's outcome waits in memory before it is
  *     written back (default 2 s); outcomes are written sooner when a batch fills or the worker goes
  *     idle

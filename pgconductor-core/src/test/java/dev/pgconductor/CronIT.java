@@ -131,6 +131,31 @@ class CronIT {
   }
 
   @Test
+  void occurrencesStartWhenTheyAreDueAlthoughThePollIntervalIsLong() {
+    List<Instant> started = new CopyOnWriteArrayList<>();
+    try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).build()) { // the real clock
+      var task =
+          conductor.createTask(
+              TaskOptions.of(DIGEST),
+              Trigger.cron("* * * * * *", "every-second"),
+              (event, ctx) -> {
+                started.add(Instant.now());
+                return "ok";
+              });
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              // nothing notifies when an occurrence becomes due: a poll of a minute would miss them
+              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMinutes(1)).build())
+              .handleSignals(false)
+              .build()) {
+        orchestrator.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> started.size() >= 3);
+      }
+    }
+  }
+
+  @Test
   void aMissedOccurrenceRunsOnceWhenTheSystemIsBackAndTheNextOneIsInTheFuture() {
     MutableClock clock = new MutableClock(START);
     List<Instant> runs = new CopyOnWriteArrayList<>();

@@ -104,4 +104,33 @@ class SleepIT {
   private static ExecutionState state(Conductor<?> conductor, String id) {
     return conductor.getExecution(id).orElseThrow().state();
   }
+
+  @Test
+  void aShortSleepEndsOnTimeAlthoughThePollIntervalIsLong() {
+    try (var conductor = db.conductor(TaskSchemas.of(NAPPER)).build()) {
+      var task =
+          conductor.createTask(
+              TaskOptions.of(NAPPER),
+              Trigger.invocable(),
+              (event, ctx) -> {
+                ctx.sleep("nap", Duration.ofMillis(300));
+                return "rested";
+              });
+      conductor.ensureInstalled();
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              // no notification marks the end of a sleep: a poll of a minute would find it late
+              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMinutes(1)).build())
+              .handleSignals(false)
+              .build()) {
+        orchestrator.start();
+        String id = conductor.invoke(NAPPER, new Job("short")).orElseThrow();
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+      }
+    }
+  }
 }

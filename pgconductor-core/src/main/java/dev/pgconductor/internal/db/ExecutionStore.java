@@ -164,7 +164,7 @@ public final class ExecutionStore {
    * ready but found no worker listed idle when it checked (pass them to {@link #notifyReady} once
    * it has committed).
    */
-  public record Flushed(int written, List<String> unnotifiedQueues) {}
+  public record Flushed(int written, List<String> unnotifiedQueues, List<Instant> dueLater) {}
 
   /** Writes a batch of outcomes of one queue in one transaction. */
   public Flushed flush(UUID orchestrator, String queue, List<Outcome> outcomes)
@@ -179,7 +179,8 @@ public final class ExecutionStore {
       ps.setString(5, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return new Flushed(rs.getInt(1), Arrays.asList((String[]) rs.getArray(2).getArray()));
+        return new Flushed(
+            rs.getInt(1), Arrays.asList((String[]) rs.getArray(2).getArray()), batch.dueLater());
       }
     }
   }

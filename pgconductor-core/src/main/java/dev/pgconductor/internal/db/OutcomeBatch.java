@@ -81,6 +81,21 @@ final class OutcomeBatch {
             });
   }
 
+  /**
+   * When work written by this batch becomes due later, as far as the batch tells: the ends of
+   * sleeps, the deadlines of waits for children, and the next occurrences of schedules (whether the
+   * flush creates them or not).
+   */
+  List<Instant> dueLater() {
+    List<Instant> due = new java.util.ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      if (runAts[i] != null) { // a sleep's end, a wait's deadline, a next occurrence
+        due.add(runAts[i]);
+      }
+    }
+    return due;
+  }
+
   private void add(int i, Outcome outcome) {
     ids[i] = outcome.id();
     leases[i] = outcome.claimed().lease();

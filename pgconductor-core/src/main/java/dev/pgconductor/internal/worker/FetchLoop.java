@@ -35,6 +35,8 @@ final class FetchLoop implements Runnable {
   private volatile int claimSize;
   private volatile int maxInFlight;
   private volatile boolean starved = true; // the last claim came back short
+  private final DueTimes due;
+  private final java.util.function.Supplier<java.time.Instant> now;
   private volatile boolean fetching = true;
 
   FetchLoop(
@@ -46,7 +48,11 @@ final class FetchLoop implements Runnable {
       WorkerConfig config,
       Dispatcher dispatcher,
       WakeSignal signal,
-      Runnable queueRanDry) {
+      Runnable queueRanDry,
+      DueTimes due,
+      java.util.function.Supplier<java.time.Instant> now) {
+    this.due = due;
+    this.now = now;
     this.executions = executions;
     this.orchestrators = orchestrators;
     this.orchestratorId = orchestratorId;
@@ -115,7 +121,8 @@ final class FetchLoop implements Runnable {
             markedIdle = true;
             continue;
           }
-          signal.awaitWake(config.pollInterval().toMillis(), () -> !fetching);
+          long poll = config.pollInterval().toMillis();
+          signal.awaitWake(Math.min(poll, due.millisUntilNext(now.get())), () -> !fetching);
         } else if (markedIdle) {
           orchestrators.setIdle(orchestratorId, queue, false);
           markedIdle = false;

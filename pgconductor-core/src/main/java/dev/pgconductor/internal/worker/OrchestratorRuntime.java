@@ -86,7 +86,9 @@ public final class OrchestratorRuntime<C> {
   private final Object lifecycle = new Object(); // start and shutdown run one after the other
   private boolean shutDown; // guarded by lifecycle
   private boolean registered; // guarded by lifecycle
-  private boolean workersStarted; // guarded by lifecycle
+  private volatile boolean workersStarted; // written under lifecycle
+  private final List<java.util.Map.Entry<String, java.time.Instant>> earlyDueTimes =
+      new ArrayList<>();
   private int beats; // heartbeat thread only
   private final java.util.Set<List<String>> unservedLogged =
       new java.util.HashSet<>(); // heartbeat thread
@@ -115,7 +117,7 @@ public final class OrchestratorRuntime<C> {
     this.migrator = migrator;
     this.store = new OrchestratorStore(db);
     this.liveness = new Liveness(settings.heartbeatTimeout());
-    this.schedules = new ScheduleKeeper(store, db, workers);
+    this.schedules = new ScheduleKeeper(store, db, workers, this::dueAt);
     this.executions = new ExecutionStore(db);
     this.environment =
         new RunEnvironment<>(
@@ -235,7 +237,11 @@ public final class OrchestratorRuntime<C> {
         listenerThread =
             Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
         runners.values().forEach(WorkerRunner::start);
-        workersStarted = true;
+        synchronized (earlyDueTimes) {
+          workersStarted = true;
+          earlyDueTimes.forEach(e -> dueAt(e.getKey(), e.getValue()));
+          earlyDueTimes.clear();
+        }
         if (listeners.active()) {
           var event =
               new ConductorListener.OrchestratorStarted(
@@ -398,6 +404,21 @@ public final class OrchestratorRuntime<C> {
       removeShutdownHook();
       phase.set(Phase.STOPPED);
       stopped.complete(null);
+    }
+  }
+
+  /**
+   * Work on a queue becomes due at a time no notification marks; its worker wakes up then. Before
+   * the workers exist (during the start), the times wait for them.
+   */
+  private void dueAt(String queue, java.time.Instant at) {
+    synchronized (earlyDueTimes) {
+      WorkerRunner<C> runner = runners.get(queue);
+      if (runner == null || !workersStarted) {
+        earlyDueTimes.add(java.util.Map.entry(queue, at));
+        return;
+      }
+      runner.dueAt(at);
     }
   }
 

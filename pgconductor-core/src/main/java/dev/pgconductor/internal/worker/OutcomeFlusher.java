@@ -37,6 +37,7 @@ final class OutcomeFlusher implements Runnable {
   private final long intervalNanos;
   private final BooleanSupplier idle;
   private final Runnable slotsFreed;
+  private final java.util.function.Consumer<java.time.Instant> dueLater;
 
   private final Object lock = new Object();
   private List<Outcome> pending = new ArrayList<>();
@@ -53,7 +54,9 @@ final class OutcomeFlusher implements Runnable {
       int batchSize,
       Duration interval,
       BooleanSupplier idle,
-      Runnable slotsFreed) {
+      Runnable slotsFreed,
+      java.util.function.Consumer<java.time.Instant> dueLater) {
+    this.dueLater = dueLater;
     this.store = store;
     this.orchestrator = orchestrator;
     this.queue = queue;
@@ -204,6 +207,7 @@ final class OutcomeFlusher implements Runnable {
       try {
         Flushed flushed = store.flush(orchestrator, queue, chunk);
         written = flushed.written();
+        flushed.dueLater().forEach(dueLater);
         unnotified.addAll(flushed.unnotifiedQueues());
       } catch (SQLException e) {
         if (!SqlErrors.isDataError(e)) {

@@ -32,13 +32,22 @@ final class ScheduleKeeper {
   private final List<String> servedTasks = new ArrayList<>();
   private final List<Trigger.Cron> crons = new ArrayList<>();
   private final List<String> cronTasks = new ArrayList<>();
+  private final java.util.Map<String, String> queues = new java.util.HashMap<>();
+  private final java.util.function.BiConsumer<String, Instant> dueAt;
 
-  ScheduleKeeper(OrchestratorStore store, Db db, List<Worker> workers) {
+  /** {@code dueAt} hears the queue and due time of each occurrence made here. */
+  ScheduleKeeper(
+      OrchestratorStore store,
+      Db db,
+      List<Worker> workers,
+      java.util.function.BiConsumer<String, Instant> dueAt) {
     this.store = store;
     this.db = db;
+    this.dueAt = dueAt;
     for (Worker worker : workers) {
       for (Task<?, ?> task : worker.tasks()) {
         servedTasks.add(task.name());
+        queues.put(task.name(), worker.queue());
         for (Trigger trigger : task.triggers()) {
           if (trigger instanceof Trigger.Cron cron) {
             crons.add(cron);
@@ -78,6 +87,7 @@ final class ScheduleKeeper {
               UuidV7.next()));
     }
     store.registerSchedules(servedTasks, schedules);
+    schedules.forEach(s -> dueAt.accept(queues.get(s.task()), s.nextAt()));
   }
 
   /** Creates the pending occurrence of every schedule of the served tasks that has none. */
@@ -106,6 +116,7 @@ final class ScheduleKeeper {
     }
     if (!occurrences.isEmpty()) {
       store.createOccurrences(occurrences);
+      occurrences.forEach(s -> dueAt.accept(queues.get(s.task()), s.nextAt()));
     }
   }
 }

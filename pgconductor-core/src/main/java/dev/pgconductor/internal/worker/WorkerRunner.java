@@ -36,6 +36,7 @@ final class WorkerRunner<C> {
   private final List<String> taskNames;
   private final RunningExecutions running = new RunningExecutions();
   private final WakeSignal signal = new WakeSignal();
+  private final DueTimes due = new DueTimes();
   private final ExecutorService handlers;
   private final OutcomeFlusher flusher;
   private final Dispatcher dispatcher;
@@ -74,7 +75,8 @@ final class WorkerRunner<C> {
             // idle: nothing claimed is left and the queue had no more. While claims come back
             // full, a moment with nothing in flight is only the gap before the next batch.
             this::idleForFlush,
-            signal::wake);
+            signal::wake,
+            this::dueAt);
     this.dispatcher =
         new Dispatcher(
             config.concurrency(),
@@ -106,7 +108,16 @@ final class WorkerRunner<C> {
             config,
             dispatcher,
             signal,
-            flusher::nudge);
+            flusher::nudge,
+            due,
+            environment::clockNow);
+  }
+
+  /** Work of this queue becomes due at {@code at}: an idle fetcher wakes up then. */
+  void dueAt(java.time.Instant at) {
+    if (due.add(at)) {
+      signal.wake(); // the fetcher sleeps longer than that: let it sleep again, shorter
+    }
   }
 
   private boolean idleForFlush() {

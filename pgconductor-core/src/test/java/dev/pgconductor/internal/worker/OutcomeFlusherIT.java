@@ -45,7 +45,8 @@ class OutcomeFlusherIT {
             100,
             Duration.ofMillis(20),
             () -> false,
-            () -> {});
+            () -> {},
+            due -> {});
     Thread thread = Thread.ofPlatform().start(flusher);
     try {
       flusher.add(new Outcome.Completed(first, false, "1"), false);
