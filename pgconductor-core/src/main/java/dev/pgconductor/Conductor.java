@@ -202,6 +202,66 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   /**
+   * Stores one execution in the caller's own transaction: on {@code connection}, without
+   * committing, so the execution exists if and only if the caller commits (and workers hear of it
+   * at that commit). Otherwise as {@link #invoke(TaskDefinition, Object, InvokeOptions)}. An
+   * invalid payload is refused before anything is sent; a refusal by the database (a task
+   * registered without an invocable trigger) leaves the caller's transaction aborted, to roll back.
+   * Listeners hear the invoke when the statement has run, before the caller commits.
+   *
+   * @param connection a connection of the application's, to this Conductor's database (pgjdbc
+   *     underneath), in autocommit mode or inside a transaction
+   */
+  public <P> Optional<String> invoke(
+      Connection connection, TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
+    Objects.requireNonNull(options, "options");
+    return Optional.of(
+        invokeOn(connection, task, List.of(newExecution(task, payload, options))).getFirst());
+  }
+
+  /** {@link #invoke(Connection, TaskDefinition, Object, InvokeOptions)} without options. */
+  public <P> Optional<String> invoke(Connection connection, TaskDefinition<P, ?> task, P payload) {
+    return invoke(connection, task, payload, InvokeOptions.DEFAULT);
+  }
+
+  /**
+   * {@link #invokeBatch(TaskDefinition, List)} in the caller's own transaction, as {@link
+   * #invoke(Connection, TaskDefinition, Object, InvokeOptions)}.
+   */
+  public <P> List<String> invokeBatch(
+      Connection connection, TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
+    Objects.requireNonNull(invocations, "invocations");
+    List<NewExecution> rows = new ArrayList<>(invocations.size());
+    for (Invocation<P> invocation : invocations) {
+      rows.add(newExecution(task, invocation.payload(), invocation.options()));
+    }
+    return rows.isEmpty() ? List.of() : invokeOn(connection, task, rows);
+  }
+
+  private List<String> invokeOn(
+      Connection connection, TaskDefinition<?, ?> task, List<NewExecution> rows) {
+    Objects.requireNonNull(connection, "connection");
+    requireInvocable(task);
+    List<UUID> ids;
+    try {
+      ids = executions.invoke(connection, task.name(), task.queue(), rows);
+    } catch (SQLException e) {
+      throw notInvocableOr(
+          task,
+          new PgConductorException(
+              "Could not invoke task '" + task.name() + "': " + e.getMessage(), e));
+    }
+    List<String> stored = ids.stream().map(UUID::toString).toList();
+    if (listeners.active()) {
+      for (String id : new LinkedHashSet<>(stored)) {
+        var event = new ConductorListener.Invoked(id, task.name(), task.queue());
+        listeners.fire(l -> l.executionInvoked(event));
+      }
+    }
+    return stored;
+  }
+
+  /**
    * Creates or replaces a dynamic cron schedule of a task: from now on the task runs at each
    * occurrence of {@code cron} (five fields, or six with seconds first; in UTC) with {@code
    * payload}, which is validated like an invoke's. Its executions are {@link TaskEvent.Scheduled}

@@ -76,6 +76,15 @@ public final class ExecutionStore {
    * where a dedupe key matched a pending execution).
    */
   public List<UUID> invoke(String task, String queue, List<NewExecution> rows) {
+    return db.call("invoke task '" + task + "'", c -> invoke(c, task, queue, rows));
+  }
+
+  /**
+   * Stores executions of one task on the given connection, in whatever transaction it is in (the
+   * caller commits or rolls back); returns their ids as {@link #invoke(String, String, List)}.
+   */
+  public List<UUID> invoke(Connection c, String task, String queue, List<NewExecution> rows)
+      throws SQLException {
     int n = rows.size();
     UUID[] ids = new UUID[n];
     String[] payloads = new String[n];
@@ -90,32 +99,28 @@ public final class ExecutionStore {
       priorities[i] = row.priority();
       runAts[i] = row.runAt() == null ? null : row.runAt().toString();
     }
-    return db.call(
-        "invoke task '" + task + "'",
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(INVOKE)) {
-            ps.setString(1, task);
-            ps.setString(2, queue);
-            ps.setObject(3, new UuidArray(ids));
-            ps.setArray(4, c.createArrayOf("text", payloads));
-            ps.setArray(5, c.createArrayOf("text", keys));
-            ps.setArray(6, c.createArrayOf("int4", priorities));
-            ps.setArray(7, c.createArrayOf("text", runAts));
-            ps.setString(8, db.nowParam());
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              Array array = rs.getArray(1);
-              if (array == null) {
-                return Arrays.asList(ids); // no dedupe keys: stored with the ids given
-              }
-              List<UUID> result = new ArrayList<>(n);
-              for (Object id : (Object[]) array.getArray()) {
-                result.add((UUID) id);
-              }
-              return result;
-            }
-          }
-        });
+    try (PreparedStatement ps = c.prepareStatement(INVOKE)) {
+      ps.setString(1, task);
+      ps.setString(2, queue);
+      ps.setObject(3, new UuidArray(ids));
+      ps.setArray(4, c.createArrayOf("text", payloads));
+      ps.setArray(5, c.createArrayOf("text", keys));
+      ps.setArray(6, c.createArrayOf("int4", priorities));
+      ps.setArray(7, c.createArrayOf("text", runAts));
+      ps.setString(8, db.nowParam());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Array array = rs.getArray(1);
+        if (array == null) {
+          return Arrays.asList(ids); // no dedupe keys: stored with the ids given
+        }
+        List<UUID> result = new ArrayList<>(n);
+        for (Object id : (Object[]) array.getArray()) {
+          result.add((UUID) id);
+        }
+        return result;
+      }
+    }
   }
 
   /** Claims up to {@code limit} ready executions of the given tasks on one queue. */

@@ -4,9 +4,13 @@ import dev.pgconductor.Conductor;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.InvokeOptions;
 import dev.pgconductor.TaskDefinition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import javax.sql.DataSource;
 
 /** The code of the invoking section of docs/conductor.md: options and batches. */
 public final class InvokingExamples {
@@ -82,5 +86,22 @@ public final class InvokingExamples {
                     .runAt(Instant.now().plus(Duration.ofDays(1)))));
     // end::batch-options[]
     return ids;
+  }
+
+  /** Sign-up: the user row and the reminder commit together, or neither does. */
+  public static String signUp(Conductor<?> conductor, DataSource appDataSource, String userId)
+      throws SQLException {
+    // tag::in-transaction[]
+    try (Connection c = appDataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement ps = c.prepareStatement("insert into users (id) values (?)")) {
+        ps.setString(1, userId);
+        ps.executeUpdate();
+      }
+      String id = conductor.invoke(c, REMIND, new Remind(userId, "Welcome!")).orElseThrow();
+      c.commit(); // the execution exists from here on; a rollback would have dropped it
+      return id;
+    }
+    // end::in-transaction[]
   }
 }
