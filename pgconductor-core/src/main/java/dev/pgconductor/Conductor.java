@@ -11,6 +11,8 @@ import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.ExecutionStore.NewExecution;
 import dev.pgconductor.internal.db.UuidArray;
+import dev.pgconductor.internal.event.EventEmitter;
+import dev.pgconductor.internal.event.Subscriptions;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schedule.CronExpressions;
@@ -66,6 +68,7 @@ public final class Conductor<C> implements AutoCloseable {
   private final HikariDataSource ownedPool;
   private final InvokeCoalescer coalescer;
   private final DynamicSchedules schedules;
+  private final EventEmitter events;
 
   private Conductor(
       Db db,
@@ -75,7 +78,8 @@ public final class Conductor<C> implements AutoCloseable {
       Logger taskLogger,
       Listeners listeners,
       HikariDataSource ownedPool,
-      Runnable reachability) {
+      Runnable reachability,
+      EventSchemas events) {
     this.db = db;
     this.json = json;
     this.tasks = tasks;
@@ -87,6 +91,7 @@ public final class Conductor<C> implements AutoCloseable {
     this.ownedPool = ownedPool;
     this.coalescer = new InvokeCoalescer(executions);
     this.schedules = new DynamicSchedules(db, tasks);
+    this.events = new EventEmitter(db, events, json);
   }
 
   /** A builder; set a connection string or a data source, and the task definitions. */
@@ -122,6 +127,7 @@ public final class Conductor<C> implements AutoCloseable {
     }
     requireDefined(options.definition());
     checkSchedules(options.name(), triggers);
+    checkSubscriptions(options.name(), triggers);
     Task<P, R> task = new Task<>(options, triggers, handler);
     tasks.register(task);
     return task;
@@ -295,6 +301,76 @@ public final class Conductor<C> implements AutoCloseable {
    */
   public boolean unschedule(TaskDefinition<?, ?> task, String scheduleName) {
     return schedules.unschedule(task, scheduleName);
+  }
+
+  /**
+   * Emits a custom event: stores it and, in the same transaction, creates one execution of each
+   * task subscribed to it ({@link Trigger#event}) whose condition the payload meets. The payload is
+   * validated like an invoke's; nothing is written when it is invalid. One round trip, whatever the
+   * number of subscribers. An event nobody subscribes to is stored and starts nothing; a
+   * subscription receives the events emitted after an orchestrator that runs its task registered
+   * it. Returns the event's id.
+   *
+   * @throws IllegalArgumentException if the event is not in this Conductor's {@link EventSchemas}
+   * @throws InvalidPayloadException if the payload is invalid
+   */
+  public <E> String emit(EventDefinition<E> event, E payload) {
+    UUID id = UuidV7.next();
+    events.emit(null, event, payload, id);
+    return id.toString();
+  }
+
+  /**
+   * {@link #emit(EventDefinition, Object)} in the caller's own transaction, on {@code connection}:
+   * the event and its executions exist if and only if the caller commits.
+   */
+  public <E> String emit(Connection connection, EventDefinition<E> event, E payload) {
+    Objects.requireNonNull(connection, "connection");
+    UUID id = UuidV7.next();
+    events.emit(connection, event, payload, id);
+    return id.toString();
+  }
+
+  /** Event subscriptions: a known event, fields of its payload, one condition expression. */
+  private void checkSubscriptions(String task, List<Trigger> triggers) {
+    Set<String> subscribed = new HashSet<>();
+    for (Trigger trigger : triggers) {
+      if (trigger instanceof Trigger.Event sub) {
+        try {
+          events.requireDefined(sub.event());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("task '" + task + "': " + e.getMessage(), e);
+        }
+        if (!subscribed.add(sub.event().name())) {
+          throw new IllegalArgumentException(
+              "task '" + task + "' subscribes to event '" + sub.event().name() + "' twice");
+        }
+        if (sub.fields() != null) {
+          for (String field : sub.fields()) {
+            if (!Subscriptions.hasField(json.mapper(), sub.event().payloadType(), field)) {
+              throw new IllegalArgumentException(
+                  "task '"
+                      + task
+                      + "': '"
+                      + field
+                      + "' is not a field of event '"
+                      + sub.event().name()
+                      + "' ("
+                      + sub.event().payloadType().getName()
+                      + ")");
+            }
+          }
+        }
+        if (sub.condition() != null) {
+          try {
+            Subscriptions.requireOneExpression(sub.condition());
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "task '" + task + "', event '" + sub.event().name() + "': " + e.getMessage(), e);
+          }
+        }
+      }
+    }
   }
 
   /** Cron triggers: each expression parses, and no two schedules of a task share a name. */
@@ -472,6 +548,10 @@ public final class Conductor<C> implements AutoCloseable {
     return migrator;
   }
 
+  EventEmitter eventEmitter() {
+    return events;
+  }
+
   private static UUID uuid(String id) {
     Objects.requireNonNull(id, "id");
     try {
@@ -561,6 +641,7 @@ public final class Conductor<C> implements AutoCloseable {
     private String connectionString;
     private DataSource dataSource;
     private TaskSchemas tasks = TaskSchemas.empty();
+    private EventSchemas events = EventSchemas.empty();
     private C context;
     private Logger logger;
     private ObjectMapper objectMapper;
@@ -598,6 +679,12 @@ public final class Conductor<C> implements AutoCloseable {
     /** The task definitions this Conductor can invoke and run. */
     public Builder<C> tasks(TaskSchemas tasks) {
       this.tasks = Objects.requireNonNull(tasks, "tasks");
+      return this;
+    }
+
+    /** The custom events this Conductor emits or its tasks subscribe to (default none). */
+    public Builder<C> events(EventSchemas events) {
+      this.events = Objects.requireNonNull(events, "events");
       return this;
     }
 
@@ -691,7 +778,8 @@ public final class Conductor<C> implements AutoCloseable {
           taskLogger,
           Listeners.of(List.copyOf(listeners)),
           pool,
-          pool == null ? () -> {} : reachability(pool, connectionString));
+          pool == null ? () -> {} : reachability(pool, connectionString),
+          events);
     }
 
     /**

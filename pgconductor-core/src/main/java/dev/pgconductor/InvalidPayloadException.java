@@ -12,8 +12,20 @@ public final class InvalidPayloadException extends PgConductorException {
   private final List<String> violations;
 
   public InvalidPayloadException(String taskName, List<String> violations, Throwable cause) {
-    super("Invalid payload for task '" + taskName + "': " + String.join("; ", violations), cause);
-    this.taskName = taskName;
+    this("task", taskName, violations, cause);
+  }
+
+  /**
+   * A payload refused for something other than a task.
+   *
+   * @param kind what the payload was for, such as "event"
+   * @param name its name, also returned by {@link #taskName()}
+   */
+  public InvalidPayloadException(
+      String kind, String name, List<String> violations, Throwable cause) {
+    super(
+        "Invalid payload for " + kind + " '" + name + "': " + String.join("; ", violations), cause);
+    this.taskName = name;
     this.violations = List.copyOf(violations);
   }
 

@@ -239,7 +239,8 @@ public final class Orchestrator implements AutoCloseable {
           workers,
           new OrchestratorRuntime.Settings(
               heartbeatInterval, heartbeatTimeout, shutdownGrace, handleSignals, startupTimeout),
-          conductor.listeners().with(List.copyOf(listeners)));
+          conductor.listeners().with(List.copyOf(listeners)),
+          conductor.eventEmitter());
     }
 
     private static Duration positive(String what, Duration d) {

@@ -113,4 +113,11 @@ public interface TaskContext<C> {
    * false when the task had no dynamic schedule of that name.
    */
   boolean unschedule(TaskDefinition<?, ?> task, String scheduleName);
+
+  /**
+   * Emits a custom event from the handler, memoized like a step named {@code name}: the event is
+   * emitted once, whatever happens to this run, and a later run returns the recorded event id
+   * without emitting again. See {@link Conductor#emit}.
+   */
+  <E> String emit(String name, EventDefinition<E> event, E payload) throws Exception;
 }

@@ -16,7 +16,8 @@ import java.time.Instant;
  *
  * @param <P> payload type of the task
  */
-public sealed interface TaskEvent<P> permits TaskEvent.Invoked, TaskEvent.Scheduled {
+public sealed interface TaskEvent<P>
+    permits TaskEvent.Invoked, TaskEvent.Scheduled, TaskEvent.Emitted {
 
   /** Event name of executions created by {@code invoke}. */
   String INVOKE_EVENT = "pgconductor.invoke";
@@ -48,4 +49,13 @@ public sealed interface TaskEvent<P> permits TaskEvent.Invoked, TaskEvent.Schedu
    * @param payload the dynamic schedule's payload; null for a cron trigger
    */
   record Scheduled<P>(String name, Instant scheduledFor, P payload) implements TaskEvent<P> {}
+
+  /**
+   * The execution was created by an emitted custom event the task subscribes to ({@link
+   * Trigger#event}).
+   *
+   * @param name the event's name
+   * @param payload the event's payload (or its selected fields) read as the task's payload type
+   */
+  record Emitted<P>(String name, P payload) implements TaskEvent<P> {}
 }

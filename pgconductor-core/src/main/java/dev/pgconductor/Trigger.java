@@ -2,14 +2,16 @@ package dev.pgconductor;
 
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What creates executions of a task: {@link #invocable()} allows {@link Conductor#invoke}, {@link
- * #cron(String, String)} runs it on a schedule. A task may have several triggers; one registered
- * without {@link #invocable()} cannot be invoked.
+ * #cron(String, String)} runs it on a schedule, {@link #event(EventDefinition)} on each emitted
+ * event. A task may have several triggers; one registered without {@link #invocable()} cannot be
+ * invoked.
  */
-public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron {
+public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron, Trigger.Event {
 
   /** Allows {@link Conductor#invoke}; the handler sees a {@link TaskEvent.Invoked} event. */
   static Trigger invocable() {
@@ -35,6 +37,15 @@ public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron {
     return new Cron(expression, name, zone);
   }
 
+  /**
+   * Runs the task once for each emitted {@code event} ({@link Conductor#emit}); the handler sees a
+   * {@link TaskEvent.Emitted} event whose payload is the event's payload read as the task's payload
+   * type. Narrow it with {@link Event#fields} and {@link Event#when}.
+   */
+  static Event event(EventDefinition<?> event) {
+    return new Event(event, null, null);
+  }
+
   /** The invocable trigger. Event name {@value TaskEvent#INVOKE_EVENT}. */
   enum Invocable implements Trigger {
     INSTANCE
@@ -55,6 +66,46 @@ public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron {
       if (name.isBlank()) {
         throw new IllegalArgumentException("a cron schedule needs a name that is not blank");
       }
+    }
+  }
+
+  /**
+   * A subscription of a task to a custom event.
+   *
+   * @param event the event
+   * @param fields the payload fields the task receives (paths such as {@code user.email}), or null
+   *     for the whole payload
+   * @param condition a boolean SQL expression over {@code payload} (jsonb) that an event must
+   *     satisfy to create an execution, or null for every event
+   */
+  record Event(EventDefinition<?> event, List<String> fields, String condition) implements Trigger {
+    public Event {
+      Objects.requireNonNull(event, "event");
+      fields = fields == null ? null : List.copyOf(fields);
+    }
+
+    /**
+     * Hands the handler only these fields of the payload, nested as in the payload: {@code
+     * fields("plan", "user.email")} gives {@code {"plan": …, "user": {"email": …}}}, with JSON
+     * types kept. Names are the JSON names (Jackson's, camelCase by default); each must be a field
+     * of the event's payload type, checked at {@link Conductor#createTask}.
+     */
+    public Event fields(String... paths) {
+      if (paths.length == 0) {
+        throw new IllegalArgumentException("fields(...) needs at least one field");
+      }
+      return new Event(event, List.of(paths), condition);
+    }
+
+    /**
+     * Creates an execution only for events whose payload satisfies {@code condition}: one boolean
+     * SQL expression over {@code payload}, the event's payload as jsonb, such as {@code
+     * "payload->>'plan' = 'pro'"}. It runs in Postgres when the event is emitted. One expression
+     * only: semicolons, comments and dollar quotes outside string literals are refused.
+     */
+    public Event when(String condition) {
+      Objects.requireNonNull(condition, "condition");
+      return new Event(event, fields, condition);
     }
   }
 }

@@ -56,6 +56,7 @@ class CronIT {
               (event, ctx) ->
                   switch (event) {
                     case TaskEvent.Invoked<Digest> e -> "invoked";
+                    case TaskEvent.Emitted<Digest> e -> "emitted";
                     case TaskEvent.Scheduled<Digest> s -> {
                       heard.add(s.name() + "@" + s.scheduledFor() + " payload " + s.payload());
                       yield s.name();
@@ -258,6 +259,7 @@ class CronIT {
               List.of(Trigger.invocable(), Trigger.cron("0 9 * * *", "morning")),
               (event, ctx) ->
                   switch (event) {
+                    case TaskEvent.Emitted<Digest> e -> "emitted";
                     case TaskEvent.Invoked<Digest> e -> {
                       // a handler schedules too
                       ctx.schedule(DIGEST, "from-handler", "0 12 * * *", new Digest("h"));

@@ -128,6 +128,26 @@ create table pgconductor.schedules (
 );
 create index schedules_next_id_idx on pgconductor.schedules (next_id) where next_id is not null;
 
+-- Custom events, as emitted; kept whether or not a task subscribes.
+create table pgconductor.events (
+  id         uuid primary key,
+  name       text not null,
+  payload    jsonb not null,
+  emitted_at timestamptz not null default now()
+);
+
+-- Tasks subscribed to custom events, as the orchestrators that run them registered them at start.
+-- An event creates one execution per subscription: its payload, or only the selected fields
+-- (paths such as user.email), when the condition (a boolean SQL expression over `payload`) holds.
+create table pgconductor.subscriptions (
+  event      text not null,
+  task_key   text not null,
+  fields     text[],  -- null: the whole payload
+  condition  text,    -- null: every event
+  updated_at timestamptz not null default now(),
+  primary key (event, task_key)
+);
+
 -- Queues that have their own partition of pgconductor.executions.
 create table pgconductor.queues (
   name       text primary key,
@@ -680,6 +700,128 @@ begin
     into v_queues
   from created c;
   return v_queues;
+end $$;
+
+-- ============================================================================================
+-- Events
+-- ============================================================================================
+
+-- The selected fields of a payload, nested as in the payload: {"plan": …, "user": {"email": …}}
+-- for the paths plan and user.email. A path the payload lacks is left out.
+create function pgconductor.select_fields(p_payload jsonb, p_fields text[]) returns jsonb
+language plpgsql immutable set jit = off as $$
+declare
+  v_result jsonb := '{}';
+  v_field  text;
+  v_path   text[];
+  v_value  jsonb;
+begin
+  if p_fields is null then
+    return p_payload;
+  end if;
+  foreach v_field in array p_fields loop
+    v_path := string_to_array(v_field, '.');
+    v_value := p_payload #> v_path;
+    if v_value is null then
+      continue;
+    end if;
+    for i in 1 .. cardinality(v_path) - 1 loop
+      if jsonb_typeof(v_result #> v_path[1:i]) is distinct from 'object' then
+        v_result := jsonb_set(v_result, v_path[1:i], '{}');
+      end if;
+    end loop;
+    v_result := jsonb_set(v_result, v_path, v_value);
+  end loop;
+  return v_result;
+end $$;
+
+-- Whether a subscription's condition holds for a payload. The condition was checked to be one
+-- boolean expression when it was registered (pgconductor.register_subscriptions).
+create function pgconductor.condition_holds(p_condition text, p_payload jsonb) returns boolean
+language plpgsql stable set jit = off as $$
+declare
+  v_holds boolean;
+begin
+  if p_condition is null then
+    return true;
+  end if;
+  execute format('select (%s)::boolean from (select $1 as payload) as event', p_condition)
+    into v_holds using p_payload;
+  return coalesce(v_holds, false);
+end $$;
+
+-- Stores events and creates, in the same transaction, one execution per subscription whose
+-- condition holds: origin 'emitted', origin_name the event's name, the payload or its selected
+-- fields. An id given twice (a retried emit, an emit memoized by a handler) stores nothing the
+-- second time. Execution ids start with the event id's time, and are derived from the event and
+-- the task, so they too are the same on every try. Returns the queues made ready.
+create function pgconductor.emit(
+  p_ids uuid[], p_name text, p_payloads text[], p_now timestamptz)
+returns text[]
+language plpgsql set jit = off as $$
+declare
+  v_queues text[];
+begin
+  with stored as (
+    insert into pgconductor.events (id, name, payload, emitted_at)
+    select e.id, p_name, e.payload::jsonb, coalesce(p_now, now())
+    from unnest(p_ids, p_payloads) as e(id, payload)
+    on conflict (id) do nothing
+    returning id, payload
+  ),
+  fanned as (
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+    select encode(substring(uuid_send(e.id) from 1 for 6)
+                  || substring(decode(md5(e.id::text || '/' || s.task_key), 'hex') from 7 for 10),
+                  'hex')::uuid,
+           t.queue, s.task_key, pgconductor.select_fields(e.payload, s.fields),
+           coalesce(p_now, now()), 'emitted', p_name, t.concurrency is not null
+    from stored e
+    join pgconductor.subscriptions s on s.event = p_name
+    join pgconductor.tasks t on t.key = s.task_key
+    where pgconductor.condition_holds(s.condition, e.payload)
+    returning queue
+  )
+  select coalesce(array_agg(distinct f.queue), '{}') into v_queues from fanned f;
+  perform pgconductor.notify_ready(v_queues);
+  return v_queues;
+end $$;
+
+-- The subscriptions of the tasks an orchestrator runs, as its code declares them: added,
+-- changed, or removed when they left the code. Each condition is checked first to be one boolean
+-- expression over `payload` (an error names it); nothing is written if one is not.
+create function pgconductor.register_subscriptions(
+  p_served text[], p_events text[], p_tasks text[], p_fields jsonb[], p_conditions text[])
+returns void
+language plpgsql set jit = off as $$
+declare
+  v_condition text;
+  v_ignored   boolean;
+begin
+  foreach v_condition in array p_conditions loop
+    continue when v_condition is null;
+    begin
+      execute format('select (%s)::boolean from (select %L::jsonb as payload) as event limit 0',
+                     v_condition, '{}')
+        into v_ignored;
+    exception when others then
+      raise exception 'the condition "%" of a subscription is not a boolean expression over payload: %',
+        v_condition, sqlerrm using errcode = 'P0001', hint = 'pgconductor:bad-condition';
+    end;
+  end loop;
+  delete from pgconductor.subscriptions s
+  where s.task_key = any (p_served)
+    and (s.event, s.task_key) not in (select * from unnest(p_events, p_tasks));
+  insert into pgconductor.subscriptions as s (event, task_key, fields, condition)
+  select n.event, n.task_key,
+         case when n.fields is null then null
+              else array(select jsonb_array_elements_text(n.fields)) end,
+         n.condition
+  from unnest(p_events, p_tasks, p_fields, p_conditions) as n(event, task_key, fields, condition)
+  on conflict (event, task_key) do update
+    set fields = excluded.fields, condition = excluded.condition, updated_at = now()
+    where (s.fields, s.condition) is distinct from (excluded.fields, excluded.condition);
 end $$;
 
 -- ============================================================================================

@@ -108,6 +108,63 @@ public final class OrchestratorStore {
         });
   }
 
+  /** A subscription of a task to an event, as the code declares it. */
+  public record Subscription(String event, String task, List<String> fields, String condition) {}
+
+  /**
+   * Writes the event subscriptions of the served tasks as the code declares them (see
+   * pgconductor.register_subscriptions); a condition Postgres cannot use fails it, naming it.
+   */
+  public void registerSubscriptions(List<String> servedTasks, List<Subscription> subscriptions) {
+    db.call(
+        "register the event subscriptions",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select pgconductor.register_subscriptions(?, ?, ?, ?::jsonb[], ?)")) {
+            ps.setArray(1, c.createArrayOf("text", servedTasks.toArray()));
+            ps.setArray(
+                2,
+                c.createArrayOf("text", subscriptions.stream().map(Subscription::event).toArray()));
+            ps.setArray(
+                3,
+                c.createArrayOf("text", subscriptions.stream().map(Subscription::task).toArray()));
+            ps.setArray(
+                4,
+                c.createArrayOf(
+                    "text",
+                    subscriptions.stream()
+                        .map(x -> x.fields() == null ? null : jsonArray(x.fields()))
+                        .toArray()));
+            ps.setArray(
+                5,
+                c.createArrayOf(
+                    "text", subscriptions.stream().map(Subscription::condition).toArray()));
+            ps.execute();
+            return null;
+          }
+        });
+  }
+
+  /** A JSON array of strings (field paths: letters, digits, dots, underscores at most). */
+  private static String jsonArray(List<String> values) {
+    StringBuilder out = new StringBuilder("[");
+    for (String value : values) {
+      if (out.length() > 1) {
+        out.append(',');
+      }
+      out.append('"');
+      for (char ch : value.toCharArray()) {
+        if (ch == '"' || ch == '\\') {
+          out.append('\\');
+        }
+        out.append(ch < 0x20 ? ' ' : ch);
+      }
+      out.append('"');
+    }
+    return out.append(']').toString();
+  }
+
   /** A schedule without a pending occurrence. */
   public record ScheduleToFill(String task, String name, String cron, String zone) {}
 

@@ -43,4 +43,26 @@ public final class UuidV7 {
     long lsb = (random & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
     return new UUID(msb, lsb);
   }
+
+  /**
+   * An id derived from another and a name: the other's 48-bit time, then bits of a SHA-256 of both,
+   * in the version 7 layout. The same inputs always give the same id, so a write retried with it is
+   * recognized; ids derived from one id sort near it.
+   */
+  public static UUID derived(UUID base, String name) {
+    byte[] hash;
+    try {
+      hash =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest((base + "/" + name).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(hash);
+    long high = bytes.getLong();
+    long low = bytes.getLong();
+    long msb = (base.getMostSignificantBits() & 0xFFFFFFFFFFFF0000L) | 0x7000L | (high & 0x0FFFL);
+    long lsb = (low & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb);
+  }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.ChildTimeoutException;
 import dev.pgconductor.ConductorListener;
+import dev.pgconductor.EventDefinition;
 import dev.pgconductor.PgConductorException;
 import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
@@ -451,6 +452,20 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   public boolean unschedule(TaskDefinition<?, ?> task, String scheduleName) {
     usable("unschedule");
     return environment.schedules().unschedule(task, scheduleName);
+  }
+
+  @Override
+  public <E> String emit(String name, EventDefinition<E> event, E payload) throws Exception {
+    environment.events().requireDefined(event);
+    return runStep(
+        name,
+        String.class,
+        () -> {
+          // the same id on every try of this step, so a retried emit stores nothing twice
+          UUID id = UuidV7.derived(claimed.id(), "emit/" + name);
+          environment.events().emit(null, event, payload, id);
+          return id.toString();
+        });
   }
 
   @Override

@@ -32,7 +32,8 @@ final class ExecutionRunner<C> {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutionRunner.class);
 
   /** The origins whose executions this version runs (see {@link #event}). */
-  private static final Set<String> KNOWN_ORIGINS = Set.of("invoked", "child", "scheduled");
+  private static final Set<String> KNOWN_ORIGINS =
+      Set.of("invoked", "child", "scheduled", "emitted");
 
   private static final Duration PUT_BACK_FOR = Duration.ofMinutes(1);
 
@@ -276,6 +277,7 @@ final class ExecutionRunner<C> {
   private static <P> TaskEvent<P> event(Claimed claimed, P payload) {
     return switch (claimed.origin()) {
       case "invoked", "child" -> new TaskEvent.Invoked<>(payload);
+      case "emitted" -> new TaskEvent.Emitted<>(claimed.originName(), payload);
       case "scheduled" ->
           new TaskEvent.Scheduled<>(
               claimed.originName(),

@@ -9,6 +9,7 @@ import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
 import dev.pgconductor.internal.db.SqlErrors;
+import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
@@ -112,7 +113,8 @@ public final class OrchestratorRuntime<C> {
       Logger taskLogger,
       List<Worker> workers,
       Settings settings,
-      Listeners listeners) {
+      Listeners listeners,
+      EventEmitter events) {
     this.db = db;
     this.migrator = migrator;
     this.store = new OrchestratorStore(db);
@@ -130,7 +132,8 @@ public final class OrchestratorRuntime<C> {
             listeners,
             settings.heartbeatTimeout(),
             liveness,
-            new DynamicSchedules(db, tasks));
+            new DynamicSchedules(db, tasks),
+            events);
     this.listeners = listeners;
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = settings.heartbeatInterval();
@@ -198,6 +201,7 @@ public final class OrchestratorRuntime<C> {
           store.registerTasks(rows);
         }
         schedules.register();
+        registerSubscriptions();
         try {
           schedules.fill(); // dynamic schedules made while no orchestrator ran their task
         } catch (java.sql.SQLException e) {
@@ -260,6 +264,27 @@ public final class OrchestratorRuntime<C> {
         shutdown(); // here, on this thread: a stop requested meanwhile finds it done
         throw e;
       }
+    }
+  }
+
+  /** The event subscriptions of the served tasks, as the code declares them. */
+  private void registerSubscriptions() {
+    List<String> served = new ArrayList<>();
+    List<OrchestratorStore.Subscription> subscriptions = new ArrayList<>();
+    for (Worker worker : workers) {
+      for (Task<?, ?> task : worker.tasks()) {
+        served.add(task.name());
+        for (dev.pgconductor.Trigger trigger : task.triggers()) {
+          if (trigger instanceof dev.pgconductor.Trigger.Event sub) {
+            subscriptions.add(
+                new OrchestratorStore.Subscription(
+                    sub.event().name(), task.name(), sub.fields(), sub.condition()));
+          }
+        }
+      }
+    }
+    if (!served.isEmpty()) {
+      store.registerSubscriptions(served, subscriptions);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.pgconductor.internal.worker;
 
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
+import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
@@ -15,7 +16,8 @@ import org.slf4j.Logger;
  * the task registry (for child invokes), the execution store (for transactional steps), the
  * engine's clock, the listeners, and how long a transactional step's transaction may sit idle (the
  * heartbeat timeout: no longer than a frozen worker may hold an execution's lock), and the
- * orchestrator's {@link Liveness}, and the dynamic schedules (for {@code ctx.schedule}).
+ * orchestrator's {@link Liveness}, the dynamic schedules (for {@code ctx.schedule}) and the event
+ * emitter (for {@code ctx.emit}).
  *
  * @param <C> custom context type
  */
@@ -29,7 +31,8 @@ record RunEnvironment<C>(
     Listeners listeners,
     Duration transactionIdleTimeout,
     Liveness liveness,
-    DynamicSchedules schedules) {
+    DynamicSchedules schedules,
+    EventEmitter events) {
 
   /** Whether a clock was configured (tests); otherwise the database clock rules. */
   boolean hasClock() {
