@@ -3,6 +3,8 @@ package dev.pgconductor.examples;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.Conductor;
+import dev.pgconductor.EventDefinition;
+import dev.pgconductor.EventSchemas;
 import dev.pgconductor.Execution;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.InvokeOptions;
@@ -73,6 +75,17 @@ public final class Demo {
       TaskDefinition.of("weekly-digest", Digest.class);
   static final TaskDefinition<Signup, String> ONBOARD_USER =
       TaskDefinition.of("onboard-user", Signup.class, String.class);
+  static final TaskDefinition<Void, Void> HEALTH_REPORT = TaskDefinition.of("health-report");
+  static final TaskDefinition<Signup, Void> CRM_SYNC = TaskDefinition.of("crm-sync", Signup.class);
+
+  record SalesLead(String email) {}
+
+  static final TaskDefinition<SalesLead, Void> NOTIFY_SALES =
+      TaskDefinition.of("notify-sales", SalesLead.class);
+
+  /** Emitted by each onboard-user workflow when it is done; two tasks subscribe. */
+  static final EventDefinition<Signup> USER_ONBOARDED =
+      EventDefinition.of("user.onboarded", Signup.class);
 
   private static final int EMAILS = 2000;
   private static final int IMAGES = 400;
@@ -92,7 +105,16 @@ public final class Demo {
             .dataSource(pool)
             .tasks(
                 TaskSchemas.of(
-                    SEND_EMAIL, RESIZE_IMAGE, CHARGE_CARD, IMPORT_ROW, WEEKLY_DIGEST, ONBOARD_USER))
+                    SEND_EMAIL,
+                    RESIZE_IMAGE,
+                    CHARGE_CARD,
+                    IMPORT_ROW,
+                    WEEKLY_DIGEST,
+                    ONBOARD_USER,
+                    HEALTH_REPORT,
+                    CRM_SYNC,
+                    NOTIFY_SALES))
+            .events(EventSchemas.of(USER_ONBOARDED))
             .build();
   }
 
@@ -145,6 +167,8 @@ public final class Demo {
     System.out.printf(
         "Invoking %,d executions while the orchestrator runs; the onboard-user workflows add"
             + " %d child executions.%n"
+            + "Each workflow ends by emitting user.onboarded, which two tasks subscribe to, and"
+            + " health-report runs every 5 s on a cron schedule.%n"
             + "About 1 in 10 charge-card executions fails on its first attempt and is retried"
             + " after the 15 s backoff,%nso the run takes about 20 seconds.%n%n",
         EMAILS + IMAGES + CHARGES + ROWS + 1 + SIGNUPS, 2 * SIGNUPS);
@@ -218,8 +242,24 @@ public final class Demo {
               ctx.invoke("welcome-mail", SEND_EMAIL, new Email(s.email(), "Welcome"));
               ctx.sleep("before-tips", Duration.ofSeconds(3));
               ctx.invoke("tips-mail", SEND_EMAIL, new Email(s.email(), "Tips"));
+              ctx.emit("onboarded", USER_ONBOARDED, s); // memoized like a step
               return account;
             });
+    // A cron schedule (six fields: every 5 seconds) and two subscribers of one event.
+    Task<Void, Void> healthReport =
+        conductor.createTask(
+            TaskOptions.of(HEALTH_REPORT),
+            Trigger.cron("0/5 * * * * *", "every-5s"),
+            (event, ctx) -> null);
+    Task<Signup, Void> crmSync =
+        conductor.createTask(
+            TaskOptions.of(CRM_SYNC), Trigger.event(USER_ONBOARDED), (event, ctx) -> null);
+    Task<SalesLead, Void> notifySales =
+        conductor.createTask(
+            TaskOptions.of(NOTIFY_SALES),
+            // only the e-mail, and only for users whose id starts with u1 (u1, u10..u19, u100..)
+            Trigger.event(USER_ONBOARDED).fields("email").when("payload->>'userId' like 'u1%'"),
+            (event, ctx) -> null);
 
     // Images get a worker of their own: few at a time, so they never crowd out the rest.
     Worker images =
@@ -232,7 +272,15 @@ public final class Demo {
                 .flushInterval(Duration.ofMillis(250))
                 .build());
     return Orchestrator.builder(conductor)
-        .tasks(sendEmail, chargeCard, importRow, weeklyDigest, onboardUser)
+        .tasks(
+            sendEmail,
+            chargeCard,
+            importRow,
+            weeklyDigest,
+            onboardUser,
+            healthReport,
+            crmSync,
+            notifySales)
         .defaultWorker(
             WorkerConfig.builder()
                 .concurrency(50)
@@ -365,7 +413,8 @@ public final class Demo {
           count(*) filter (where locked_by is not null),
           count(*) filter (where locked_by is null and wait_kind is null and attempts = 0)
         from pgconductor.executions
-        where created_at >= ?""";
+        -- the next occurrence of a schedule is always pending: it does not keep the demo running
+        where created_at >= ? and not (origin = 'scheduled' and locked_by is null)""";
     try (Connection c = pool.getConnection();
         PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 1; i <= 5; i++) {
@@ -447,6 +496,27 @@ public final class Demo {
         ids.digest().equals(ids.digestAgain()) ? "one execution" : "two executions (unexpected)",
         digest.state(),
         Duration.between(digest.createdAt(), digest.startedAt()).toMillis() / 1000.0);
+
+    System.out.printf(
+        "%nhealth-report ran %d times on its cron schedule \"0/5 * * * * *\"; each"
+            + " onboard-user emitted user.onboarded,%n  which created %d crm-sync and %d"
+            + " notify-sales executions (notify-sales selects one field, for users u1*)%n",
+        finishedOf("health-report"), finishedOf("crm-sync"), finishedOf("notify-sales"));
+  }
+
+  private long finishedOf(String task) throws SQLException {
+    try (Connection c = pool.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select count(*) from pgconductor.finished_executions"
+                    + " where task_key = ? and finished_at >= ?")) {
+      ps.setString(1, task);
+      ps.setTimestamp(2, since);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
   private Timestamp databaseNow() throws SQLException {
