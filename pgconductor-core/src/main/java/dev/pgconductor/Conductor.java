@@ -331,6 +331,24 @@ public final class Conductor<C> implements AutoCloseable {
     return id.toString();
   }
 
+  /**
+   * Emits many events of one kind in one round trip and one transaction, and returns their ids in
+   * order. Every payload is checked first; if one is invalid nothing is written.
+   */
+  public <E> List<String> emitBatch(EventDefinition<E> event, List<E> payloads) {
+    Objects.requireNonNull(payloads, "payloads");
+    if (payloads.isEmpty()) {
+      events.requireDefined(event);
+      return List.of();
+    }
+    List<UUID> ids = new ArrayList<>(payloads.size());
+    for (int i = 0; i < payloads.size(); i++) {
+      ids.add(UuidV7.next());
+    }
+    events.emit(null, event, payloads, ids);
+    return ids.stream().map(UUID::toString).toList();
+  }
+
   /** Event subscriptions: a known event, fields of its payload, one condition expression. */
   private void checkSubscriptions(String task, List<Trigger> triggers) {
     Set<String> subscribed = new HashSet<>();

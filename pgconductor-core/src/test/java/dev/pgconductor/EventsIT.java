@@ -97,7 +97,11 @@ class EventsIT {
         conductor.emit(SIGNED_UP, signUp("u2", "pro", true));
         conductor.emit(SIGNED_UP, signUp("u3", "pro", false));
         String unheard = conductor.emit(UNHEARD, new Nothing("x"));
-        await().atMost(Duration.ofSeconds(15)).until(() -> heard.size() == 7);
+        List<String> batch =
+            conductor.emitBatch(
+                SIGNED_UP, List.of(signUp("u4", "free", false), signUp("u5", "pro", true)));
+        assertThat(batch).hasSize(2).doesNotHaveDuplicates();
+        await().atMost(Duration.ofSeconds(15)).until(() -> heard.size() == 12);
         assertThat(unheard).isNotBlank();
       }
     }
@@ -109,7 +113,12 @@ class EventsIT {
             "billing PlanOnly[plan=free, user=Profile[email=u1@example.com, age=0]]",
             "billing PlanOnly[plan=pro, user=Profile[email=u2@example.com, age=0]]",
             "billing PlanOnly[plan=pro, user=Profile[email=u3@example.com, age=0]]",
-            "analytics u2");
+            "analytics u2",
+            "welcome user.signed-up u4",
+            "welcome user.signed-up u5",
+            "billing PlanOnly[plan=free, user=Profile[email=u4@example.com, age=0]]",
+            "billing PlanOnly[plan=pro, user=Profile[email=u5@example.com, age=0]]",
+            "analytics u5");
     assertThat(
             db.dataSourceQueryString(
                 "select payload::text from pgconductor.finished_executions"
@@ -121,11 +130,11 @@ class EventsIT {
                 "select payload::text from pgconductor.finished_executions"
                     + " where task_key = 'welcome' and payload->>'userId' = 'u1'"))
         .contains("\"age\": 41", "\"trial\": true", "\"tags\": [\"a\", \"b\"]");
-    assertThat(db.queryLong("select count(*) from pgconductor.events")).isEqualTo(4);
+    assertThat(db.queryLong("select count(*) from pgconductor.events")).isEqualTo(6);
     assertThat(
             db.queryLong(
                 "select count(*) from pgconductor.finished_executions where origin = 'emitted'"))
-        .isEqualTo(7);
+        .isEqualTo(12);
   }
 
   @Test

@@ -56,15 +56,27 @@ public final class EventEmitter {
    * once. Emitting an id again stores nothing.
    */
   public void emit(Connection connection, EventDefinition<?> event, Object payload, UUID id) {
+    emit(connection, event, java.util.Collections.singletonList(payload), List.of(id));
+  }
+
+  /**
+   * Emits events of one kind in one call and one transaction; every payload is checked before
+   * anything is sent.
+   */
+  public void emit(
+      Connection connection, EventDefinition<?> event, List<?> payloads, List<UUID> ids) {
     requireDefined(event);
-    String payloadJson = payloadJson(event, payload);
+    String[] payloadJson = new String[payloads.size()];
+    for (int i = 0; i < payloadJson.length; i++) {
+      payloadJson[i] = payloadJson(event, payloads.get(i));
+    }
     try {
       if (connection == null) {
         try (Connection c = db.connection()) {
-          emitOn(c, event, payloadJson, id);
+          emitOn(c, event, payloadJson, ids);
         }
       } else {
-        emitOn(connection, event, payloadJson, id);
+        emitOn(connection, event, payloadJson, ids);
       }
     } catch (SQLException e) {
       throw new PgConductorException(
@@ -72,13 +84,13 @@ public final class EventEmitter {
     }
   }
 
-  private void emitOn(Connection c, EventDefinition<?> event, String payloadJson, UUID id)
+  private void emitOn(Connection c, EventDefinition<?> event, String[] payloadJson, List<UUID> ids)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement("select pgconductor.emit(?, ?, ?, ?::timestamptz)")) {
-      ps.setObject(1, new UuidArray(new UUID[] {id}));
+      ps.setObject(1, new UuidArray(ids.toArray(UUID[]::new)));
       ps.setString(2, event.name());
-      ps.setArray(3, c.createArrayOf("text", new Object[] {payloadJson}));
+      ps.setArray(3, c.createArrayOf("text", payloadJson));
       ps.setString(4, db.nowParam());
       ps.execute();
     }
