@@ -191,15 +191,7 @@ public final class Conductor<C> implements AutoCloseable {
     } catch (PgConductorException e) {
       throw notInvocableOr(task, e);
     }
-    List<String> stored = ids.stream().map(UUID::toString).toList();
-    if (listeners.active()) {
-      // once per execution: several invocations with one dedupe key stored one
-      for (String id : new LinkedHashSet<>(stored)) {
-        var event = new ConductorListener.Invoked(id, task.name(), task.queue());
-        listeners.fire(l -> l.executionInvoked(event));
-      }
-    }
-    return stored;
+    return heardInvoked(task, ids);
   }
 
   private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
@@ -244,19 +236,8 @@ public final class Conductor<C> implements AutoCloseable {
     return rows.isEmpty() ? List.of() : invokeOn(connection, task, rows);
   }
 
-  private List<String> invokeOn(
-      Connection connection, TaskDefinition<?, ?> task, List<NewExecution> rows) {
-    Objects.requireNonNull(connection, "connection");
-    requireInvocable(task);
-    List<UUID> ids;
-    try {
-      ids = executions.invoke(connection, task.name(), task.queue(), rows);
-    } catch (SQLException e) {
-      throw notInvocableOr(
-          task,
-          new PgConductorException(
-              "Could not invoke task '" + task.name() + "': " + e.getMessage(), e));
-    }
+  /** The ids as strings, after telling the listeners (once per execution: equal dedupe keys). */
+  private List<String> heardInvoked(TaskDefinition<?, ?> task, List<UUID> ids) {
     List<String> stored = ids.stream().map(UUID::toString).toList();
     if (listeners.active()) {
       for (String id : new LinkedHashSet<>(stored)) {
@@ -265,6 +246,22 @@ public final class Conductor<C> implements AutoCloseable {
       }
     }
     return stored;
+  }
+
+  private List<String> invokeOn(
+      Connection connection, TaskDefinition<?, ?> task, List<NewExecution> rows) {
+    Objects.requireNonNull(connection, "connection");
+    requireInvocable(task);
+    List<UUID> ids;
+    try {
+      ids = executions.invokeInCallersTransaction(connection, task.name(), task.queue(), rows);
+    } catch (SQLException e) {
+      throw notInvocableOr(
+          task,
+          new PgConductorException(
+              "Could not invoke task '" + task.name() + "': " + e.getMessage(), e));
+    }
+    return heardInvoked(task, ids);
   }
 
   /**

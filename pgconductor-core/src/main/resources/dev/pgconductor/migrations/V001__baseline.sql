@@ -440,10 +440,11 @@ end $$;
 -- execution replaces its payload and options and answers with its id; within one batch the last
 -- of equal keys wins. Returns the ids in input order, or null when the batch had no dedupe key
 -- (the ids are then the ones given). Executions of a task with a concurrency limit are written
--- gated.
+-- gated. p_notify_always: the caller's own transaction (notify every worker of the queue).
 create function pgconductor.invoke(
   p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
-  p_priorities int[], p_run_ats timestamptz[], p_now timestamptz)
+  p_priorities int[], p_run_ats timestamptz[], p_now timestamptz,
+  p_notify_always boolean default false)
 returns uuid[]
 language plpgsql set plan_cache_mode = force_generic_plan set jit = off as $$
 declare
@@ -498,7 +499,11 @@ begin
     left join stored s on s.dedupe_key = i.dedupe_key;
   end if;
 
-  if v_ready then
+  if v_ready and p_notify_always then
+    -- in the caller's own transaction, which may last: a worker that lists itself idle while it
+    -- is open would not be told, so every worker of the queue hears it at the commit
+    perform pg_notify('pgconductor', p_queue);
+  elsif v_ready then
     perform pgconductor.notify_ready(array[p_queue]); -- last, so only the commit is left
   end if;
   return v_ids;
@@ -507,6 +512,28 @@ end $$;
 -- ============================================================================================
 -- Schedules
 -- ============================================================================================
+
+-- Inserts the executions of schedules' occurrences (given by task, schedule name, due time and
+-- id; the payload is the schedule's), on each task's queue. Returns the queues where one is due
+-- already.
+create function pgconductor.insert_occurrences(
+  p_tasks text[], p_names text[], p_ats timestamptz[], p_ids uuid[], p_now timestamptz)
+returns text[]
+language sql set jit = off as $$
+  with created as (
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+    select o.id, t.queue, o.task_key, coalesce(s.payload, 'null'), o.at, 'scheduled', o.name,
+           t.concurrency is not null
+    from unnest(p_tasks, p_names, p_ats, p_ids) as o(task_key, name, at, id)
+    join pgconductor.tasks t on t.key = o.task_key
+    join pgconductor.schedules s on s.task_key = o.task_key and s.name = o.name
+    returning queue, run_at
+  )
+  select coalesce(array_agg(distinct c.queue) filter (where c.run_at <= coalesce(p_now, now())),
+                  '{}')
+  from created c
+$$;
 
 -- Creates the pending occurrences of schedules that have none, in one statement: p_next_ats and
 -- p_ids are computed by the caller from the schedules' cron (Postgres has no cron). A schedule
@@ -519,7 +546,10 @@ create function pgconductor.create_occurrences(
 returns text[]
 language plpgsql set jit = off as $$
 declare
-  v_queues text[];
+  v_tasks text[];
+  v_names text[];
+  v_ats   timestamptz[];
+  v_ids   uuid[];
 begin
   perform pg_advisory_xact_lock(hashtext('pgconductor.schedules'));
   with due as (
@@ -529,22 +559,12 @@ begin
     where s.task_key = n.task_key and s.name = n.name
       and (s.next_id is null
            or not exists (select 1 from pgconductor.executions e where e.id = s.next_id))
-    returning s.task_key, s.name, s.next_at, s.next_id, s.payload
-  ),
-  created as (
-    insert into pgconductor.executions
-      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
-    select d.next_id, t.queue, d.task_key, coalesce(d.payload, 'null'), d.next_at, 'scheduled',
-           d.name, t.concurrency is not null
-    from due d
-    join pgconductor.tasks t on t.key = d.task_key
-    returning queue, run_at
+    returning s.task_key, s.name, s.next_at, s.next_id
   )
-  select coalesce(array_agg(distinct c.queue) filter (where c.run_at <= coalesce(p_now, now())),
-                  '{}')
-    into v_queues
-  from created c;
-  return v_queues;
+  select array_agg(d.task_key), array_agg(d.name), array_agg(d.next_at), array_agg(d.next_id)
+    into v_tasks, v_names, v_ats, v_ids
+  from due d;
+  return pgconductor.insert_occurrences(v_tasks, v_names, v_ats, v_ids, p_now);
 end $$;
 
 -- Removes pending occurrences of schedules that changed or went. One that runs, or whose row a
@@ -675,7 +695,10 @@ create function pgconductor.advance_schedules(
 returns text[]
 language plpgsql set jit = off as $$
 declare
-  v_queues text[];
+  v_tasks text[];
+  v_names text[];
+  v_ats   timestamptz[];
+  v_ids   uuid[];
 begin
   -- shared: flushes do not wait for each other, only for what replaces pending occurrences
   perform pg_advisory_xact_lock_shared(hashtext('pgconductor.schedules'));
@@ -684,22 +707,12 @@ begin
     set next_at = n.next_at, next_id = n.id, updated_at = now()
     from unnest(p_finished, p_next_ats, p_ids) as n(finished, next_at, id)
     where s.next_id = n.finished and n.next_at is not null
-    returning s.task_key, s.name, s.next_at, s.next_id, s.payload
-  ),
-  created as (
-    insert into pgconductor.executions
-      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
-    select a.next_id, t.queue, a.task_key, coalesce(a.payload, 'null'), a.next_at, 'scheduled',
-           a.name, t.concurrency is not null
-    from advanced a
-    join pgconductor.tasks t on t.key = a.task_key
-    returning queue, run_at
+    returning s.task_key, s.name, s.next_at, s.next_id
   )
-  select coalesce(array_agg(distinct c.queue) filter (where c.run_at <= coalesce(p_now, now())),
-                  '{}')
-    into v_queues
-  from created c;
-  return v_queues;
+  select array_agg(a.task_key), array_agg(a.name), array_agg(a.next_at), array_agg(a.next_id)
+    into v_tasks, v_names, v_ats, v_ids
+  from advanced a;
+  return pgconductor.insert_occurrences(v_tasks, v_names, v_ats, v_ids, p_now);
 end $$;
 
 -- ============================================================================================
@@ -756,7 +769,8 @@ end $$;
 -- second time. Execution ids start with the event id's time, and are derived from the event and
 -- the task, so they too are the same on every try. Returns the queues made ready.
 create function pgconductor.emit(
-  p_ids uuid[], p_name text, p_payloads text[], p_now timestamptz)
+  p_ids uuid[], p_name text, p_payloads text[], p_now timestamptz,
+  p_notify_always boolean default false)
 returns text[]
 language plpgsql set jit = off as $$
 declare
@@ -784,7 +798,11 @@ begin
     returning queue
   )
   select coalesce(array_agg(distinct f.queue), '{}') into v_queues from fanned f;
-  perform pgconductor.notify_ready(v_queues);
+  if p_notify_always then -- the caller's own transaction: see pgconductor.invoke
+    perform pg_notify('pgconductor', q) from unnest(v_queues) q;
+  else
+    perform pgconductor.notify_ready(v_queues);
+  end if;
   return v_queues;
 end $$;
 

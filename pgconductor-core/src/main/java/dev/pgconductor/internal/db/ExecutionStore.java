@@ -25,6 +25,9 @@ import java.util.UUID;
 public final class ExecutionStore {
   private static final String INVOKE =
       "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz)";
+  // in the caller's own transaction: every worker of the queue is notified at its commit
+  private static final String INVOKE_IN_CALLERS_TRANSACTION =
+      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz, true)";
   private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String FLUSH =
       "select written, unnotified from pgconductor.flush(?, ?, ?, ?::pgconductor.outcome_batch,"
@@ -76,14 +79,20 @@ public final class ExecutionStore {
    * where a dedupe key matched a pending execution).
    */
   public List<UUID> invoke(String task, String queue, List<NewExecution> rows) {
-    return db.call("invoke task '" + task + "'", c -> invoke(c, task, queue, rows));
+    return db.call("invoke task '" + task + "'", c -> invoke(c, false, task, queue, rows));
   }
 
   /**
-   * Stores executions of one task on the given connection, in whatever transaction it is in (the
+   * Stores executions of one task on the caller's connection, in whatever transaction it is in (the
    * caller commits or rolls back); returns their ids as {@link #invoke(String, String, List)}.
    */
-  public List<UUID> invoke(Connection c, String task, String queue, List<NewExecution> rows)
+  public List<UUID> invokeInCallersTransaction(
+      Connection c, String task, String queue, List<NewExecution> rows) throws SQLException {
+    return invoke(c, true, task, queue, rows);
+  }
+
+  private List<UUID> invoke(
+      Connection c, boolean callers, String task, String queue, List<NewExecution> rows)
       throws SQLException {
     int n = rows.size();
     UUID[] ids = new UUID[n];
@@ -99,7 +108,8 @@ public final class ExecutionStore {
       priorities[i] = row.priority();
       runAts[i] = row.runAt() == null ? null : row.runAt().toString();
     }
-    try (PreparedStatement ps = c.prepareStatement(INVOKE)) {
+    try (PreparedStatement ps =
+        c.prepareStatement(callers ? INVOKE_IN_CALLERS_TRANSACTION : INVOKE)) {
       ps.setString(1, task);
       ps.setString(2, queue);
       ps.setObject(3, new UuidArray(ids));

@@ -73,10 +73,10 @@ public final class EventEmitter {
     try {
       if (connection == null) {
         try (Connection c = db.connection()) {
-          emitOn(c, event, payloadJson, ids);
+          emitOn(c, false, event, payloadJson, ids);
         }
       } else {
-        emitOn(connection, event, payloadJson, ids);
+        emitOn(connection, true, event, payloadJson, ids);
       }
     } catch (SQLException e) {
       throw new PgConductorException(
@@ -84,14 +84,17 @@ public final class EventEmitter {
     }
   }
 
-  private void emitOn(Connection c, EventDefinition<?> event, String[] payloadJson, List<UUID> ids)
+  /** {@code callers}: the caller's own transaction, so every worker is notified at its commit. */
+  private void emitOn(
+      Connection c, boolean callers, EventDefinition<?> event, String[] payloadJson, List<UUID> ids)
       throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("select pgconductor.emit(?, ?, ?, ?::timestamptz)")) {
+        c.prepareStatement("select pgconductor.emit(?, ?, ?, ?::timestamptz, ?)")) {
       ps.setObject(1, new UuidArray(ids.toArray(UUID[]::new)));
       ps.setString(2, event.name());
       ps.setArray(3, c.createArrayOf("text", payloadJson));
       ps.setString(4, db.nowParam());
+      ps.setBoolean(5, callers);
       ps.execute();
     }
   }
