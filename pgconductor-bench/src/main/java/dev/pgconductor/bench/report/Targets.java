@@ -90,6 +90,23 @@ public final class Targets {
     checks.add(
         ratio(
             "default worker config >= 50% of the tuned drain rate", drainDefault, drainTuned, 0.5));
+    // scenario 10's first three variants create as many executions as scenario 2 enqueues
+    List<Row> emits = r.subjectRows(10, TP);
+    String emitTarget = "emit to 3 subscribers >= 50% of the batch-enqueue rate (executions/s)";
+    checks.add(
+        emits.size() < 2
+            ? TargetCheck.na(emitTarget, missing(r, 10))
+            : ratio(emitTarget, Optional.of(emits.get(1)), r.row(2, PGC, null, TP), 0.5));
+    String cronTarget = "cron lateness p99 < 100 ms (1,000 schedules each second, default config)";
+    checks.add(
+        r.row(11, PGC, null, "lateness p99")
+            .map(
+                row ->
+                    TargetCheck.of(
+                        cronTarget,
+                        row.median() < 100,
+                        String.format(Locale.ROOT, "%.0f ms", row.median())))
+            .orElse(TargetCheck.na(cronTarget, missing(r, 11))));
     return checks;
   }
 

@@ -18,7 +18,9 @@ public final class Scenarios {
         new ParentChildScenario(),
         new PickupLatencyScenario(),
         new LargeQueueScenario(),
-        new ConcurrencyLimitScenario());
+        new ConcurrencyLimitScenario(),
+        new EmitScenario(),
+        new CronScenario());
   }
 
   /**
