@@ -1100,6 +1100,7 @@ declare
   v_total      int := 0;
   v_count      int := 0;
   v_waiting    uuid[];
+  v_waiting_leases int[];
   v_children   uuid[];
   v_with_steps uuid[];
   v_scheduled  uuid[];         -- finished scheduled executions with a next occurrence
@@ -1221,11 +1222,12 @@ begin
     where e.queue = p_queue and e.id = any (p_ids) and e.id = r.id and e.lease = r.lease
       and e.locked_by = p_orchestrator
       and r.kind in ('failed', 'released', 'interrupted', 'unstarted', 'sleeping', 'waiting')
-    returning e.id, r.kind, e.run_at <= v_now as ready
+    returning e.id, e.lease, r.kind, e.run_at <= v_now as ready
   )
   select count(*), coalesce(array_agg(u.id) filter (where u.kind = 'waiting'), '{}'),
+         coalesce(array_agg(u.lease) filter (where u.kind = 'waiting'), '{}'),
          coalesce(bool_or(u.ready), false)
-    into v_count, v_waiting, v_ready_here
+    into v_count, v_waiting, v_waiting_leases, v_ready_here
   from updated u;
   if v_ready_here then
     v_ready := v_ready || p_queue; -- released, or a parent whose child had already finished
@@ -1236,7 +1238,9 @@ begin
     -- child of an earlier attempt) and create the new children, all in this transaction
     with waits as (
       select r.* from pgconductor.outcome_rows(p_ids, p_batch) r
-      join unnest(v_waiting) as v(id) on v.id = r.id
+      -- by lease too: a batch may also hold a stale outcome of the same execution (one written
+      -- by an earlier try whose answer was lost), which must not record its wait again
+      join unnest(v_waiting, v_waiting_leases) as v(id, lease) on v.id = r.id and v.lease = r.lease
       where r.kind = 'waiting'
     ),
     recorded as (

@@ -37,12 +37,16 @@ public final class SqlErrors {
 
   /**
    * SQLSTATE class 22 (data refused: bad text, bad JSON), class 54 (a limit exceeded: a value too
-   * large to store or index) or 23505 (a unique key raced, e.g. a dedupe key re-entering use):
+   * large to store or index), 23505 (a unique key raced, e.g. a dedupe key re-entering use) or
+   * class 21 (a statement met one row twice, as two outcomes of one execution in a batch can):
    * retrying a batch as is cannot help, one by one can.
    */
   public static boolean isDataError(SQLException e) {
     String state = e.getSQLState();
     return state != null
-        && (state.startsWith("22") || state.startsWith("54") || state.equals("23505"));
+        && (state.startsWith("22")
+            || state.startsWith("54")
+            || state.startsWith("21")
+            || state.equals("23505"));
   }
 }

@@ -263,7 +263,9 @@ final class OutcomeFlusher implements Runnable {
         }
         // data the database refuses (class 22, 54) is refused again on every attempt: the
         // execution fails for good; a raced unique key (23505) may pass next time
-        boolean permanent = !"23505".equals(e.getSQLState());
+        boolean permanent =
+            e.getSQLState() != null
+                && (e.getSQLState().startsWith("22") || e.getSQLState().startsWith("54"));
         LOG.error(
             "Outcome of execution {} cannot be stored ({}); failing {}",
             outcome.id(),

@@ -10,6 +10,7 @@ import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.testing.PgDatabaseExtension;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +78,58 @@ class OutcomeFlusherIT {
                     + "'"))
         .startsWith("the outcome of this attempt could not be stored")
         .contains("index row");
+  }
+
+  @Test
+  void aStaleOutcomeOfTheSameExecutionInABatchIsIgnoredAndTheCurrentOneWritten() throws Exception {
+    Claimed first = held();
+    // the execution was claimed again since (lease 2): a batch may still hold the outcome of the
+    // first claim, written once already by a try whose answer was lost
+    db.execute("update pgconductor.executions set lease = 2 where id = '" + first.id() + "'");
+    Claimed second = withLease(first, 2);
+    UUID child = UUID.randomUUID();
+    var store = new ExecutionStore(new Db(db.dataSource(), null));
+    var flushed =
+        store.flush(
+            ME,
+            "default",
+            List.of(
+                new Outcome.Waiting(
+                    first, false, "pay", null, new Outcome.Child(child, "task", "default", "{}")),
+                new Outcome.Waiting(
+                    second,
+                    false,
+                    "pay",
+                    null,
+                    new Outcome.Child(child, "task", "default", "{}"))));
+    assertThat(flushed.written()).as("only the current claim's outcome").isOne();
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.steps where execution_id = ?::uuid",
+                first.id().toString()))
+        .isOne();
+    assertThat(
+            db.queryLong(
+                "select count(*) from pgconductor.executions where id = ?::uuid", child.toString()))
+        .isOne();
+  }
+
+  private static Claimed withLease(Claimed c, int lease) {
+    return new Claimed(
+        c.id(),
+        c.taskName(),
+        c.payloadJson(),
+        c.attempt(),
+        lease,
+        c.parentId(),
+        c.origin(),
+        c.originName(),
+        c.createdAt(),
+        c.queueWaitMillis(),
+        c.stepsJson(),
+        c.claimedAt(),
+        c.cancelReason(),
+        c.receivedNanos());
   }
 
   private static Claimed held() {
