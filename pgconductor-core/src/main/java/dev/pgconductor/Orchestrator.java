@@ -140,7 +140,7 @@ public final class Orchestrator implements AutoCloseable {
 
     /**
      * After how long without a heartbeat an orchestrator counts as dead and its executions are
-     * released to others (default 30 s); at least three times the interval. Judged by the database
+     * released to others (default 30 s); at least four times the interval. Judged by the database
      * clock, and only by a peer that has itself heartbeated throughout the last timeout, so an
      * outage does not make live orchestrators look dead (see docs/guarantees.md).
      */
@@ -188,12 +188,12 @@ public final class Orchestrator implements AutoCloseable {
 
     /** The orchestrator; the settings are checked here. */
     public Orchestrator build() {
-      // a rescuer must see its own beats less than half a timeout apart (see docs/guarantees.md)
-      if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
+      // a rescuer's beats must come less than timeout - 2 intervals apart (see guarantees.md)
+      if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(4)) < 0) {
         throw new IllegalArgumentException(
             "heartbeatTimeout ("
                 + heartbeatTimeout
-                + ") must be at least three times the heartbeatInterval ("
+                + ") must be at least four times the heartbeatInterval ("
                 + heartbeatInterval
                 + ")");
       }

@@ -176,7 +176,10 @@ class FrozenWorkerIT {
         }
         try (var statement = beating.createStatement()) {
           statement.execute("set statement_timeout = '3s'"); // fails the test instead of hanging
-          statement.execute("select pgconductor.heartbeat('" + rescuer + "', interval '1 minute')");
+          statement.execute(
+              "select pgconductor.heartbeat('"
+                  + rescuer
+                  + "', interval '1 minute', interval '1 second')");
           try (ResultSet rs =
               statement.executeQuery(
                   "select pgconductor.rescue('" + rescuer + "', interval '1 minute', null)")) {

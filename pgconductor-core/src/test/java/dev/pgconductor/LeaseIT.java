@@ -58,7 +58,7 @@ class LeaseIT {
             .tasks(slow)
             .defaultWorker(WorkerConfig.builder().concurrency(1).fetchBatchSize(1).build())
             .heartbeatInterval(Duration.ofHours(1))
-            .heartbeatTimeout(Duration.ofHours(3))
+            .heartbeatTimeout(Duration.ofHours(4))
             .handleSignals(false)
             .build();
     firstOrchestrator.start();

@@ -83,7 +83,7 @@ create table pgconductor.orchestrators (
   pid               bigint not null,
   started_at        timestamptz not null default now(),
   last_heartbeat_at timestamptz not null default now(),
-  -- since when it has heartbeated without a gap (a gap: half the heartbeat timeout or more)
+  -- since when it has heartbeated without a gap (a gap: the timeout less two intervals, or more)
   live_since        timestamptz not null default now()
 );
 
@@ -1518,15 +1518,18 @@ begin
 end $$;
 
 -- One heartbeat: alive is false when this orchestrator was declared dead (it registers again).
--- A beat that comes half the timeout or more after the previous one starts a new live period.
+-- A beat that comes p_timeout - 2 * p_interval or more after the previous one starts a new live
+-- period: a gap that long may have been an outage that kept peers from beating too, and a peer
+-- stale for p_timeout has then not had the time to beat again (docs/guarantees.md).
 -- Only this row is written, so a heartbeat never waits on an execution; the rescue of peers is a
 -- separate call (pgconductor.rescue), in a transaction of its own.
-create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, out alive boolean)
+create function pgconductor.heartbeat(
+  p_orchestrator uuid, p_timeout interval, p_interval interval, out alive boolean)
 language plpgsql set jit = off as $$
 begin
   update pgconductor.orchestrators
-  set live_since = case when last_heartbeat_at <= now() - p_timeout / 2 then now()
-                        else live_since end,
+  set live_since = case when last_heartbeat_at <= now() - (p_timeout - 2 * p_interval)
+                        then now() else live_since end,
       last_heartbeat_at = now()
   where id = p_orchestrator;
   alive := found;

@@ -225,14 +225,15 @@ public final class OrchestratorStore {
    * Beats; returns false when this orchestrator was declared dead (it must register again). Only
    * its own row is written, so this never waits on an execution.
    */
-  public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
+  public boolean heartbeat(UUID id, Duration timeout, Duration interval) throws SQLException {
     try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
                 "select alive from pgconductor.heartbeat(?, make_interval(secs => ?::double"
-                    + " precision))")) {
+                    + " precision), make_interval(secs => ?::double precision))")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
+      ps.setDouble(3, interval.toMillis() / 1000.0);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getBoolean(1);

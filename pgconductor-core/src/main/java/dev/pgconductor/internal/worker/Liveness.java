@@ -17,7 +17,9 @@ final class Liveness {
   private volatile long lastBeatNanos;
   private volatile long registeredNanos;
 
-  /** Trusted for half the heartbeat timeout after each heartbeat (beats come every third). */
+  /**
+   * Trusted for half the heartbeat timeout after each heartbeat (a quarter of it at most apart).
+   */
   Liveness(Duration heartbeatTimeout) {
     this.trustNanos = heartbeatTimeout.toNanos() / 2;
     long now = System.nanoTime();

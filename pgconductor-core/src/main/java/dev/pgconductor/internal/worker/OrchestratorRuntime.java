@@ -477,7 +477,7 @@ public final class OrchestratorRuntime<C> {
         // fallback for a missed cancellation notification
         executions.cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
-      if (!store.heartbeat(id, heartbeatTimeout)) {
+      if (!store.heartbeat(id, heartbeatTimeout, heartbeatInterval)) {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
                 + " again. Work it held was given to others; its late results are discarded.",

@@ -42,7 +42,7 @@ public final class OrchestratorExamples {
         Orchestrator.builder(conductor)
             .tasks(greet)
             .heartbeatInterval(Duration.ofSeconds(5)) // default 5 s
-            .heartbeatTimeout(Duration.ofSeconds(30)) // default 30 s, at least 3 times the interval
+            .heartbeatTimeout(Duration.ofSeconds(30)) // default 30 s, at least 4 times the interval
             .shutdownGrace(Duration.ofSeconds(20)) // default 30 s
             .handleSignals(true) // default: SIGTERM/SIGINT stop it gracefully
             .startupTimeout(Duration.ofMinutes(2)) // default zero: no waiting for the database
