@@ -304,7 +304,8 @@ class CronIT {
                             List.of(
                                 "morning@2026-12-08T09:00:00Z", "user-1@2026-12-08T10:00:00Z")));
       }
-      assertThat(heard).containsExactly("morning -", "user-1 u1 again");
+      // both came due with one advance of the clock, so in either order
+      assertThat(heard).containsExactlyInAnyOrder("morning -", "user-1 u1 again");
     }
   }
 

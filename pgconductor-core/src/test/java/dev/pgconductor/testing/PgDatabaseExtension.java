@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -22,10 +24,28 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
  * }</pre>
  */
-public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCallback {
+public final class PgDatabaseExtension
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
   private String url;
   private HikariDataSource dataSource;
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>(); // closed after the class
+  private final List<AutoCloseable> perTest = new ArrayList<>(); // closed after the test
+  private volatile boolean inTest;
+
+  @Override
+  public void beforeEach(ExtensionContext context) {
+    inTest = true;
+  }
+
+  /**
+   * Closes what a test registered, so that the pools of its Conductors do not pile up over the
+   * class (the server's connections are limited).
+   */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    inTest = false;
+    closeAll(perTest);
+  }
 
   @Override
   public void beforeAll(ExtensionContext context) {
@@ -35,14 +55,7 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
-    for (AutoCloseable c : closeables.reversed()) {
-      try {
-        c.close();
-      } catch (Exception ignored) {
-        // best effort
-      }
-    }
-    closeables.clear();
+    closeAll(closeables);
     dataSource.close();
     TestPostgres.dropDatabase(url);
   }
@@ -57,7 +70,7 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
     return dataSource;
   }
 
-  /** A Conductor builder on this database; its result is closed after the class. */
+  /** A Conductor builder on this database. */
   public Conductor.Builder<Void> conductor(TaskSchemas tasks) {
     return Conductor.builder().connectionString(url).tasks(tasks);
   }
@@ -74,10 +87,23 @@ public final class PgDatabaseExtension implements BeforeAllCallback, AfterAllCal
     execute("truncate pgconductor.executions, pgconductor.finished_executions, pgconductor.tasks");
   }
 
-  /** Registers something to close after the class. */
+  /** Registers something to close after the test that registered it (or after the class). */
   public <T extends AutoCloseable> T closeAfter(T closeable) {
-    closeables.add(closeable);
+    synchronized (this) {
+      (inTest ? perTest : closeables).add(closeable);
+    }
     return closeable;
+  }
+
+  private synchronized void closeAll(List<AutoCloseable> list) {
+    for (AutoCloseable c : list.reversed()) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+    list.clear();
   }
 
   /** Runs one query returning a single long (counts, mostly). */
