@@ -1,0 +1,60 @@
+package dev.pgconductor.reliability;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Invokes work at a steady rate on a thread of its own while faults are injected, so that faults
+ * land on work in every stage. An invoke that fails (Postgres away) is tried again later.
+ */
+public final class Trickle implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Trickle.class);
+
+  private final Thread thread;
+  private final AtomicInteger invoked = new AtomicInteger();
+  private volatile boolean stopped;
+
+  /**
+   * Starts invoking {@code total} executions in batches of {@code batch}, spread evenly over {@code
+   * seconds}; {@code invokeBatch} receives the index of each batch's first execution.
+   */
+  public Trickle(int total, int batch, double seconds, IntConsumer invokeBatch) {
+    long pauseNanos = (long) (seconds * 1e9 * batch / total);
+    this.thread =
+        Thread.ofPlatform()
+            .name("trickle")
+            .start(
+                () -> {
+                  long next = System.nanoTime();
+                  while (!stopped && invoked.get() < total) {
+                    try {
+                      invokeBatch.accept(invoked.get());
+                      invoked.addAndGet(batch);
+                    } catch (RuntimeException e) {
+                      LOG.debug("invoke failed, tried again: {}", e.getMessage());
+                    }
+                    next += pauseNanos;
+                    LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+                  }
+                });
+  }
+
+  /** Whether everything was invoked. */
+  public boolean done() {
+    return !thread.isAlive();
+  }
+
+  /** Waits until everything is invoked. */
+  public void await() throws InterruptedException {
+    thread.join();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stopped = true;
+    thread.join();
+  }
+}

@@ -1,0 +1,52 @@
+package dev.pgconductor.reliability.scenario;
+
+import dev.pgconductor.reliability.FaultProxy;
+import dev.pgconductor.reliability.Scenario;
+import dev.pgconductor.reliability.ScenarioRun;
+import dev.pgconductor.reliability.WorkerProcess;
+import java.time.Duration;
+
+/**
+ * Scenario 6: one worker's connections to Postgres are black-holed by its {@link FaultProxy} for
+ * longer than its lease (twice the heartbeat timeout) while its handlers keep running; then the
+ * network heals and its late writes arrive. They must be rejected: the others completed those
+ * executions meanwhile, so no duplicate completion and still exactly one transactional effect.
+ */
+public final class BlackHole implements Scenario {
+  @Override
+  public String name() {
+    return "blackhole";
+  }
+
+  @Override
+  public String description() {
+    return "proxy black-hole of one worker for 2x the heartbeat timeout while its handlers run";
+  }
+
+  @Override
+  public void run(ScenarioRun run) throws Exception {
+    int rounds = run.isLong() ? 5 : 2;
+    run.startWorkers(3, true);
+    Duration cutFor = run.settings().heartbeatTimeout().multipliedBy(2);
+    for (int i = 0; i < rounds; i++) {
+      // slow plain steps: the handlers are mid-step when the network goes
+      run.invokeOrders(60, 700, 300, 100, true);
+      run.pause(1500, 2500);
+      WorkerProcess victim = run.randomStartedWorker();
+      FaultProxy proxy = run.proxyOf(victim);
+      run.recoveries().faultAndTrack(victim, "black-hole", proxy::blackHole);
+      Thread.sleep(cutFor.toMillis()); // the partition itself
+      proxy.heal();
+    }
+    run.awaitFinished(Duration.ofSeconds(60), "order");
+    run.note(
+        run.queryLong(
+                "select count(*) from harness.step_runs r join harness.faults f"
+                    + " on f.kind = 'black-hole' and r.worker = f.worker"
+                    + " and r.ran_at between f.at and f.at + ?::interval",
+                cutFor.toMillis() + " milliseconds")
+            + " step bodies ran on black-holed workers while cut off");
+    run.note(
+        run.liveWorkers().size() + " of " + run.workers().size() + " workers alive at the end");
+  }
+}

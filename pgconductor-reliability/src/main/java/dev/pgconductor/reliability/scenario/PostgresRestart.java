@@ -1,0 +1,82 @@
+package dev.pgconductor.reliability.scenario;
+
+import dev.pgconductor.reliability.PgCluster.StopMode;
+import dev.pgconductor.reliability.Scenario;
+import dev.pgconductor.reliability.ScenarioRun;
+import dev.pgconductor.reliability.Trickle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scenario 3: Postgres goes away under load and comes back on the same data directory: stopped fast
+ * (clean) or immediate (crash recovery on start), with outages shorter and longer than the
+ * heartbeat timeout. The workers keep running throughout.
+ */
+public final class PostgresRestart implements Scenario {
+  private record Outage(StopMode mode, int seconds) {}
+
+  @Override
+  public String name() {
+    return "pg-restart";
+  }
+
+  @Override
+  public String description() {
+    return "Postgres stopped fast/immediate under load, outages of 2 s and longer than the"
+        + " heartbeat timeout (10 s short, 30 s long)";
+  }
+
+  @Override
+  public void run(ScenarioRun run) throws Exception {
+    List<Outage> outages = new ArrayList<>();
+    outages.add(new Outage(StopMode.FAST, 2));
+    outages.add(new Outage(StopMode.IMMEDIATE, 2));
+    int longOutage = run.isLong() ? 30 : 10;
+    outages.add(new Outage(StopMode.FAST, longOutage));
+    outages.add(new Outage(StopMode.IMMEDIATE, longOutage));
+    int total = run.isLong() ? 4_000 : 300;
+    run.startWorkers(3, false);
+    double seconds = outages.stream().mapToInt(o -> o.seconds + 4).sum();
+    try (Trickle trickle =
+        new Trickle(total, 20, seconds, from -> run.invokeOrders(20, 30, 10, 300, true))) {
+      for (Outage outage : outages) {
+        run.pause(2000, 3000);
+        run.fault("pg stop " + outage.mode + " " + outage.seconds + " s", null);
+        long before = completedOrders(run);
+        run.cluster().stop(outage.mode);
+        Thread.sleep(outage.seconds * 1000L); // the outage itself
+        run.cluster().start();
+        run.note(
+            "outage "
+                + outage.mode.name().toLowerCase()
+                + " "
+                + outage.seconds
+                + " s: "
+                + run.liveWorkers().size()
+                + " of 3 workers alive after it ("
+                + before
+                + " orders completed before)");
+      }
+      trickle.await();
+    }
+    long dead = run.workers().stream().filter(w -> !w.isAlive()).count();
+    if (dead > 0) {
+      run.note(dead + " workers exited during the outages; replaced");
+      for (int i = 0; i < dead; i++) {
+        run.launchWorker(false, 0);
+      }
+    }
+    run.awaitFinished(Duration.ofSeconds(90), "order");
+    long lostRuns =
+        run.queryLong(
+            "select count(*) from pgconductor.finished_executions"
+                + " where last_error like 'orchestrator % stopped heartbeating%'");
+    run.note(lostRuns + " executions carry a 'stopped heartbeating' error (runs lost to outages)");
+  }
+
+  private static long completedOrders(ScenarioRun run) {
+    return run.queryLong(
+        "select count(*) from pgconductor.finished_executions where task_key = 'rel.order'");
+  }
+}
