@@ -115,8 +115,8 @@ public final class Checker {
       long samples = count(c, "select count(*) from harness.recoveries");
       double[] recovery = recovery(c);
       List<String> notes = new java.util.ArrayList<>(run.notes());
+      double[] rescue = rescue(c);
       if (samples > 0) {
-        double[] rescue = rescue(c);
         notes.add(
             String.format(
                 java.util.Locale.ROOT,
@@ -124,6 +124,9 @@ public final class Checker {
                     + " recovery time is the wait for a claim",
                 rescue[0],
                 rescue[1]));
+      }
+      if (recordedReruns > 0) {
+        notes.add("recorded steps that ran again: " + rerunExamples(c));
       }
       if (recordedWithoutRun > 0) {
         notes.add(recordedWithoutRun + " recorded step results name a run that was never logged");
@@ -155,6 +158,7 @@ public final class Checker {
           recovery[1],
           recovery[2],
           run.settings().recoveryBound().toMillis() / 1000.0,
+          samples == 0 ? Double.NaN : rescue[1],
           List.copyOf(notes));
     } catch (SQLException e) {
       throw new IllegalStateException("cannot check scenario " + run.name(), e);
@@ -174,6 +178,37 @@ public final class Checker {
         r[i] = rs.getObject(i + 1) == null ? Double.NaN : rs.getDouble(i + 1);
       }
       return r;
+    }
+  }
+
+  /** Up to three reruns, each with every run of that step, so that a defect can be traced. */
+  private static String rerunExamples(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                RECORDED
+                    + """
+                    select r.execution_id, r.step,
+                      (select string_agg(format('%s run %s by %s (pid %s) attempt %s at %s',
+                                case when x.token = r.token then 'recorded' else 'other' end,
+                                x.id, x.worker, x.pid, x.attempt, x.ran_at::time), ', '
+                              order by x.id)
+                       from harness.step_runs x
+                       where x.execution_id = r.execution_id and x.step = r.step)
+                    from recorded r
+                    join harness.step_runs run on run.execution_id = r.execution_id
+                      and run.step = r.step and run.token = r.token
+                    where exists (select 1 from harness.step_runs later
+                                  where later.execution_id = r.execution_id
+                                    and later.step = r.step and later.id > run.id)
+                    limit 3
+                    """);
+        ResultSet rs = ps.executeQuery()) {
+      List<String> examples = new java.util.ArrayList<>();
+      while (rs.next()) {
+        examples.add(
+            "execution " + rs.getString(1) + " step " + rs.getString(2) + ": " + rs.getString(3));
+      }
+      return String.join(" | ", examples);
     }
   }
 

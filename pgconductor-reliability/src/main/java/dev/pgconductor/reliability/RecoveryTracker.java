@@ -95,7 +95,7 @@ public final class RecoveryTracker implements AutoCloseable {
                   """
                   select h.id::text,
                     case when e.id is null or e.locked_by is distinct from ?::uuid
-                      then extract(epoch from least(e.run_at, clock_timestamp()) - k.at) end,
+                      then greatest(0, extract(epoch from least(e.run_at, clock_timestamp()) - k.at)) end,
                     case when e.lease > h.lease or f.id is not null
                       then extract(epoch from coalesce(
                              case when e.locked_by is not null then e.locked_at end,

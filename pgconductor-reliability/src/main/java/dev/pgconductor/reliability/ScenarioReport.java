@@ -27,6 +27,8 @@ import java.util.List;
  * @param recoveryP99 99th percentile, or NaN
  * @param recoveryMax maximum, or NaN
  * @param recoveryBound the bound the docs state, in seconds
+ * @param rescueMax the longest time from a kill to the rescue that handed the execution back to the
+ *     queue, or NaN
  * @param notes what the scenario observed beyond the figures
  */
 public record ScenarioReport(
@@ -48,6 +50,7 @@ public record ScenarioReport(
     double recoveryP99,
     double recoveryMax,
     double recoveryBound,
+    double rescueMax,
     List<String> notes) {
 
   /** Whether every recovery measured is within the bound (true when nothing was measured). */

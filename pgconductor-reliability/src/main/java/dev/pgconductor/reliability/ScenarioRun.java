@@ -229,6 +229,29 @@ public final class ScenarioRun implements AutoCloseable {
     return candidates.isEmpty() ? null : candidates.get(random.nextInt(candidates.size()));
   }
 
+  /**
+   * Watches the heartbeats of every registered orchestrator but {@code exceptOrchestrator} for
+   * {@code duration} and returns the worst age seen, in seconds: while one worker is frozen or cut
+   * off, the healthy ones must keep heartbeating.
+   */
+  public double worstHeartbeatAge(String exceptOrchestrator, Duration duration) {
+    double worst = 0;
+    long until = System.nanoTime() + duration.toNanos();
+    while (System.nanoTime() < until) {
+      worst =
+          Math.max(
+              worst,
+              queryLong(
+                      "select coalesce(max(extract(epoch from clock_timestamp() - last_heartbeat_at)"
+                          + " * 1000), 0)::bigint from pgconductor.orchestrators"
+                          + " where id <> ?::uuid",
+                      exceptOrchestrator)
+                  / 1000.0);
+      LockSupport.parkNanos(100_000_000L);
+    }
+    return worst;
+  }
+
   /** Records ids as invoked, of the given kind. */
   public void recordInvokes(Collection<String> ids, String kind) {
     exec(
@@ -277,6 +300,21 @@ public final class ScenarioRun implements AutoCloseable {
         PreparedStatement ps = prepare(c, sql, params);
         ResultSet rs = ps.executeQuery()) {
       return rs.next() ? rs.getLong(1) : 0;
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  /** The first column of every row of a query with parameters, as text. */
+  public List<String> queryStrings(String sql, Object... params) {
+    try (Connection c = DriverManager.getConnection(url());
+        PreparedStatement ps = prepare(c, sql, params);
+        ResultSet rs = ps.executeQuery()) {
+      List<String> values = new ArrayList<>();
+      while (rs.next()) {
+        values.add(rs.getString(1));
+      }
+      return values;
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
     }

@@ -2,10 +2,13 @@ package dev.pgconductor.reliability;
 
 import dev.pgconductor.reliability.scenario.BackendTerminations;
 import dev.pgconductor.reliability.scenario.BlackHole;
+import dev.pgconductor.reliability.scenario.ConcurrentStart;
 import dev.pgconductor.reliability.scenario.FrozenWorker;
 import dev.pgconductor.reliability.scenario.KillStorm;
+import dev.pgconductor.reliability.scenario.PoisonInputs;
 import dev.pgconductor.reliability.scenario.PostgresRestart;
 import dev.pgconductor.reliability.scenario.SigtermUnderLoad;
+import dev.pgconductor.reliability.scenario.SqlInNames;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +24,10 @@ public final class Scenarios {
         new PostgresRestart(),
         new BackendTerminations(),
         new FrozenWorker(),
-        new BlackHole());
+        new BlackHole(),
+        new PoisonInputs(),
+        new ConcurrentStart(),
+        new SqlInNames());
   }
 
   /** The scenarios named in a comma-separated list, or all of them for "all". */

@@ -51,12 +51,19 @@ public final class Workload {
   /** A quick job: one step. */
   public record Quick(int stepMillis) {}
 
+  /** Steps and a sleep under names the driver chooses (names full of SQL). */
+  public record Names(List<String> steps) {}
+
   public static final TaskDefinition<Order, OrderResult> ORDER =
       TaskDefinition.of("rel.order", Order.class, OrderResult.class);
   public static final TaskDefinition<Receipt, String> RECEIPT =
       TaskDefinition.of("rel.receipt", Receipt.class, String.class);
   public static final TaskDefinition<Quick, String> QUICK =
       TaskDefinition.of("rel.quick", Quick.class, String.class);
+
+  /** Runs one step per name given, and a sleep under the first name. */
+  public static final TaskDefinition<Names, Integer> NAMES =
+      TaskDefinition.of("rel.names", Names.class, Integer.class);
 
   /** Returns a string with a NUL character, which Postgres cannot store in jsonb. */
   public static final TaskDefinition<Quick, String> NUL_RESULT =
@@ -80,11 +87,11 @@ public final class Workload {
 
   /** The tasks the worker JVMs define. */
   public static final TaskSchemas SCHEMAS =
-      TaskSchemas.of(ORDER, RECEIPT, QUICK, NUL_RESULT, OVERFLOW, HANG);
+      TaskSchemas.of(ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, OVERFLOW, HANG);
 
   /** What the driver may invoke, including tasks no worker serves or reads. */
   public static final TaskSchemas DRIVER_SCHEMAS =
-      TaskSchemas.of(ORDER, RECEIPT, QUICK, NUL_RESULT, OVERFLOW, HANG, UNKNOWN);
+      TaskSchemas.of(ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, OVERFLOW, HANG, UNKNOWN);
 
   /** The driver's view of {@link #QUICK} under a payload type the workers cannot read. */
   public static final TaskSchemas UNREADABLE_SCHEMAS = TaskSchemas.of(QUICK_UNREADABLE);
@@ -105,6 +112,18 @@ public final class Workload {
             TaskOptions.of(QUICK).maxAttempts(MAX_ATTEMPTS),
             Trigger.invocable(),
             (event, ctx) -> plainStep(ctx, "work", event.payload().stepMillis())));
+    tasks.add(
+        conductor.createTask(
+            TaskOptions.of(NAMES).maxAttempts(MAX_ATTEMPTS),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              List<String> names = event.payload().steps();
+              for (String name : names) {
+                plainStep(ctx, name, 0);
+              }
+              ctx.sleep(names.get(0) + " (sleep)", Duration.ofMillis(50));
+              return names.size();
+            }));
     tasks.add(
         conductor.createTask(
             TaskOptions.of(NUL_RESULT).maxAttempts(2),

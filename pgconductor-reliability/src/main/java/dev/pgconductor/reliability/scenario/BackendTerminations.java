@@ -23,8 +23,8 @@ public final class BackendTerminations implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int total = run.isLong() ? 6_000 : 300;
-    double seconds = run.isLong() ? 180 : 12;
+    int total = run.isLong() ? 6_000 : 200;
+    double seconds = run.isLong() ? 180 : 8;
     run.startWorkers(3, false);
     long terminated = 0;
     int rounds = 0;

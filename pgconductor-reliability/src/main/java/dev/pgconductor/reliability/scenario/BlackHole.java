@@ -28,6 +28,7 @@ public final class BlackHole implements Scenario {
     int rounds = run.isLong() ? 5 : 2;
     run.startWorkers(3, true);
     Duration cutFor = run.settings().heartbeatTimeout().multipliedBy(2);
+    double worst = 0;
     for (int i = 0; i < rounds; i++) {
       // slow plain steps: the handlers are mid-step when the network goes
       run.invokeOrders(60, 700, 300, 100, true);
@@ -35,10 +36,22 @@ public final class BlackHole implements Scenario {
       WorkerProcess victim = run.randomStartedWorker();
       FaultProxy proxy = run.proxyOf(victim);
       run.recoveries().faultAndTrack(victim, "black-hole", proxy::blackHole);
-      Thread.sleep(cutFor.toMillis()); // the partition itself
+      // the partition itself, meanwhile watching the healthy workers' heartbeats
+      worst = Math.max(worst, run.worstHeartbeatAge(victim.orchestratorId(), cutFor));
       proxy.heal();
     }
     run.awaitFinished(Duration.ofSeconds(60), "order");
+    double timeout = run.settings().heartbeatTimeout().toMillis() / 1000.0;
+    run.note(
+        String.format(
+            "worst heartbeat age of the healthy workers while one was cut off: %.1f s"
+                + " (timeout %.1f s)%s",
+            worst,
+            timeout,
+            worst >= timeout
+                ? "; DEFECT 1: the cut-off worker's open transaction stalled the others'"
+                    + " heartbeats"
+                : ""));
     run.note(
         run.queryLong(
                 "select count(*) from harness.step_runs r join harness.faults f"

@@ -40,19 +40,8 @@ public final class FrozenWorker implements Scenario {
         continue;
       }
       run.recoveries().faultAndTrack(victim, "SIGSTOP", victim::freeze);
-      long until = System.nanoTime() + frozenFor.toNanos();
-      while (System.nanoTime() < until) {
-        // how stale the healthy orchestrators' heartbeats get while one worker is frozen
-        double age =
-            run.queryLong(
-                    "select coalesce(max(extract(epoch from clock_timestamp() - last_heartbeat_at)"
-                        + " * 1000), 0)::bigint from pgconductor.orchestrators"
-                        + " where id <> ?::uuid",
-                    victim.orchestratorId())
-                / 1000.0;
-        worstHeartbeatAge = Math.max(worstHeartbeatAge, age);
-        LockSupport.parkNanos(100_000_000L);
-      }
+      worstHeartbeatAge =
+          Math.max(worstHeartbeatAge, run.worstHeartbeatAge(victim.orchestratorId(), frozenFor));
       for (WorkerProcess w : run.liveWorkers()) {
         if (w != victim && w.isStarted() && !registered(run, w)) {
           healthyDeclaredDead++;

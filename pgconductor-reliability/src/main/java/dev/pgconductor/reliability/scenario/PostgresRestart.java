@@ -24,7 +24,7 @@ public final class PostgresRestart implements Scenario {
   @Override
   public String description() {
     return "Postgres stopped fast/immediate under load, outages of 2 s and longer than the"
-        + " heartbeat timeout (10 s short, 30 s long)";
+        + " heartbeat timeout (8 s short, 30 s long)";
   }
 
   @Override
@@ -32,9 +32,12 @@ public final class PostgresRestart implements Scenario {
     List<Outage> outages = new ArrayList<>();
     outages.add(new Outage(StopMode.FAST, 2));
     outages.add(new Outage(StopMode.IMMEDIATE, 2));
-    int longOutage = run.isLong() ? 30 : 10;
-    outages.add(new Outage(StopMode.FAST, longOutage));
-    outages.add(new Outage(StopMode.IMMEDIATE, longOutage));
+    if (run.isLong()) {
+      outages.add(new Outage(StopMode.FAST, 30));
+      outages.add(new Outage(StopMode.IMMEDIATE, 30));
+    } else {
+      outages.add(new Outage(StopMode.IMMEDIATE, 8)); // longer than the heartbeat timeout
+    }
     int total = run.isLong() ? 4_000 : 300;
     run.startWorkers(3, false);
     double seconds = outages.stream().mapToInt(o -> o.seconds + 4).sum();
