@@ -320,6 +320,11 @@ public final class ScenarioRun implements AutoCloseable {
     }
   }
 
+  /** The database clock's time of day, for notes that line up with logged runs. */
+  public String dbTime() {
+    return queryStrings("select clock_timestamp()::time::text").get(0);
+  }
+
   /** Runs a statement with parameters. */
   public void exec(String sql, Object... params) {
     try (Connection c = DriverManager.getConnection(url());

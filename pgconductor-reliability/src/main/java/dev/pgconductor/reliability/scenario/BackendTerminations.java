@@ -23,7 +23,7 @@ public final class BackendTerminations implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int total = run.isLong() ? 6_000 : 200;
+    int total = run.isLong() ? 6_000 : 150;
     double seconds = run.isLong() ? 180 : 8;
     run.startWorkers(3, false);
     long terminated = 0;

@@ -25,7 +25,7 @@ public final class BlackHole implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int rounds = run.isLong() ? 5 : 2;
+    int rounds = run.isLong() ? 5 : 1;
     run.startWorkers(3, true);
     Duration cutFor = run.settings().heartbeatTimeout().multipliedBy(2);
     double worst = 0;
@@ -35,10 +35,12 @@ public final class BlackHole implements Scenario {
       run.pause(1500, 2500);
       WorkerProcess victim = run.randomStartedWorker();
       FaultProxy proxy = run.proxyOf(victim);
+      String from = run.dbTime();
       run.recoveries().faultAndTrack(victim, "black-hole", proxy::blackHole);
       // the partition itself, meanwhile watching the healthy workers' heartbeats
       worst = Math.max(worst, run.worstHeartbeatAge(victim.orchestratorId(), cutFor));
       proxy.heal();
+      run.note(victim.name() + " cut off from " + from + " to " + run.dbTime());
     }
     run.awaitFinished(Duration.ofSeconds(60), "order");
     double timeout = run.settings().heartbeatTimeout().toMillis() / 1000.0;

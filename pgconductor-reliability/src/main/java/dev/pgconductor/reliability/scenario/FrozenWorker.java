@@ -26,7 +26,7 @@ public final class FrozenWorker implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int freezes = run.isLong() ? 5 : 2;
+    int freezes = run.isLong() ? 5 : 1;
     run.startWorkers(3, false);
     Duration frozenFor = run.settings().heartbeatTimeout().multipliedBy(2);
     double worstHeartbeatAge = 0;
