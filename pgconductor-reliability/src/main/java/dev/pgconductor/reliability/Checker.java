@@ -125,6 +125,10 @@ public final class Checker {
                 rescue[0],
                 rescue[1]));
       }
+      List<String> faultErrors = faultErrors(c);
+      if (!faultErrors.isEmpty()) {
+        notes.add("attempts used by faults, by last error: " + String.join("; ", faultErrors));
+      }
       if (recordedReruns > 0) {
         notes.add("recorded steps that ran again: " + rerunExamples(c));
       }
@@ -209,6 +213,28 @@ public final class Checker {
             "execution " + rs.getString(1) + " step " + rs.getString(2) + ": " + rs.getString(3));
       }
       return String.join(" | ", examples);
+    }
+  }
+
+  /** The last errors of healthy executions that needed more than one attempt, counted. */
+  private static List<String> faultErrors(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                """
+                select count(*) || ' x ' || coalesce(e, '(none)') from (
+                  select regexp_replace(left(last_error, 90),
+                           '[0-9a-f]{8}-[0-9a-f-]{27}', '<id>', 'g') e
+                  from pgconductor.finished_executions
+                  where state = 'completed' and attempts > 1
+                    and task_key in ('rel.order', 'rel.receipt', 'rel.quick')) x
+                group by e order by count(*) desc limit 4
+                """);
+        ResultSet rs = ps.executeQuery()) {
+      List<String> errors = new java.util.ArrayList<>();
+      while (rs.next()) {
+        errors.add(rs.getString(1));
+      }
+      return errors;
     }
   }
 

@@ -42,9 +42,10 @@ class ReliabilityIT {
     assertThat(r.lost()).as("lost").isZero();
     assertThat(r.duplicateCompletions()).as("duplicate completions").isZero();
     assertThat(r.effectsNotOne()).as("transactional effects other than 1").isZero();
-    if (scenario.equals("blackhole")) {
-      // new defect A (not in the engine engineer's list yet): a worker that was cut off past its
-      // lease, once the network heals, still starts the handlers of executions it had claimed
+    if (scenario.equals("blackhole") || scenario.equals("sigstop")) {
+      // new defect A (not in the engine engineer's list yet): a worker that was cut off or frozen
+      // past its lease, once the network heals or it is thawed, still starts the handlers of
+      // executions it had claimed
       // ahead before the cut, although others ran and recorded them meanwhile, so recorded step
       // bodies run again (their late writes are rejected). Reported only.
       knownDefect("A", r.recordedStepsRerun() == 0, r);

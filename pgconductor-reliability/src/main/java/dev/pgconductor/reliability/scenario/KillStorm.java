@@ -24,8 +24,8 @@ public final class KillStorm implements Scenario {
   @Override
   public void run(ScenarioRun run) throws Exception {
     // each order has a child: the long version runs 20,000 executions
-    int total = run.isLong() ? 10_000 : 200;
-    double seconds = run.isLong() ? 600 : 12;
+    int total = run.isLong() ? 10_000 : 170;
+    double seconds = run.isLong() ? 600 : 10;
     run.startWorkers(3, false);
     int kills = 0;
     long end = System.nanoTime() + (long) (seconds * 1e9);

@@ -24,8 +24,8 @@ public final class SigtermUnderLoad implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int total = run.isLong() ? 6_000 : 200;
-    double seconds = run.isLong() ? 180 : 10;
+    int total = run.isLong() ? 6_000 : 160;
+    double seconds = run.isLong() ? 180 : 8;
     run.startWorkers(3, false);
     int stops = 0;
     int slow = 0;
