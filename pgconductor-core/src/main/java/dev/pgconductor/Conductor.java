@@ -16,6 +16,9 @@ import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -66,7 +69,8 @@ public final class Conductor<C> implements AutoCloseable {
       C context,
       Logger taskLogger,
       Listeners listeners,
-      HikariDataSource ownedPool) {
+      HikariDataSource ownedPool,
+      Runnable reachability) {
     this.db = db;
     this.json = json;
     this.tasks = tasks;
@@ -74,7 +78,7 @@ public final class Conductor<C> implements AutoCloseable {
     this.taskLogger = taskLogger;
     this.listeners = listeners;
     this.executions = new ExecutionStore(db);
-    this.migrator = new Migrator(db.dataSource());
+    this.migrator = new Migrator(db.dataSource(), reachability);
     this.ownedPool = ownedPool;
     this.coalescer = new InvokeCoalescer(executions);
   }
@@ -522,6 +526,9 @@ public final class Conductor<C> implements AutoCloseable {
         config.setJdbcUrl(ConnectionStrings.toJdbcUrl(connectionString));
         config.setPoolName("pgconductor");
         config.setMaximumPoolSize(poolSize);
+        // no connection at build: the database may come up later (Orchestrator.startupTimeout);
+        // the first call that needs it reports a database it cannot reach
+        config.setInitializationFailTimeout(-1);
         config.addDataSourceProperty("ApplicationName", "pgconductor");
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
         // ids go to Postgres as binary uuid[] (see UuidArray); a setting in the URL wins
@@ -553,7 +560,32 @@ public final class Conductor<C> implements AutoCloseable {
           context,
           taskLogger,
           Listeners.of(List.copyOf(listeners)),
-          pool);
+          pool,
+          pool == null ? () -> {} : reachability(pool, connectionString));
+    }
+
+    /**
+     * The pool connects lazily (the database may come up later); while it holds no connection, a
+     * direct attempt tells at once whether the database can be reached.
+     */
+    private static Runnable reachability(HikariDataSource pool, String connectionString) {
+      String jdbcUrl = ConnectionStrings.toJdbcUrl(connectionString);
+      return () -> {
+        var bean = pool.getHikariPoolMXBean();
+        if (bean != null && bean.getTotalConnections() > 0) {
+          return;
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl)) {
+          // reachable
+        } catch (SQLException e) {
+          throw new PgConductorException(
+              "Cannot connect to "
+                  + ConnectionStrings.mask(connectionString)
+                  + ": "
+                  + rootMessage(e),
+              e);
+        }
+      };
     }
 
     private static String rootMessage(Throwable e) {

@@ -55,6 +55,13 @@ public interface ConductorListener {
   default void executionsRescued(Rescued event) {}
 
   /**
+   * An orchestrator of this process looked for ready executions on its queues whose task no
+   * registered orchestrator runs there (an unknown task, or one moved to another queue), and found
+   * some. Called at each look (every 12th heartbeat) while there are any.
+   */
+  default void executionsUnserved(Unserved event) {}
+
+  /**
    * An execution was stored.
    *
    * @param executionId its id (an existing one when a dedupe key matched a pending execution)
@@ -172,4 +179,26 @@ public interface ConductorListener {
    * @param executions how many executions were released or failed
    */
   record Rescued(String orchestratorId, int executions) {}
+
+  /**
+   * Ready executions that no registered orchestrator runs, by queue and task.
+   *
+   * @param orchestratorId the orchestrator that looked
+   * @param tasks what it found, one entry per queue and task
+   */
+  record Unserved(String orchestratorId, List<UnservedTask> tasks) {
+    public Unserved {
+      tasks = List.copyOf(tasks);
+    }
+  }
+
+  /**
+   * Ready executions of one task on one queue that no registered orchestrator runs there.
+   *
+   * @param queue the queue they wait in
+   * @param taskName their task
+   * @param ready how many are ready
+   * @param oldestDue when the oldest of them became due
+   */
+  record UnservedTask(String queue, String taskName, long ready, java.time.Instant oldestDue) {}
 }

@@ -98,6 +98,7 @@ public final class Orchestrator implements AutoCloseable {
     private Duration heartbeatTimeout = Duration.ofSeconds(30);
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean handleSignals = true;
+    private Duration startupTimeout = Duration.ZERO;
     private final List<ConductorListener> listeners = new ArrayList<>();
 
     private Builder(Conductor<?> conductor) {
@@ -139,7 +140,9 @@ public final class Orchestrator implements AutoCloseable {
 
     /**
      * After how long without a heartbeat an orchestrator counts as dead and its executions are
-     * released to others (default 30 s). Judged by the database clock.
+     * released to others (default 30 s); at least three times the interval. Judged by the database
+     * clock, and only by a peer that has itself heartbeated throughout the last timeout, so an
+     * outage does not make live orchestrators look dead (see docs/guarantees.md).
      */
     public Builder heartbeatTimeout(Duration timeout) {
       this.heartbeatTimeout = positive("heartbeatTimeout", timeout);
@@ -159,6 +162,22 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /**
+     * How long {@link Orchestrator#start()} waits for a database it cannot reach (refused or lost
+     * connections, a server starting up), trying again with a logged backoff of up to 5 s; any
+     * other error still fails the start at once. Default zero: an unreachable database fails the
+     * start at once, as {@link Conductor#ensureInstalled()} always does. Set it where a supervisor
+     * or Kubernetes starts the process together with its database.
+     */
+    public Builder startupTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("startupTimeout must not be negative, got " + timeout);
+      }
+      this.startupTimeout = timeout;
+      return this;
+    }
+
+    /**
      * A listener of this orchestrator's work (in addition to the Conductor's listeners); may be
      * called more than once. See {@link ConductorListener}.
      */
@@ -169,12 +188,12 @@ public final class Orchestrator implements AutoCloseable {
 
     /** The orchestrator; the settings are checked here. */
     public Orchestrator build() {
-      if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+      // a rescuer must see its own beats less than half a timeout apart (see docs/guarantees.md)
+      if (heartbeatTimeout.compareTo(heartbeatInterval.multipliedBy(3)) < 0) {
         throw new IllegalArgumentException(
             "heartbeatTimeout ("
                 + heartbeatTimeout
-                + ") must be at least twice the"
-                + " heartbeatInterval ("
+                + ") must be at least three times the heartbeatInterval ("
                 + heartbeatInterval
                 + ")");
       }
@@ -219,7 +238,7 @@ public final class Orchestrator implements AutoCloseable {
           conductor.taskLogger(),
           workers,
           new OrchestratorRuntime.Settings(
-              heartbeatInterval, heartbeatTimeout, shutdownGrace, handleSignals),
+              heartbeatInterval, heartbeatTimeout, shutdownGrace, handleSignals, startupTimeout),
           conductor.listeners().with(List.copyOf(listeners)));
     }
 

@@ -1,6 +1,8 @@
 package dev.pgconductor;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
 
@@ -12,6 +14,7 @@ import java.util.function.Consumer;
  * TaskOptions.of(GREET).maxAttempts(5)
  * TaskOptions.of(CHARGE).concurrency(2)            // at most 2 running, across all orchestrators
  * TaskOptions.named("send-digest").queue("mail")   // a task without payload or result
+ * TaskOptions.of(EXPORT).timeout(Duration.ofMinutes(10))
  * }</pre>
  *
  * @param <P> payload type
@@ -28,6 +31,7 @@ public final class TaskOptions<P, R> {
     TaskDefinition<P, R> definition;
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     int concurrency; // 0: unlimited
+    Duration timeout; // null: none
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -98,6 +102,23 @@ public final class TaskOptions<P, R> {
     return with(v -> v.concurrency = concurrency);
   }
 
+  /**
+   * How long one run of the handler may take: from the start of the run until it returns, fails,
+   * sleeps or waits for a child. A run that takes longer fails its attempt with a timeout error
+   * (and is retried if attempts are left). Its thread is interrupted; whether or not the handler
+   * reacts, the run is over at once: its slot is free, and anything it writes later (a step, a
+   * sleep, a child, its result) is rejected. A handler that ignores interrupts keeps its thread
+   * until it returns. Default: none.
+   */
+  public TaskOptions<P, R> timeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException(
+          "timeout of task '" + name() + "' must be positive, got " + timeout);
+    }
+    return with(v -> v.timeout = timeout);
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -123,17 +144,23 @@ public final class TaskOptions<P, R> {
     return values.concurrency == 0 ? OptionalInt.empty() : OptionalInt.of(values.concurrency);
   }
 
+  /** The timeout of one run of the handler, or empty when the task has none. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(values.timeout);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TaskOptions<?, ?> other
         && values.definition.equals(other.values.definition)
         && values.maxAttempts == other.values.maxAttempts
-        && values.concurrency == other.values.concurrency;
+        && values.concurrency == other.values.concurrency
+        && Objects.equals(values.timeout, other.values.timeout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(values.definition, values.maxAttempts, values.concurrency);
+    return Objects.hash(values.definition, values.maxAttempts, values.concurrency, values.timeout);
   }
 
   @Override
@@ -145,6 +172,7 @@ public final class TaskOptions<P, R> {
         + ", maxAttempts="
         + values.maxAttempts
         + (values.concurrency == 0 ? "" : ", concurrency=" + values.concurrency)
+        + (values.timeout == null ? "" : ", timeout=" + values.timeout)
         + "]";
   }
 }

@@ -330,6 +330,9 @@ class CancelIT {
             .tasks(task)
             .defaultWorker(FAST)
             .handleSignals(false)
+            // a rescuer judges once it has itself been live for a heartbeat timeout
+            .heartbeatInterval(Duration.ofMillis(100))
+            .heartbeatTimeout(Duration.ofSeconds(1))
             .build()) {
       orchestrator.drain();
     }
@@ -451,6 +454,9 @@ class CancelIT {
             .tasks(task)
             .defaultWorker(FAST)
             .handleSignals(false)
+            // a rescuer judges once it has itself been live for a heartbeat timeout
+            .heartbeatInterval(Duration.ofMillis(100))
+            .heartbeatTimeout(Duration.ofSeconds(1))
             .build()) {
       orchestrator.drain();
     }

@@ -623,15 +623,17 @@ class DefinitionIT {
   }
 
   @Test
-  void unreachableDatabaseFailsWithoutShowingThePassword() {
-    assertThatThrownBy(
-            () ->
-                Conductor.builder()
-                    .connectionString("postgres://someone:s3cr3t@127.0.0.1:1/nowhere")
-                    .build())
-        .isInstanceOf(PgConductorException.class)
-        .hasMessageContaining("127.0.0.1:1")
-        .hasMessageNotContaining("s3cr3t");
+  void unreachableDatabaseFailsAtOnceWithoutShowingThePassword() {
+    // built without connecting (the database may come up later); the first use says it is not
+    try (var conductor =
+        Conductor.builder()
+            .connectionString("postgres://someone:s3cr3t@127.0.0.1:1/nowhere")
+            .build()) {
+      assertThatThrownBy(conductor::ensureInstalled)
+          .isInstanceOf(PgConductorException.class)
+          .hasMessageContaining("127.0.0.1:1")
+          .hasMessageNotContaining("s3cr3t");
+    }
   }
 
   @Test

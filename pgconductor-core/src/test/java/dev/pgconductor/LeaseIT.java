@@ -58,7 +58,7 @@ class LeaseIT {
             .tasks(slow)
             .defaultWorker(WorkerConfig.builder().concurrency(1).fetchBatchSize(1).build())
             .heartbeatInterval(Duration.ofHours(1))
-            .heartbeatTimeout(Duration.ofHours(2))
+            .heartbeatTimeout(Duration.ofHours(3))
             .handleSignals(false)
             .build();
     firstOrchestrator.start();
@@ -104,7 +104,9 @@ class LeaseIT {
 
     var execution = first.getExecution(JOB, id).orElseThrow();
     assertThat(execution.result()).isEqualTo("written by the second");
-    assertThat(execution.attempts()).isEqualTo(2);
+    assertThat(execution.attempts())
+        .as("the run lost with the first orchestrator is an abandoned run, not an attempt")
+        .isEqualTo(1);
     assertThat(execution.state()).isEqualTo(ExecutionState.COMPLETED);
     assertThat(
             db.queryLong(
@@ -152,7 +154,9 @@ class LeaseIT {
                       == ExecutionState.COMPLETED);
       var rescued = conductor.getExecution(JOB, held).orElseThrow();
       assertThat(rescued.result()).isEqualTo("ran held");
-      assertThat(rescued.attempts()).as("the lost attempt counts").isEqualTo(2);
+      assertThat(rescued.attempts())
+          .as("the lost run is not counted (first abandoned run)")
+          .isEqualTo(1);
     }
   }
 
@@ -195,9 +199,10 @@ class LeaseIT {
         assertThat(
                 db.queryLong(
                     "select count(*) from pgconductor.executions where id in (?::uuid, ?::uuid)"
-                        + " and attempts = 1 and last_error like 'orchestrator % stopped heartbeating%'",
+                        + " and attempts = 0 and abandoned_runs = 1"
+                        + " and last_error like 'orchestrator % stopped heartbeating%'",
                     a, b))
-            .as("released as after a crash, the lost run counted")
+            .as("released as after a crash, an abandoned run that does not count")
             .isEqualTo(2);
         assertThat(
                 db.queryLong(
@@ -243,10 +248,39 @@ class LeaseIT {
   }
 
   @Test
-  void aRescueWaitsForAClaimInFlightAndReleasesWhatItTook() throws Exception {
-    // another orchestrator's heartbeat finds the zombie's heartbeat stale meanwhile
-    removalWaitsForAClaimInFlight(
-        "pgconductor.rescue(", true, (c, zombie) -> assertThat(rescue(c)).isEqualTo(3));
+  void aRescueNeverWaitsForAClaimInFlightAndALaterOneReleasesWhatItTook() throws Exception {
+    try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
+      conductor.ensureInstalled();
+      db.execute("truncate pgconductor.executions");
+      for (String name : new String[] {"a", "b", "c"}) {
+        conductor.invoke(JOB, new Job(name));
+      }
+      UUID zombie = registerStale();
+      try (Connection claiming = DriverManager.getConnection(db.url());
+          Connection rescuing = DriverManager.getConnection(db.url())) {
+        claiming.setAutoCommit(false);
+        assertThat(claim(claiming, zombie)).isEqualTo(3); // not committed yet (a frozen client)
+
+        assertThat(rescue(rescuing)).as("nothing taken while the claim is open").isZero();
+        assertThat(
+                db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
+            .as("left registered, for a later rescue")
+            .isOne();
+
+        claiming.commit();
+        assertThat(rescue(rescuing)).isEqualTo(3);
+        assertThat(
+                db.queryLong(
+                    "select count(*) from pgconductor.executions where locked_by is null"
+                        + " and attempts = 0 and abandoned_runs = 1"))
+            .isEqualTo(3);
+        assertThat(
+                db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
+            .isZero();
+      } finally {
+        db.execute("truncate pgconductor.executions");
+      }
+    }
   }
 
   @Test
@@ -286,8 +320,9 @@ class LeaseIT {
   /**
    * A claim of three executions held open on one connection while {@code removal} takes its
    * orchestrator away on another: the removal waits for the claim to commit, then releases all
-   * three, so none is left held by an id that is not registered; {@code asAfterACrash}: the run
-   * counts as an attempt (a rescue), or not (a stop hands them back).
+   * three, so none is left held by an id that is not registered, each as an abandoned run that does
+   * not count as an attempt; {@code asAfterACrash}: its error says the orchestrator stopped
+   * heartbeating (a removal by hand), or that it stopped (a stop).
    */
   private void removalWaitsForAClaimInFlight(
       String removalSql, boolean asAfterACrash, Removal removal) throws Exception {
@@ -332,15 +367,12 @@ class LeaseIT {
             .isZero();
         assertThat(
                 db.queryLong(
-                    asAfterACrash
-                        ? "select count(*) from pgconductor.executions where attempts = 1"
-                            + " and last_error like 'orchestrator % stopped heartbeating%'"
-                        : "select count(*) from pgconductor.executions where attempts = 0"
-                            + " and wait_kind = 'released'"))
-            .as(
-                asAfterACrash
-                    ? "released as after a crash"
-                    : "handed back, the attempt not counted")
+                    "select count(*) from pgconductor.executions where attempts = 0"
+                        + " and abandoned_runs = 1 and wait_kind = 'released'"
+                        + (asAfterACrash
+                            ? " and last_error like 'orchestrator % stopped heartbeating%'"
+                            : " and last_error like 'orchestrator % stopped while%'")))
+            .as("handed back as an abandoned run, the attempt not counted")
             .isEqualTo(3);
         assertThat(
                 db.queryLong("select count(*) from pgconductor.orchestrators where id = ?", zombie))
@@ -365,7 +397,7 @@ class LeaseIT {
   /** What another orchestrator's heartbeat does about stale ones: returns what it released. */
   private static int rescue(Connection c) throws SQLException {
     try (PreparedStatement ps =
-            c.prepareStatement("select pgconductor.rescue(interval '1 minute', null)");
+            c.prepareStatement("select pgconductor.rescue(null, interval '1 minute', null)");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getInt(1);

@@ -20,6 +20,7 @@ create type pgconductor.outcome_kind as enum (
   'completed',  -- finished with a result
   'failed',     -- the attempt failed: retried with backoff until max_attempts (0: final at once)
   'released',   -- handed back after its handler ran (a stop): the attempt is not counted
+  'interrupted', -- still running when its orchestrator's stop ran out of grace: an abandoned run
   'unstarted',  -- handed back before its handler started: as if never claimed
   'sleeping',   -- a durable sleep: due again at run_at
   'waiting',    -- waiting for the child of step `step`, until run_at (a timeout) or for ever
@@ -32,9 +33,9 @@ create type pgconductor.outcome as (
   lease         int,                      -- the lease of the claim that ran it
   kind          pgconductor.outcome_kind,
   result        jsonb,                    -- completed
-  error         text,                     -- failed
+  error         text,                     -- failed, interrupted
   stack         text,                     -- failed
-  max_attempts  int,                      -- failed
+  max_attempts  int,                      -- failed, interrupted
   run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any
   step          text,                     -- waiting: the step that records the child
   child_id      uuid,                     -- waiting: the child
@@ -71,14 +72,27 @@ create type pgconductor.outcome_batch as (
 -- ============================================================================================
 
 -- Orchestrators register here and heartbeat with the database clock; a stale row means the
--- process is gone and whatever it held is released.
+-- process is gone and whatever it held is released (see pgconductor.rescue for who may judge).
 create table pgconductor.orchestrators (
   id                uuid primary key,
   host              text not null,
   pid               bigint not null,
   started_at        timestamptz not null default now(),
-  last_heartbeat_at timestamptz not null default now()
+  last_heartbeat_at timestamptz not null default now(),
+  -- since when it has heartbeated without a gap (a gap: half the heartbeat timeout or more)
+  live_since        timestamptz not null default now()
 );
+
+-- The tasks each registered orchestrator runs, by queue: what "served" means when executions
+-- of a task nobody runs are looked for (pgconductor.unserved). Rows go with their orchestrator
+-- (pgconductor.orchestrators_removed; not a foreign key, which would forbid a truncate).
+create table pgconductor.served_tasks (
+  orchestrator uuid not null,
+  queue        text not null,
+  task_key     text not null,
+  primary key (queue, task_key, orchestrator)
+);
+create index served_tasks_orchestrator_idx on pgconductor.served_tasks (orchestrator);
 
 -- Tasks as registered by the orchestrators that serve them (the last one to start wins).
 create table pgconductor.tasks (
@@ -121,6 +135,9 @@ create table pgconductor.executions (
   -- for finished, 'released' after a stop handed it back. Null until it first starts.
   wait_kind        text,
   cancel_reason    text, -- cancellation requested while it runs
+  -- runs that ended without an outcome: its orchestrator died, or stopped while the handler ran
+  -- on past its grace period. The first few do not count as attempts (pgconductor.free_abandoned_runs).
+  abandoned_runs   int not null default 0,
   gated            boolean not null default false, -- its task has a concurrency limit
   created_at       timestamptz not null default now(),
   primary key (id, queue)
@@ -247,6 +264,13 @@ language sql immutable as $$
               when attempts = 2 then interval '30 seconds'
               else interval '60 seconds' end
 $$;
+
+-- How many abandoned runs of an execution (its orchestrator died, or its handler outran a stop's
+-- grace period) are given back without counting as attempts. Later ones count, so a handler that
+-- crashes its worker or hangs every time still ends failed; the first few are forgiven, so work
+-- that merely shared a worker with a fault keeps its retries.
+create function pgconductor.free_abandoned_runs() returns int
+language sql immutable as $$ select 3 $$;
 
 -- Gives a queue its own partition, moving rows that were waiting in the default partition.
 create function pgconductor.ensure_queue(p_queue text) returns void
@@ -701,6 +725,8 @@ begin
       and e.locked_by = p_orchestrator
       and (r.kind in ('completed', 'cancelled')
            or (r.kind = 'failed' and e.attempts >= r.max_attempts)
+           or (r.kind = 'interrupted' and e.attempts >= r.max_attempts
+               and e.abandoned_runs >= pgconductor.free_abandoned_runs())
            or e.cancel_reason is not null) -- cancelled while running: ends now, whatever it did
     returning e.*,
               case when r.kind <> 'completed' and e.cancel_reason is not null then 'cancelled'
@@ -745,10 +771,17 @@ begin
     update pgconductor.executions e
     set locked_by = null,
         locked_at = null,
-        attempts = case r.kind when 'failed' then e.attempts else e.attempts - 1 end,
+        attempts = case r.kind
+                     when 'failed' then e.attempts
+                     when 'interrupted' then
+                       case when e.abandoned_runs >= pgconductor.free_abandoned_runs()
+                            then e.attempts else e.attempts - 1 end
+                     else e.attempts - 1 end,
+        abandoned_runs = e.abandoned_runs + (r.kind = 'interrupted')::int,
         run_at = case r.kind
                    when 'failed' then v_now + pgconductor.retry_delay(e.attempts)
                    when 'released' then e.run_at
+                   when 'interrupted' then e.run_at
                    when 'unstarted' then e.run_at
                    when 'sleeping' then r.run_at
                    else case when e.wait_kind = 'woken'
@@ -759,6 +792,7 @@ begin
                  end,
         wait_kind = case r.kind
                       when 'released' then 'released'
+                      when 'interrupted' then 'released'
                       when 'unstarted' then
                         case when e.dedupe_key is not null and exists (
                                     select 1 from pgconductor.executions d
@@ -775,12 +809,14 @@ begin
                                              where s.execution_id = e.id and s.name = r.step and s.done)
                              then null else 'child' end
                     end,
-        last_error = case r.kind when 'failed' then r.error else e.last_error end,
-        last_error_stack = case r.kind when 'failed' then r.stack else e.last_error_stack end
+        last_error = case when r.kind in ('failed', 'interrupted') then r.error else e.last_error end,
+        last_error_stack = case r.kind when 'failed' then r.stack
+                                       when 'interrupted' then null
+                                       else e.last_error_stack end
     from pgconductor.outcome_rows(p_ids, p_batch) r
     where e.queue = p_queue and e.id = any (p_ids) and e.id = r.id and e.lease = r.lease
       and e.locked_by = p_orchestrator
-      and r.kind in ('failed', 'released', 'unstarted', 'sleeping', 'waiting')
+      and r.kind in ('failed', 'released', 'interrupted', 'unstarted', 'sleeping', 'waiting')
     returning e.id, r.kind, e.run_at <= v_now as ready
   )
   select count(*), coalesce(array_agg(u.id) filter (where u.kind = 'waiting'), '{}'),
@@ -909,13 +945,32 @@ $$;
 -- Orchestrators: heartbeat, rescue, stop
 -- ============================================================================================
 
+-- Registers an orchestrator with the tasks it serves, by queue: at start, and again after it
+-- was declared dead. Its heartbeat counts as live from now.
+create function pgconductor.register(
+  p_id uuid, p_host text, p_pid bigint, p_queues text[], p_tasks text[])
+returns void
+language plpgsql set jit = off as $$
+begin
+  insert into pgconductor.orchestrators (id, host, pid) values (p_id, p_host, p_pid)
+  on conflict (id) do update set last_heartbeat_at = now(), live_since = now();
+  insert into pgconductor.served_tasks (orchestrator, queue, task_key)
+  select p_id, s.queue, s.task_key from unnest(p_queues, p_tasks) as s(queue, task_key)
+  on conflict do nothing;
+end $$;
+
 -- Releases or fails the executions held by the given orchestrators, which are gone (null: every
--- execution held by an id that is not registered). As after a crash, the lost run counts as an
--- attempt: one with attempts left is due again at once, one on its last fails, and one whose
--- cancellation was requested ends cancelled. Held executions
--- are found by locked_by, which has no index (every claim would pay for one), so this reads the
--- hot table; it runs only when an orchestrator goes.
-create function pgconductor.release_abandoned(p_orchestrators uuid[], p_now timestamptz)
+-- execution held by an id that is not registered). The run that was lost is an abandoned run:
+-- the first few of an execution are given back without counting as attempts
+-- (pgconductor.free_abandoned_runs), later ones count. One whose cancellation was requested ends
+-- cancelled; one whose abandoned run counts and was its last attempt fails; the rest are due
+-- again at once. p_skip_locked: leave executions whose row another transaction holds (a worker
+-- frozen inside a transactional step) instead of waiting for it. p_stopped: the orchestrator
+-- stopped (its handler outran the grace period) rather than stopped heartbeating. Held
+-- executions are found by locked_by, which has no index (every claim would pay for one), so this
+-- reads the hot table; it runs only when an orchestrator goes.
+create function pgconductor.release_abandoned(
+  p_orchestrators uuid[], p_skip_locked boolean, p_stopped boolean, p_now timestamptz)
 returns int
 language plpgsql set jit = off as $$
 declare
@@ -926,12 +981,25 @@ declare
   v_count  int;
   v_rows   int;
 begin
-  select coalesce(array_agg(e.id), '{}'), coalesce(array_agg(e.queue), '{}') into v_ids, v_queues
-  from pgconductor.executions e
-  where case when p_orchestrators is null
-             then e.locked_by is not null
-                  and not exists (select 1 from pgconductor.orchestrators o where o.id = e.locked_by)
-             else e.locked_by = any (p_orchestrators) end;
+  if p_skip_locked then
+    with held as (
+      select e.id, e.queue from pgconductor.executions e
+      where e.locked_by = any (p_orchestrators)
+      for update skip locked
+    )
+    select coalesce(array_agg(h.id), '{}'), coalesce(array_agg(h.queue), '{}')
+      into v_ids, v_queues
+    from held h;
+  else
+    select coalesce(array_agg(e.id), '{}'), coalesce(array_agg(e.queue), '{}')
+      into v_ids, v_queues
+    from pgconductor.executions e
+    where case when p_orchestrators is null
+               then e.locked_by is not null
+                    and not exists (select 1 from pgconductor.orchestrators o
+                                    where o.id = e.locked_by)
+               else e.locked_by = any (p_orchestrators) end;
+  end if;
   if cardinality(v_ids) = 0 then
     return 0; -- the usual case: no temporary table
   end if;
@@ -939,14 +1007,16 @@ begin
   create temporary table pgconductor_abandoned on commit drop as
     select a.id, a.queue from unnest(v_ids, v_queues) as a(id, queue);
 
-  -- Finished here: those on their last attempt (failed), and those whose cancellation was
-  -- requested while they ran (cancelled: a cancelled execution never starts again).
+  -- Finished here: those whose cancellation was requested while they ran (cancelled: a cancelled
+  -- execution never starts again), and those whose abandoned run counts and was the last attempt.
   with gone as (
     delete from pgconductor.executions e
     using pgconductor_abandoned a
     where e.id = a.id and e.queue = a.queue
       and (e.cancel_reason is not null
-           or e.attempts >= (select t.max_attempts from pgconductor.tasks t where t.key = e.task_key))
+           or (e.abandoned_runs >= pgconductor.free_abandoned_runs()
+               and e.attempts >= (select t.max_attempts from pgconductor.tasks t
+                                  where t.key = e.task_key)))
     returning e
   ),
   moved as (
@@ -957,7 +1027,10 @@ begin
            g.e, case when (g.e).cancel_reason is not null then 'cancelled' else 'failed' end, null,
            coalesce((g.e).cancel_reason,
                     'orchestrator ' || (g.e).locked_by
-                    || ' stopped heartbeating while running this execution'),
+                    || case when p_stopped
+                            then ' stopped while the handler of this execution still ran'
+                            else ' stopped heartbeating while running this execution' end
+                    || ' (abandoned runs: ' || (g.e).abandoned_runs + 1 || ')'),
            null, now()) f
   )
   select coalesce(array_agg((g.e).id), '{}') into v_gone from gone g;
@@ -967,8 +1040,15 @@ begin
   end if;
 
   update pgconductor.executions e
-  set last_error = 'orchestrator ' || e.locked_by || ' stopped heartbeating while running this execution',
+  set last_error = 'orchestrator ' || e.locked_by
+                   || case when p_stopped
+                           then ' stopped while the handler of this execution still ran'
+                           else ' stopped heartbeating while running this execution' end,
       last_error_stack = null, locked_by = null, locked_at = null,
+      attempts = case when e.abandoned_runs >= pgconductor.free_abandoned_runs()
+                      then e.attempts else e.attempts - 1 end,
+      abandoned_runs = e.abandoned_runs + 1,
+      wait_kind = 'released',
       run_at = coalesce(p_now, now())
   from pgconductor_abandoned a
   where e.id = a.id and e.queue = a.queue;
@@ -978,61 +1058,79 @@ begin
   return v_count + v_rows;
 end $$;
 
--- Releases or fails what orchestrators that stopped heartbeating were running, and forgets them.
--- Liveness is judged by the database clock; p_now (a test clock, or null) only dates the rerun.
--- Returns how many executions were released or failed.
-create function pgconductor.rescue(p_timeout interval, p_now timestamptz)
+-- Releases or fails what orchestrators that stopped heartbeating were running, and forgets them;
+-- then ungates executions of tasks that lost their concurrency limit. Returns how many executions
+-- were released or failed. Liveness is judged by the database clock; p_now (a test clock, or
+-- null) only dates the rerun.
+--
+-- Who may judge: only a rescuer (p_rescuer; null: anyone, for tests and tools) that has itself
+-- heartbeated without a gap for a whole timeout. After an outage every orchestrator looks stale;
+-- the first one back must not take the others' work before they had the same chance to beat.
+--
+-- It never waits: an orchestrator whose claim is still in flight, or whose execution's row is
+-- locked (a frozen worker inside a transactional step), keeps what cannot be taken now and stays
+-- registered, still stale, for a later rescue; the engine's sessions cannot hold such a lock for
+-- longer than the heartbeat timeout (see docs/guarantees.md). lock_timeout bounds anything else.
+create function pgconductor.rescue(p_rescuer uuid, p_timeout interval, p_now timestamptz)
 returns int
-language plpgsql set jit = off as $$
+language plpgsql set jit = off set lock_timeout = '5s' as $$
 declare
-  v_dead uuid[];
+  v_dead  uuid[];
+  v_count int := 0;
 begin
-  select coalesce(array_agg(o.id order by o.id), '{}') into v_dead
-  from pgconductor.orchestrators o
-  where o.last_heartbeat_at < now() - p_timeout;
-  if cardinality(v_dead) = 0 then
+  perform pgconductor.ungate_unlimited();
+  if p_rescuer is not null and not exists (
+       select 1 from pgconductor.orchestrators o
+       where o.id = p_rescuer and o.live_since <= now() - p_timeout
+         and o.last_heartbeat_at > now() - p_timeout / 2) then
     return 0;
   end if;
-  -- wait for their claims in flight (see claim); in id order, so two rescuers cannot deadlock
-  perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
-  from unnest(v_dead) as d order by d;
-  perform set_config('pgconductor.releasing', 'on', true); -- released below, not by the trigger
-  with dead as (
-    delete from pgconductor.orchestrators
-    where id = any (v_dead) and last_heartbeat_at < now() - p_timeout -- a heartbeat came since
-    returning id
+  -- the stale ones, locked so that a heartbeat of theirs waits for this rescue and then finds out;
+  -- a claim of theirs in flight (it holds the shared lock) makes this rescue leave them for later
+  with stale as (
+    select o.id from pgconductor.orchestrators o
+    where o.last_heartbeat_at < now() - p_timeout and o.id is distinct from p_rescuer
+    order by o.id
+    for update skip locked
   )
-  select coalesce(array_agg(id), '{}') into v_dead from dead;
-  perform set_config('pgconductor.releasing', 'off', true);
+  select coalesce(array_agg(s.id order by s.id), '{}') into v_dead
+  from stale s
+  where pg_try_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(s.id::text));
   if cardinality(v_dead) = 0 then
     return 0;
   end if;
-  return pgconductor.release_abandoned(v_dead, p_now);
+  v_count := pgconductor.release_abandoned(v_dead, true, false, p_now);
+  -- forget those that hold nothing any more
+  perform set_config('pgconductor.releasing', 'on', true); -- released above, not by the trigger
+  delete from pgconductor.orchestrators o
+  where o.id = any (v_dead)
+    and not exists (select 1 from pgconductor.executions e where e.locked_by = o.id);
+  perform set_config('pgconductor.releasing', 'off', true);
+  return v_count;
 end $$;
 
--- Heartbeat of one orchestrator, then a rescue of dead ones and the ungating of tasks that lost
--- their limit. alive is false when this orchestrator was declared dead (it registers again);
--- rescued counts the executions released or failed by the rescue.
-create function pgconductor.heartbeat(
-  p_orchestrator uuid, p_timeout interval, p_now timestamptz, out alive boolean, out rescued int)
+-- One heartbeat: alive is false when this orchestrator was declared dead (it registers again).
+-- A beat that comes half the timeout or more after the previous one starts a new live period.
+-- Only this row is written, so a heartbeat never waits on an execution; the rescue of peers is a
+-- separate call (pgconductor.rescue), in a transaction of its own.
+create function pgconductor.heartbeat(p_orchestrator uuid, p_timeout interval, out alive boolean)
 language plpgsql set jit = off as $$
 begin
-  update pgconductor.orchestrators set last_heartbeat_at = now() where id = p_orchestrator;
+  update pgconductor.orchestrators
+  set live_since = case when last_heartbeat_at <= now() - p_timeout / 2 then now()
+                        else live_since end,
+      last_heartbeat_at = now()
+  where id = p_orchestrator;
   alive := found;
-  rescued := pgconductor.rescue(p_timeout, p_now);
-  perform pgconductor.ungate_unlimited();
 end $$;
 
--- An orchestrator's stop: forgets it and releases what it still holds, in one transaction.
--- Released, not failed: the attempt it had started is not counted. What it was asked to cancel
--- ends cancelled instead, so a cancelled execution never starts again. Returns how many
--- executions it released or cancelled.
+-- An orchestrator's stop: forgets it and releases what it still holds, in one transaction. The
+-- workers have written back every run that ended; what is still held here is a handler that did
+-- not end even after the grace period and an interrupt, so it is released as an abandoned run
+-- (see pgconductor.release_abandoned), and what it was asked to cancel ends cancelled. Returns
+-- how many executions it released, cancelled or failed.
 create function pgconductor.deregister(p_orchestrator uuid) returns int
 language plpgsql set jit = off as $$
-declare
-  v_queues    text[] := '{}'; -- of parents woken by a cancelled child
-  v_released  text[];
-  v_cancelled uuid[];
 begin
   -- a claim of its own still in flight commits first, so the release below sees what it took
   perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(p_orchestrator::text));
@@ -1040,36 +1138,28 @@ begin
   -- first, so the wake-up below only reaches other workers (the trigger drops its idle marks)
   delete from pgconductor.orchestrators where id = p_orchestrator;
   perform set_config('pgconductor.releasing', 'off', true);
-  -- what it ran and was asked to cancel ends cancelled; the rest goes back to the queue
-  with cancelled as (
-    delete from pgconductor.executions e
-    where e.locked_by = p_orchestrator and e.cancel_reason is not null
-    returning e
-  ),
-  moved as (
-    insert into pgconductor.finished_executions
-    select f.*
-    from cancelled c,
-         lateral pgconductor.finished_row(c.e, 'cancelled', null, (c.e).cancel_reason, null, now()) f
-  )
-  select coalesce(array_agg((c.e).id), '{}') into v_cancelled from cancelled c;
-  if cardinality(v_cancelled) > 0 then
-    v_queues := pgconductor.after_finish(v_cancelled, v_cancelled, null);
-  end if;
-  with released as (
-    update pgconductor.executions
-    set locked_by = null, locked_at = null, attempts = attempts - 1, wait_kind = 'released'
-    where locked_by = p_orchestrator
-    returning queue
-  )
-  select coalesce(array_agg(queue), '{}') into v_released from released;
-  perform pgconductor.notify_ready(v_queues || v_released);
-  return cardinality(v_released) + cardinality(v_cancelled);
+  return pgconductor.release_abandoned(array[p_orchestrator], false, true, null);
 end $$;
+
+-- Ready executions on the given queues of tasks that no registered orchestrator runs on that
+-- queue: by queue and task, how many and since when. They wait until one does; orchestrators
+-- look for them now and then (docs/orchestrator.md) and say so.
+create function pgconductor.unserved(p_queues text[], p_now timestamptz)
+returns table (queue text, task_key text, ready bigint, oldest timestamptz)
+language sql stable set jit = off as $$
+  select e.queue, e.task_key, count(*), min(e.run_at)
+  from pgconductor.executions e
+  where e.queue = any (p_queues) and e.locked_by is null
+    and e.run_at <= coalesce(p_now, now())
+    and not exists (select 1 from pgconductor.served_tasks s
+                    where s.queue = e.queue and s.task_key = e.task_key)
+  group by e.queue, e.task_key
+  order by e.queue, e.task_key
+$$;
 
 -- Orchestrator rows removed by anything but deregister and rescue (by hand, say): their
 -- executions are released as after a crash, once their claims in flight have committed. Their
--- idle marks go in every case. So an execution is only ever held by a registered orchestrator,
+-- idle marks and served tasks go in every case. So an execution is only ever held by a registered orchestrator,
 -- and starting an orchestrator needs no sweep of the hot table.
 create function pgconductor.orchestrators_removed() returns trigger
 language plpgsql set jit = off as $$
@@ -1078,18 +1168,20 @@ declare
 begin
   if tg_op = 'TRUNCATE' then
     delete from pgconductor.idle_workers;
+    delete from pgconductor.served_tasks;
     if current_setting('pgconductor.releasing', true) is distinct from 'on' then
-      perform pgconductor.release_abandoned(null, null);
+      perform pgconductor.release_abandoned(null, false, false, null);
     end if;
     return null;
   end if;
   select coalesce(array_agg(g.id order by g.id), '{}') into v_gone from gone g;
   delete from pgconductor.idle_workers where orchestrator = any (v_gone);
+  delete from pgconductor.served_tasks where orchestrator = any (v_gone);
   if current_setting('pgconductor.releasing', true) is distinct from 'on'
      and cardinality(v_gone) > 0 then
     perform pg_advisory_xact_lock(hashtext('pgconductor.orchestrator'), hashtext(d::text))
     from unnest(v_gone) as d order by d;
-    perform pgconductor.release_abandoned(v_gone, null);
+    perform pgconductor.release_abandoned(v_gone, false, false, null);
   end if;
   return null;
 end $$;

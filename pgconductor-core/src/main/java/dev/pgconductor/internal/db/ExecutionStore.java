@@ -1,11 +1,13 @@
 package dev.pgconductor.internal.db;
 
 import dev.pgconductor.ExecutionState;
+import dev.pgconductor.PgConductorException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,10 +35,18 @@ public final class ExecutionStore {
       "select id, task_key, queue, running from pgconductor.cancel(?, ?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS =
       "select id, reason from pgconductor.cancel_requests(?)";
+  // Locks the execution while this caller holds its lease, and says whether the step is recorded
+  // already (an earlier try committed although its answer was lost). Postgres ends the
+  // transaction if it sits idle longer than the given timeout, so a frozen worker cannot hold
+  // the lock for ever.
   private static final String LOCK_HELD =
       """
-      select 1 from pgconductor.executions
-      where queue = ? and id = ? and locked_by = ? and lease = ? for update""";
+      select set_config('idle_in_transaction_session_timeout', ?, true), s.result::text,
+             s.name is not null
+      from pgconductor.executions e
+      left join pgconductor.steps s on s.execution_id = e.id and s.name = ?
+      where e.queue = ? and e.id = ? and e.locked_by = ? and e.lease = ?
+      for update of e""";
   private static final String INSERT_STEP =
       """
       insert into pgconductor.steps (execution_id, name, result) values (?, ?, ?::jsonb)
@@ -226,45 +236,79 @@ public final class ExecutionStore {
   }
 
   /**
-   * Runs {@code body} in a transaction that first locks the execution if this caller still holds
-   * its lease, then records the step. Returns false (nothing run) when the lease is lost.
+   * What a transactional step's transaction found: {@code held} false when the lease was lost
+   * (nothing ran); {@code recordedJson} the result when the step was recorded already (nothing
+   * ran).
    */
-  public boolean inHeldTransaction(
-      UUID orchestrator, String queue, UUID id, int lease, String step, TransactionBody body)
+  public record HeldStep(boolean held, String recordedJson) {
+    static final HeldStep LOST = new HeldStep(false, null);
+    static final HeldStep COMMITTED = new HeldStep(true, null);
+  }
+
+  /**
+   * Runs {@code body} in a transaction that first locks the execution if this caller still holds
+   * its lease and the step is not recorded yet, then records the step. Errors of the body come out
+   * as they are; errors of the engine's own statements say which step and what failed.
+   */
+  public HeldStep inHeldTransaction(
+      UUID orchestrator,
+      String queue,
+      UUID id,
+      int lease,
+      String step,
+      Duration idleTimeout,
+      TransactionBody body)
       throws Exception {
+    String what = "transactional step '" + step + "' of execution " + id;
     try (Connection c = db.connection()) {
       c.setAutoCommit(false);
       try {
         try (PreparedStatement lock = c.prepareStatement(LOCK_HELD)) {
-          lock.setString(1, queue);
-          lock.setObject(2, id);
-          lock.setObject(3, orchestrator);
-          lock.setInt(4, lease);
+          lock.setString(1, Long.toString(Math.max(1, idleTimeout.toMillis())));
+          lock.setString(2, step);
+          lock.setString(3, queue);
+          lock.setObject(4, id);
+          lock.setObject(5, orchestrator);
+          lock.setInt(6, lease);
           try (ResultSet rs = lock.executeQuery()) {
             if (!rs.next()) {
               c.rollback();
-              return false;
+              return HeldStep.LOST;
+            }
+            if (rs.getBoolean(3)) {
+              c.rollback();
+              return new HeldStep(true, rs.getString(2));
             }
           }
+        } catch (SQLException e) {
+          throw new PgConductorException("Could not begin " + what + ": " + e.getMessage(), e);
         }
         String resultJson = body.run(c);
-        try (PreparedStatement insert = c.prepareStatement(INSERT_STEP)) {
-          insert.setObject(1, id);
-          insert.setString(2, step);
-          insert.setString(3, resultJson);
-          insert.executeUpdate();
+        try {
+          try (PreparedStatement insert = c.prepareStatement(INSERT_STEP)) {
+            insert.setObject(1, id);
+            insert.setString(2, step);
+            insert.setString(3, resultJson);
+            insert.executeUpdate();
+          }
+          c.commit();
+        } catch (SQLException e) {
+          throw new PgConductorException("Could not commit " + what + ": " + e.getMessage(), e);
         }
-        c.commit();
-        return true;
+        return HeldStep.COMMITTED;
       } catch (Throwable e) {
         try {
           c.rollback();
         } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
+          e.addSuppressed(suppressed); // a lost connection: Postgres rolled back already
         }
         throw e;
       } finally {
-        c.setAutoCommit(true);
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException lost) {
+          // the connection is gone; the pool discards it
+        }
       }
     }
   }

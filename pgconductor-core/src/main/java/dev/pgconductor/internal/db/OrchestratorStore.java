@@ -1,9 +1,11 @@
 package dev.pgconductor.internal.db;
 
+import dev.pgconductor.ConductorListener;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -19,19 +21,25 @@ public final class OrchestratorStore {
   public record TaskRow(
       String name, String queue, int maxAttempts, boolean invocable, Integer concurrency) {}
 
-  public void register(UUID id, String host, long pid) {
+  /** A task an orchestrator runs on a queue. */
+  public record Served(String queue, String task) {}
+
+  /**
+   * Registers the orchestrator, live from now, with the tasks it runs (see pgconductor.register).
+   */
+  public void register(UUID id, String host, long pid, List<Served> served) {
     db.call(
         "register orchestrator " + id,
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement(
-                  """
-                  insert into pgconductor.orchestrators (id, host, pid) values (?, ?, ?)
-                  on conflict (id) do update set last_heartbeat_at = now()""")) {
+              c.prepareStatement("select pgconductor.register(?, ?, ?, ?, ?)")) {
             ps.setObject(1, id);
             ps.setString(2, host);
             ps.setLong(3, pid);
-            return ps.executeUpdate();
+            ps.setArray(4, c.createArrayOf("text", served.stream().map(Served::queue).toArray()));
+            ps.setArray(5, c.createArrayOf("text", served.stream().map(Served::task).toArray()));
+            ps.execute();
+            return null;
           }
         });
   }
@@ -73,48 +81,63 @@ public final class OrchestratorStore {
   }
 
   /**
-   * What a heartbeat found: whether this orchestrator is still registered (false: it was declared
-   * dead and must register again), and how many executions of dead peers it released or failed.
+   * Beats; returns false when this orchestrator was declared dead (it must register again). Only
+   * its own row is written, so this never waits on an execution.
    */
-  public record Beat(boolean alive, int rescued) {}
-
-  /** Beats, and rescues the executions of dead peers. */
-  public Beat heartbeat(UUID id, Duration timeout) throws SQLException {
+  public boolean heartbeat(UUID id, Duration timeout) throws SQLException {
     try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "select alive, rescued from pgconductor.heartbeat(?,"
-                    + " make_interval(secs => ?::double precision), ?::timestamptz)")) {
+                "select alive from pgconductor.heartbeat(?, make_interval(secs => ?::double"
+                    + " precision))")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
-      ps.setString(3, db.nowParam());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return new Beat(rs.getBoolean(1), rs.getInt(2));
+        return rs.getBoolean(1);
       }
     }
   }
 
   /**
-   * Releases or fails what orchestrators that stopped heartbeating held (see pgconductor.rescue);
-   * returns how many executions.
+   * Releases or fails what orchestrators that stopped heartbeating held, if {@code rescuer} may
+   * judge (see pgconductor.rescue); returns how many executions.
    */
-  public int rescue(Duration timeout) {
-    return db.call(
-        "release executions of dead orchestrators",
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "select pgconductor.rescue(make_interval(secs => ?::double precision),"
-                      + " ?::timestamptz)")) {
-            ps.setDouble(1, timeout.toMillis() / 1000.0);
-            ps.setString(2, db.nowParam());
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getInt(1);
-            }
-          }
-        });
+  public int rescue(UUID rescuer, Duration timeout) throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select pgconductor.rescue(?, make_interval(secs => ?::double precision),"
+                    + " ?::timestamptz)")) {
+      ps.setObject(1, rescuer);
+      ps.setDouble(2, timeout.toMillis() / 1000.0);
+      ps.setString(3, db.nowParam());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /** Ready executions on these queues of tasks that no registered orchestrator runs there. */
+  public List<ConductorListener.UnservedTask> unserved(List<String> queues) throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select queue, task_key, ready, oldest from pgconductor.unserved(?,"
+                    + " ?::timestamptz)")) {
+      ps.setArray(1, c.createArrayOf("text", queues.toArray()));
+      ps.setString(2, db.nowParam());
+      List<ConductorListener.UnservedTask> found = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(
+              new ConductorListener.UnservedTask(
+                  rs.getString(1), rs.getString(2), rs.getLong(3), Db.instant(rs.getTimestamp(4))));
+        }
+      }
+      return found;
+    }
   }
 
   /** Marks or unmarks a worker as asleep on its empty queue (invokes notify only such queues). */
@@ -129,8 +152,8 @@ public final class OrchestratorStore {
   }
 
   /**
-   * Removes the orchestrator and releases anything it still holds (attempts not counted), waking
-   * idle workers of those queues; see pgconductor.deregister. Returns how many were released.
+   * Removes the orchestrator and releases anything it still holds as abandoned runs, waking idle
+   * workers of those queues; see pgconductor.deregister. Returns how many were released.
    */
   public int deregister(UUID id) {
     return db.call(

@@ -30,6 +30,14 @@ public sealed interface Outcome {
   /** Handed back after its handler ran (a stop or a lost lease); the attempt is not counted. */
   record Released(Claimed claimed, boolean hasSteps) implements Outcome {}
 
+  /**
+   * Handed back by a stop while its handler still ran after the grace period: an abandoned run. The
+   * first few of an execution are not counted as attempts; later ones count against {@code
+   * maxAttempts} (see {@code pgconductor.free_abandoned_runs}).
+   */
+  record Interrupted(Claimed claimed, boolean hasSteps, String error, int maxAttempts)
+      implements Outcome {}
+
   /** Handed back before its handler started: as if it had never been claimed. */
   record Unstarted(Claimed claimed) implements Outcome {
     @Override

@@ -67,6 +67,11 @@ final class OutcomeBatch {
             yield "failed";
           }
           case Outcome.Released r -> "released";
+          case Outcome.Interrupted r -> {
+            errors[i] = r.error();
+            maxAttempts[i] = r.maxAttempts();
+            yield "interrupted";
+          }
           case Outcome.Unstarted u -> "unstarted";
           case Outcome.Sleeping s -> {
             runAts[i] = s.until();

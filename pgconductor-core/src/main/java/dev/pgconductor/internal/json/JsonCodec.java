@@ -50,12 +50,20 @@ public final class JsonCodec {
    * JSON text for a value that will go into a jsonb column. Postgres cannot store U+0000 in jsonb
    * (nor in text), so a value holding it is refused here with a clear message rather than failing a
    * whole batch in the database.
+   *
+   * @throws UnstorableValueException when the value cannot be written or stored
    */
-  public String writeStorable(Object value, String what) throws JsonProcessingException {
-    String json = write(value);
+  public String writeStorable(Object value, String what) {
+    String json;
+    try {
+      json = write(value);
+    } catch (JsonProcessingException e) {
+      throw new UnstorableValueException(
+          what + " cannot be written as JSON: " + e.getOriginalMessage(), e);
+    }
     if (containsNul(json)) {
-      throw new IllegalArgumentException(
-          what + " contains the character U+0000 (NUL), which Postgres cannot store");
+      throw new UnstorableValueException(
+          what + " contains the character U+0000 (NUL), which Postgres cannot store", null);
     }
     return json;
   }

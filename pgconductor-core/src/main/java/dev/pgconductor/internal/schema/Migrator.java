@@ -30,10 +30,16 @@ public final class Migrator {
   private static final long LOCK_KEY = 0x7067636f6e647563L;
 
   private final DataSource dataSource;
+  private final Runnable reachability;
   private final List<Migration> migrations;
 
-  public Migrator(DataSource dataSource) {
+  /**
+   * @param reachability checked before the schema is: throws when the database cannot be reached,
+   *     so that an install fails at once rather than after a pool's connection timeout
+   */
+  public Migrator(DataSource dataSource, Runnable reachability) {
     this.dataSource = dataSource;
+    this.reachability = reachability;
     this.migrations = loadMigrations();
   }
 
@@ -47,6 +53,7 @@ public final class Migrator {
 
   /** Applies every missing migration; a no-op when the schema is current. */
   public void ensureInstalled() {
+    reachability.run();
     try (Connection connection = dataSource.getConnection()) {
       int installed = installedVersion(connection);
       if (installed > 0) {

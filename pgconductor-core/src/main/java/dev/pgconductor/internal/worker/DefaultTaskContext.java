@@ -15,8 +15,10 @@ import dev.pgconductor.TaskSignal;
 import dev.pgconductor.TransactionalStepBody;
 import dev.pgconductor.TypeRef;
 import dev.pgconductor.internal.db.Claimed;
+import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
 import dev.pgconductor.internal.db.Outcome;
+import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
@@ -50,6 +52,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private final String executionId;
 
   private volatile Reason abortReason;
+  private volatile boolean timedOut;
+  private volatile boolean interruptedByStop;
   private volatile Thread thread;
   private Suspension thrown;
 
@@ -106,15 +110,33 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     this.thread = thread;
   }
 
-  /** Aborts the run: sets the signal (the first reason wins) and may interrupt the thread. */
+  /**
+   * Aborts the run: sets the signal (the first reason wins, but a timeout overrides) and may
+   * interrupt the thread.
+   */
   void abort(Reason reason, boolean interrupt) {
-    if (abortReason == null) {
+    if (abortReason == null || reason == Reason.TIMED_OUT) {
       abortReason = reason;
+    }
+    if (reason == Reason.TIMED_OUT) {
+      timedOut = true;
+    } else if (reason == Reason.SHUTDOWN && interrupt) {
+      interruptedByStop = true;
     }
     Thread t = thread;
     if (interrupt && t != null) {
       t.interrupt();
     }
+  }
+
+  /** Whether the run outlived its timeout: it is over, and nothing it writes may be kept. */
+  boolean timedOut() {
+    return timedOut;
+  }
+
+  /** Whether a stop had to interrupt the handler after its grace period. */
+  boolean interruptedByStop() {
+    return interruptedByStop;
   }
 
   /** Whether this execution has recorded steps (loaded with the claim or recorded in this run). */
@@ -206,6 +228,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     boundary();
     long startedNanos = System.nanoTime();
     T value = fn.call();
+    fence(name);
     String json = environment.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
     try {
@@ -214,6 +237,9 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       Thread.currentThread().interrupt();
       boundary();
       throw suspend(Suspension.release("interrupted while recording step '" + name + "'"));
+    } catch (StepWriter.NotRecordedException e) {
+      // not the handler's failure: the run ends, the attempt is not counted, the step runs again
+      throw suspend(Suspension.release(e.getMessage()));
     }
     if (!held) {
       throw suspend(Suspension.leaseLost());
@@ -233,28 +259,88 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
     boundary();
     long startedNanos = System.nanoTime();
-    Object[] value = new Object[1];
-    boolean held =
+    long deadline = startedNanos + StepWriter.RETRY_FOR.toNanos();
+    long backoffMillis = 100;
+    while (true) {
+      Object[] value = new Object[1];
+      ExecutionStore.HeldStep held;
+      try {
+        held =
+            environment
+                .executions()
+                .inHeldTransaction(
+                    orchestratorId,
+                    queue,
+                    claimed.id(),
+                    claimed.lease(),
+                    name,
+                    environment.transactionIdleTimeout(),
+                    connection -> {
+                      value[0] = body.apply(connection);
+                      fence(name); // rolled back: the run timed out while the body ran
+                      return environment
+                          .json()
+                          .writeStorable(value[0], "the result of step '" + name + "'");
+                    });
+      } catch (Exception e) {
+        if (endedByIdleTimeout(e)) {
+          throw new PgConductorException(
+              "The transaction of transactional step '"
+                  + name
+                  + "' sat idle longer than "
+                  + environment.transactionIdleTimeout()
+                  + " and Postgres ended it; keep slow work that is not SQL outside the step",
+              e);
+        }
+        if (!SqlErrors.isConnectionProblem(e)) {
+          throw e;
+        }
+        // the transaction did not commit, or committed and the next try finds its record: the
+        // lock taken first waits for a transaction of an earlier try still open on the server
+        if (System.nanoTime() + backoffMillis * 1_000_000 - deadline >= 0) {
+          throw suspend(
+              Suspension.release(
+                  "the database could not be reached to run transactional step '"
+                      + name
+                      + "': "
+                      + e.getMessage()));
+        }
         environment
-            .executions()
-            .inHeldTransaction(
-                orchestratorId,
-                queue,
-                claimed.id(),
-                claimed.lease(),
+            .taskLogger()
+            .warn(
+                "Transactional step '{}' of execution {} lost its connection ({}); trying again"
+                    + " in {} ms",
                 name,
-                connection -> {
-                  value[0] = body.apply(connection);
-                  return environment
-                      .json()
-                      .writeStorable(value[0], "the result of step '" + name + "'");
-                });
-    if (!held) {
-      throw suspend(Suspension.leaseLost());
+                executionId,
+                e.getMessage(),
+                backoffMillis);
+        Thread.sleep(backoffMillis);
+        backoffMillis = Math.min(backoffMillis * 2, 2000);
+        continue;
+      }
+      if (!held.held()) {
+        throw suspend(Suspension.leaseLost());
+      }
+      if (held.recordedJson() != null) {
+        // an earlier try committed although its answer was lost: that is the step's result
+        StepState state = StepState.recordedAs(held.recordedJson());
+        steps.put(name, state);
+        return decode(name, state, type);
+      }
+      steps.put(name, StepState.value(environment.json().mapper().valueToTree(value[0])));
+      stepRecorded(name, startedNanos);
+      return type.cast(value[0]);
     }
-    steps.put(name, StepState.value(environment.json().mapper().valueToTree(value[0])));
-    stepRecorded(name, startedNanos);
-    return type.cast(value[0]);
+  }
+
+  /** Postgres ended the step's transaction for sitting idle (SQLSTATE 25P03). */
+  private static boolean endedByIdleTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.sql.SQLException sql && "25P03".equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // --- sleep -------------------------------------------------------------------------------
@@ -283,6 +369,8 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       Thread.currentThread().interrupt();
       boundary();
       throw suspend(Suspension.release("interrupted while starting sleep '" + name + "'"));
+    } catch (StepWriter.NotRecordedException e) {
+      throw suspend(Suspension.release(e.getMessage()));
     }
     if (!held) {
       throw suspend(Suspension.leaseLost());
@@ -366,14 +454,25 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
   }
 
-  /** Ends the run here when it was cancelled or the worker is stopping. */
+  /** Ends the run here when it was cancelled, timed out, or the worker is stopping. */
   private void boundary() {
+    if (timedOut) {
+      throw suspend(Suspension.release("the run timed out"));
+    }
     Reason reason = abortReason;
     if (reason == Reason.CANCELLED) {
       throw suspend(Suspension.cancel());
     }
     if (reason == Reason.SHUTDOWN) {
       throw suspend(Suspension.release("the worker is stopping"));
+    }
+  }
+
+  /** A run that timed out while a step body ran does not record it: the attempt is over. */
+  private void fence(String step) {
+    if (timedOut) {
+      throw suspend(
+          Suspension.release("the run timed out while step '" + step + "' ran; not recorded"));
     }
   }
 

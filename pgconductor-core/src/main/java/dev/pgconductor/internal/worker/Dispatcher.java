@@ -10,16 +10,21 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Runs a worker's claimed executions: keeps them in claim order until a handler slot is free (at
  * most {@code concurrency} handlers at once), starts each handler on a virtual thread, and hands
  * every outcome to the flusher. Counts the executions in flight, claimed and not yet finished,
- * which is what the fetcher claims against.
+ * which is what the fetcher claims against. A run of a task with a timeout is ended by its timer if
+ * the handler has not ended it first; whichever comes first writes the outcome and frees the slot.
  */
 final class Dispatcher {
   // a fetcher starts this few handlers itself: handing them to another thread costs about as much
@@ -27,7 +32,8 @@ final class Dispatcher {
 
   private final int concurrency;
   private final Map<String, Task<?, ?>> tasks;
-  private final Function<Claimed, Outcome> runner;
+  private final Runner runner;
+  private final ScheduledExecutorService timers;
   private final Consumer<Outcome> notRun;
   private final OutcomeFlusher flusher;
   private final ExecutorService handlers;
@@ -41,6 +47,15 @@ final class Dispatcher {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong finished = new AtomicLong(); // handler runs ended
 
+  /** Runs handlers, and ends runs that outlived their timeout (see {@link ExecutionRunner}). */
+  interface Runner {
+    /** Runs the handler; null when {@code end} says the run was already ended by its timeout. */
+    Outcome run(Claimed claimed, BooleanSupplier end);
+
+    /** The outcome of a run that outlived its timeout; the handler is told and interrupted. */
+    Outcome timedOut(Claimed claimed);
+  }
+
   /** Whether {@code inFlight} executions leave the fetcher room for its next claim. */
   @FunctionalInterface
   interface RoomCheck {
@@ -50,10 +65,11 @@ final class Dispatcher {
   Dispatcher(
       int concurrency,
       Map<String, Task<?, ?>> tasks,
-      Function<Claimed, Outcome> runner,
+      Runner runner,
       Consumer<Outcome> notRun,
       OutcomeFlusher flusher,
       ExecutorService handlers,
+      ScheduledExecutorService timers,
       WakeSignal signal,
       RoomCheck room) {
     this.concurrency = concurrency;
@@ -62,6 +78,7 @@ final class Dispatcher {
     this.notRun = notRun;
     this.flusher = flusher;
     this.handlers = handlers;
+    this.timers = timers;
     this.signal = signal;
     this.room = room;
   }
@@ -193,29 +210,60 @@ final class Dispatcher {
   }
 
   private void runOne(Claimed claimed) {
+    AtomicBoolean over = new AtomicBoolean(); // set by whichever ends the run: handler or timer
+    BooleanSupplier end = () -> over.compareAndSet(false, true);
+    ScheduledFuture<?> timer = null;
     Outcome outcome = null;
     try {
       if (stopping) {
         // dispatched just as the stop began: as if never claimed
         outcome = new Outcome.Unstarted(claimed);
         notRun.accept(outcome);
+        end.getAsBoolean();
       } else {
-        outcome = runner.apply(claimed);
+        timer = startTimer(claimed, end);
+        outcome = runner.run(claimed, end);
       }
     } finally {
-      if (outcome == null) {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+      if (outcome == null && end.getAsBoolean()) {
         outcome = new Outcome.Released(claimed, claimed.stepsJson() != null);
       }
-      flusher.add(outcome, limited(claimed));
-      finished.incrementAndGet();
-      List<Claimed> next;
-      synchronized (lock) {
-        started--;
-        next = takeStartable();
+      if (outcome != null) { // else the timer ended this run
+        finish(claimed, outcome);
       }
-      start(next);
-      ended(inFlight.decrementAndGet());
     }
+  }
+
+  /** A timer that ends the run at its task's timeout, or null when the task has none. */
+  private ScheduledFuture<?> startTimer(Claimed claimed, BooleanSupplier end) {
+    var timeout = tasks.get(claimed.taskName()).options().timeout();
+    if (timeout.isEmpty()) {
+      return null;
+    }
+    return timers.schedule(
+        () -> {
+          if (end.getAsBoolean()) {
+            finish(claimed, runner.timedOut(claimed));
+          }
+        },
+        timeout.get().toNanos(),
+        TimeUnit.NANOSECONDS);
+  }
+
+  /** A run ended: its outcome goes to the flusher and its slot to the next execution. */
+  private void finish(Claimed claimed, Outcome outcome) {
+    flusher.add(outcome, limited(claimed));
+    finished.incrementAndGet();
+    List<Claimed> next;
+    synchronized (lock) {
+      started--;
+      next = takeStartable();
+    }
+    start(next);
+    ended(inFlight.decrementAndGet());
   }
 
   /** A claimed execution ends without running: the listeners hear it, the flusher writes it. */

@@ -10,6 +10,7 @@ import dev.pgconductor.TaskSignal;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.json.JsonCodec;
+import dev.pgconductor.internal.json.UnstorableValueException;
 import dev.pgconductor.internal.listen.Listeners;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -58,13 +61,19 @@ final class ExecutionRunner<C> {
     this.listeners = environment.listeners();
   }
 
-  /** Runs the handler. */
-  Outcome run(Task<?, ?> task, Claimed claimed) {
+  /**
+   * Runs the handler. {@code end} claims the end of the run for the handler: false when its timeout
+   * ended the run first (see {@link #timedOut}), and then this returns null and reports nothing.
+   */
+  Outcome run(Task<?, ?> task, Claimed claimed, BooleanSupplier end) {
     if (!KNOWN_ORIGINS.contains(claimed.origin())) {
-      return putBack(task, claimed);
+      return end.getAsBoolean() ? putBack(task, claimed) : null;
     }
     if (claimed.cancelReason() != null) {
       // its cancellation was requested before this claim: a cancelled execution never starts
+      if (!end.getAsBoolean()) {
+        return null;
+      }
       Outcome cancelled = new Outcome.Cancelled(claimed, claimed.stepsJson() != null);
       notRun(cancelled);
       return cancelled;
@@ -91,10 +100,56 @@ final class ExecutionRunner<C> {
       // cancelled while it ran: the flush ends it cancelled whatever the run did, so say so
       run = new Run(new Outcome.Cancelled(claimed, ctx.hasSteps()));
     }
+    if (run.outcome() instanceof Outcome.Released released && ctx.interruptedByStop()) {
+      // still running when the stop's grace period ended: an abandoned run, counted as such
+      run =
+          new Run(
+              new Outcome.Interrupted(
+                  claimed,
+                  released.hasSteps(),
+                  "the handler still ran when orchestrator "
+                      + orchestratorId
+                      + " stopped after its shutdown grace period, and was interrupted",
+                  task.options().maxAttempts()));
+    }
+    if (!end.getAsBoolean()) {
+      return null; // its timeout ended the run: that outcome was written instead
+    }
     if (listeners.active()) {
       report(task.name(), run, Duration.ofNanos(System.nanoTime() - startedNanos));
     }
     return run.outcome();
+  }
+
+  /**
+   * Ends a run that outlived its task's timeout, whatever its handler does: the handler is told and
+   * interrupted, and the failed attempt returned here is what gets written. Anything the handler
+   * writes later is refused (by its context, and by the lease once this is written).
+   */
+  Outcome timedOut(Task<?, ?> task, Claimed claimed) {
+    DefaultTaskContext<?> ctx = running.get(claimed.id());
+    if (ctx != null) {
+      ctx.abort(TaskSignal.Reason.TIMED_OUT, true);
+    }
+    Duration timeout = task.options().timeout().orElseThrow();
+    String error =
+        "timed out: this run of task '"
+            + task.name()
+            + "' took longer than its timeout of "
+            + timeout;
+    LOG.warn(
+        "Execution {} of task '{}' timed out after {}; the attempt fails, and the handler's thread"
+            + " was interrupted",
+        claimed.id(),
+        task.name(),
+        timeout);
+    boolean hasSteps = ctx != null ? ctx.hasSteps() : claimed.stepsJson() != null;
+    Outcome failed =
+        new Outcome.Failed(claimed, hasSteps, error, null, task.options().maxAttempts());
+    if (listeners.active()) {
+      report(task.name(), new Run(failed, new TimeoutException(error)), timeout);
+    }
+    return failed;
   }
 
   /**
@@ -142,8 +197,8 @@ final class ExecutionRunner<C> {
         // stopped by the shutdown, not a failed attempt
         return new Run(new Outcome.Released(claimed, ctx.hasSteps()));
       }
-      int maxAttempts =
-          e instanceof ChildExecutionFailedException ? 0 : task.options().maxAttempts();
+      // errors that another attempt cannot change fail at once, without using up retries
+      int maxAttempts = isPermanent(e) ? 0 : task.options().maxAttempts();
       return new Run(
           new Outcome.Failed(claimed, ctx.hasSteps(), message(e), stackTrace(e), maxAttempts), e);
     } finally {
@@ -163,7 +218,7 @@ final class ExecutionRunner<C> {
     try {
       payload = environment.json().read(claimed.payloadJson(), task.definition().payloadType());
     } catch (Exception e) {
-      throw new IllegalArgumentException(
+      throw new UnreadablePayloadException(
           "payload cannot be read as "
               + task.definition().payloadType().getName()
               + ": "
@@ -189,6 +244,31 @@ final class ExecutionRunner<C> {
         task.name(),
         claimed.origin());
     return new Outcome.Sleeping(claimed, claimed.stepsJson() != null, now.plus(PUT_BACK_FOR));
+  }
+
+  /** A payload the task's type cannot read: no attempt can change that. */
+  private static final class UnreadablePayloadException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    UnreadablePayloadException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Whether no later attempt can end differently: a child that failed for good, a payload that
+   * cannot be read, a value that cannot be stored (also when the handler wrapped it).
+   */
+  static boolean isPermanent(Throwable e) {
+    if (e instanceof ChildExecutionFailedException || e instanceof UnreadablePayloadException) {
+      return true;
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnstorableValueException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The event the handler receives, from where the execution came from. */
@@ -250,6 +330,7 @@ final class ExecutionRunner<C> {
       case Outcome.Sleeping s -> released(id, name, Reason.SLEEP, ran);
       case Outcome.Waiting w -> released(id, name, Reason.CHILD, ran);
       case Outcome.Released r -> released(id, name, Reason.STOP, ran);
+      case Outcome.Interrupted r -> released(id, name, Reason.STOP, ran);
       case Outcome.Unstarted u -> released(id, name, Reason.STOP, Duration.ZERO);
     }
   }

@@ -8,6 +8,7 @@ import dev.pgconductor.Worker;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
+import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schema.Migrator;
@@ -50,12 +51,19 @@ public final class OrchestratorRuntime<C> {
    * @param heartbeatTimeout after how long without a heartbeat an orchestrator counts as dead
    * @param shutdownGrace how long a stop lets running handlers finish before interrupting them
    * @param handleSignals whether a JVM shutdown hook stops it
+   * @param startupTimeout how long a start waits for an unreachable database (zero: not at all)
    */
   public record Settings(
       Duration heartbeatInterval,
       Duration heartbeatTimeout,
       Duration shutdownGrace,
-      boolean handleSignals) {}
+      boolean handleSignals,
+      Duration startupTimeout) {}
+
+  /** Every this many heartbeats, look for ready executions of tasks nobody runs. */
+  private static final int UNSERVED_EVERY_BEATS = 12;
+
+  private static final long MAX_STARTUP_BACKOFF_MILLIS = 5_000;
 
   private final Db db;
   private final Migrator migrator;
@@ -71,14 +79,24 @@ public final class OrchestratorRuntime<C> {
   private final Duration heartbeatTimeout;
   private final Duration shutdownGrace;
   private final boolean handleSignals;
+  private final Duration startupTimeout;
+  private final Object lifecycle = new Object(); // start and shutdown run one after the other
+  private boolean shutDown; // guarded by lifecycle
+  private boolean registered; // guarded by lifecycle
+  private boolean workersStarted; // guarded by lifecycle
+  private int beats; // heartbeat thread only
+  private final java.util.Set<List<String>> unservedLogged =
+      new java.util.HashSet<>(); // heartbeat thread
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.NEW);
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final Map<String, WorkerRunner<C>> runners = new LinkedHashMap<>();
   private StepWriter stepWriter;
   private ScheduledExecutorService heartbeat;
+  private ScheduledExecutorService timers;
   private NotificationListener listener;
   private Thread listenerThread;
   private Thread shutdownHook;
+  private List<OrchestratorStore.Served> served = List.of();
 
   public OrchestratorRuntime(
       Db db,
@@ -95,13 +113,22 @@ public final class OrchestratorRuntime<C> {
     this.store = new OrchestratorStore(db);
     this.executions = new ExecutionStore(db);
     this.environment =
-        new RunEnvironment<>(json, context, taskLogger, tasks, executions, db, listeners);
+        new RunEnvironment<>(
+            json,
+            context,
+            taskLogger,
+            tasks,
+            executions,
+            db,
+            listeners,
+            settings.heartbeatTimeout());
     this.listeners = listeners;
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = settings.heartbeatInterval();
     this.heartbeatTimeout = settings.heartbeatTimeout();
     this.shutdownGrace = settings.shutdownGrace();
     this.handleSignals = settings.handleSignals();
+    this.startupTimeout = settings.startupTimeout();
   }
 
   public String id() {
@@ -118,54 +145,19 @@ public final class OrchestratorRuntime<C> {
     return stopped;
   }
 
-  public synchronized void start() {
-    if (!phase.compareAndSet(Phase.NEW, Phase.RUNNING)) {
-      throw new IllegalStateException(
-          "orchestrator " + id + " was already started; create a new one to start again");
-    }
-    try {
-      migrator.ensureInstalled();
-      List<OrchestratorStore.TaskRow> rows = new ArrayList<>();
-      for (Worker worker : workers) {
-        for (Task<?, ?> task : worker.tasks()) {
-          rows.add(
-              new OrchestratorStore.TaskRow(
-                  task.name(),
-                  worker.queue(),
-                  task.options().maxAttempts(),
-                  task.isInvocable(),
-                  task.options().concurrency().isPresent()
-                      ? task.options().concurrency().getAsInt()
-                      : null));
-        }
+  /**
+   * Starts: waits for the database if asked, installs the schema, registers the tasks and the
+   * orchestrator, starts the heartbeat, the listener and the workers. A stop requested meanwhile (a
+   * signal) ends the start and undoes what it did.
+   */
+  public void start() {
+    synchronized (lifecycle) {
+      if (!phase.compareAndSet(Phase.NEW, Phase.RUNNING)) {
+        throw new IllegalStateException(
+            "orchestrator " + id + " was already started; create a new one to start again");
       }
-      if (!rows.isEmpty()) {
-        store.registerTasks(rows);
-      }
-      store.register(id, hostName(), ProcessHandle.current().pid());
-      // Executions of orchestrators that died are released now rather than at the first
-      // heartbeat. Nothing else is looked for: an execution is only ever held by a registered
-      // orchestrator (see pgconductor.orchestrators_removed), so there is no sweep at start.
-      rescued(store.rescue(heartbeatTimeout));
-      stepWriter = new StepWriter(executions, id, threadPrefix + "step-writer");
-      for (Worker worker : workers) {
-        store.ensureQueue(worker.queue());
-        runners.put(
-            worker.queue(),
-            new WorkerRunner<>(environment, store, id, worker, stepWriter, threadPrefix));
-      }
-      heartbeat =
-          Executors.newSingleThreadScheduledExecutor(
-              Thread.ofPlatform().name(threadPrefix + "heartbeat").daemon().factory());
-      heartbeat.scheduleWithFixedDelay(
-          this::beat,
-          heartbeatInterval.toMillis(),
-          heartbeatInterval.toMillis(),
-          TimeUnit.MILLISECONDS);
-      listener = new NotificationListener(db.dataSource(), runners, this::cancelRunning);
-      listenerThread = Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
-      runners.values().forEach(WorkerRunner::start);
       if (handleSignals) {
+        // first, so that a signal during the start stops whatever the start registered
         shutdownHook =
             new Thread(
                 () -> {
@@ -175,21 +167,120 @@ public final class OrchestratorRuntime<C> {
                 threadPrefix + "shutdown-hook");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
-      if (listeners.active()) {
-        var event =
-            new ConductorListener.OrchestratorStarted(id.toString(), List.copyOf(runners.keySet()));
-        listeners.fire(l -> l.orchestratorStarted(event));
+      try {
+        awaitDatabase();
+        List<OrchestratorStore.TaskRow> rows = new ArrayList<>();
+        List<OrchestratorStore.Served> served = new ArrayList<>();
+        for (Worker worker : workers) {
+          for (Task<?, ?> task : worker.tasks()) {
+            rows.add(
+                new OrchestratorStore.TaskRow(
+                    task.name(),
+                    worker.queue(),
+                    task.options().maxAttempts(),
+                    task.isInvocable(),
+                    task.options().concurrency().isPresent()
+                        ? task.options().concurrency().getAsInt()
+                        : null));
+            served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
+          }
+        }
+        if (!rows.isEmpty()) {
+          store.registerTasks(rows);
+        }
+        this.served = List.copyOf(served);
+        stillStarting();
+        // Executions of dead orchestrators are released by the heartbeats of live ones, once a
+        // rescuer has been live for a whole timeout (see pgconductor.rescue); an execution is only
+        // ever held by a registered orchestrator, so there is no sweep at start.
+        store.register(id, hostName(), ProcessHandle.current().pid(), this.served);
+        registered = true;
+        stillStarting();
+        stepWriter = new StepWriter(executions, id, threadPrefix + "step-writer");
+        timers =
+            Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(threadPrefix + "timeouts").daemon().factory());
+        for (Worker worker : workers) {
+          store.ensureQueue(worker.queue());
+          runners.put(
+              worker.queue(),
+              new WorkerRunner<>(environment, store, id, worker, stepWriter, timers, threadPrefix));
+        }
+        stillStarting();
+        heartbeat =
+            Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(threadPrefix + "heartbeat").daemon().factory());
+        heartbeat.scheduleWithFixedDelay(
+            this::beat,
+            heartbeatInterval.toMillis(),
+            heartbeatInterval.toMillis(),
+            TimeUnit.MILLISECONDS);
+        listener = new NotificationListener(db.dataSource(), runners, this::cancelRunning);
+        listenerThread =
+            Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
+        runners.values().forEach(WorkerRunner::start);
+        workersStarted = true;
+        if (listeners.active()) {
+          var event =
+              new ConductorListener.OrchestratorStarted(
+                  id.toString(), List.copyOf(runners.keySet()));
+          listeners.fire(l -> l.orchestratorStarted(event));
+        }
+        LOG.info(
+            "Orchestrator {} started: queues {}, heartbeat every {} (timeout {})",
+            id,
+            runners.keySet(),
+            heartbeatInterval,
+            heartbeatTimeout);
+      } catch (RuntimeException e) {
+        LOG.error("Orchestrator {} failed to start: {}", id, e.getMessage());
+        phase.compareAndSet(Phase.RUNNING, Phase.STOPPING);
+        shutdown(); // here, on this thread: a stop requested meanwhile finds it done
+        throw e;
       }
-      LOG.info(
-          "Orchestrator {} started: queues {}, heartbeat every {} (timeout {})",
-          id,
-          runners.keySet(),
-          heartbeatInterval,
-          heartbeatTimeout);
-    } catch (RuntimeException e) {
-      LOG.error("Orchestrator {} failed to start: {}", id, e.getMessage());
-      stop().join();
-      throw e;
+    }
+  }
+
+  /** A stop was requested while starting (a signal): the start ends here. */
+  private void stillStarting() {
+    if (phase.get() != Phase.RUNNING) {
+      throw new IllegalStateException("orchestrator " + id + " was stopped while it started");
+    }
+  }
+
+  /**
+   * Installs or checks the schema. With a startup timeout, an unreachable database is waited for
+   * with a logged backoff; any other error, or the timeout passing, fails the start.
+   */
+  private void awaitDatabase() {
+    long deadline = System.nanoTime() + startupTimeout.toNanos();
+    long backoff = 250;
+    while (true) {
+      try {
+        migrator.ensureInstalled();
+        return;
+      } catch (RuntimeException e) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (!SqlErrors.isConnectionProblem(e) || left <= 0) {
+          throw e;
+        }
+        long wait = Math.min(backoff, left);
+        LOG.warn(
+            "Orchestrator {}: the database cannot be reached ({}); trying again in {} ms, for {}"
+                + " ms more",
+            id,
+            e.getMessage(),
+            wait,
+            left);
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the database", e);
+        }
+        stillStarting();
+        backoff = Math.min(backoff * 2, MAX_STARTUP_BACKOFF_MILLIS);
+      }
     }
   }
 
@@ -202,6 +293,7 @@ public final class OrchestratorRuntime<C> {
           phase.set(Phase.STOPPED);
           stopped.complete(null);
         } else {
+          // waits for a start in progress to end (it notices the stop and undoes itself)
           Thread.ofPlatform().name(threadPrefix + "stop").start(this::shutdown);
         }
         break;
@@ -242,23 +334,42 @@ public final class OrchestratorRuntime<C> {
     return drained;
   }
 
+  /** Stops everything the start made, once; after a start in progress has ended. */
   private void shutdown() {
+    synchronized (lifecycle) {
+      if (!shutDown) {
+        shutDown = true;
+        shutdownNow();
+      }
+    }
+  }
+
+  private void shutdownNow() {
     try {
       LOG.info("Orchestrator {} stopping", id);
       if (listener != null) {
         listener.stop();
       }
-      stopWorkers();
+      if (workersStarted) {
+        stopWorkers();
+      }
       if (heartbeat != null) {
         heartbeat.shutdownNow();
       }
       if (stepWriter != null) {
         stepWriter.close();
       }
+      if (timers != null) {
+        timers.shutdownNow();
+      }
       joinQuietly(listenerThread);
-      int released = store.deregister(id);
-      if (released > 0) {
-        LOG.info("Released {} executions it still held (or ended them, if cancelled)", released);
+      if (registered) {
+        int released = store.deregister(id);
+        if (released > 0) {
+          LOG.info(
+              "Released {} executions whose handlers still ran (or ended them, if cancelled)",
+              released);
+        }
       }
       LOG.info("Orchestrator {} stopped", id);
       if (listeners.active()) {
@@ -294,24 +405,58 @@ public final class OrchestratorRuntime<C> {
     runners.values().forEach(WorkerRunner::finishStop);
   }
 
+  /**
+   * One heartbeat, committed on its own; then, in a transaction of its own, the rescue of dead
+   * peers; now and then, a look for executions of tasks nobody runs.
+   */
   private void beat() {
     try {
       if (runners.values().stream().anyMatch(r -> !r.runningIds().isEmpty())) {
         // fallback for a missed cancellation notification
         executions.cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
-      OrchestratorStore.Beat beat = store.heartbeat(id, heartbeatTimeout);
-      rescued(beat.rescued());
-      if (!beat.alive()) {
+      if (!store.heartbeat(id, heartbeatTimeout)) {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
                 + " again. Work it held was given to others; its late results are discarded.",
             id,
             heartbeatTimeout);
-        store.register(id, hostName(), ProcessHandle.current().pid());
+        store.register(id, hostName(), ProcessHandle.current().pid(), served);
+      }
+      rescued(store.rescue(id, heartbeatTimeout));
+      if (++beats % UNSERVED_EVERY_BEATS == 0) {
+        lookForUnserved();
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * Ready executions on this orchestrator's queues whose task no registered orchestrator runs there
+   * wait for ever, so say so: a warning once per queue and task (again if they come back after
+   * being served), and the listeners at every look.
+   */
+  private void lookForUnserved() throws java.sql.SQLException {
+    List<ConductorListener.UnservedTask> found = store.unserved(List.copyOf(runners.keySet()));
+    java.util.Set<List<String>> now = new java.util.HashSet<>();
+    for (ConductorListener.UnservedTask t : found) {
+      List<String> key = List.of(t.queue(), t.taskName());
+      now.add(key);
+      if (unservedLogged.add(key)) {
+        LOG.warn(
+            "{} executions of task '{}' on queue '{}' are ready (the oldest since {}) but no"
+                + " running orchestrator runs that task on that queue: they wait until one does",
+            t.ready(),
+            t.taskName(),
+            t.queue(),
+            t.oldestDue());
+      }
+    }
+    unservedLogged.retainAll(now);
+    if (!found.isEmpty() && listeners.active()) {
+      var event = new ConductorListener.Unserved(id.toString(), found);
+      listeners.fire(l -> l.executionsUnserved(event));
     }
   }
 

@@ -3,6 +3,7 @@ package dev.pgconductor.internal.worker;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.ExecutionStore.Flushed;
 import dev.pgconductor.internal.db.Outcome;
+import dev.pgconductor.internal.db.SqlErrors;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -205,7 +206,7 @@ final class OutcomeFlusher implements Runnable {
         written = flushed.written();
         unnotified.addAll(flushed.unnotifiedQueues());
       } catch (SQLException e) {
-        if (!isDataError(e)) {
+        if (!SqlErrors.isDataError(e)) {
           throw e;
         }
         written =
@@ -253,14 +254,19 @@ final class OutcomeFlusher implements Runnable {
         written += flushed.written();
         unnotified.addAll(flushed.unnotifiedQueues());
       } catch (SQLException e) {
-        if (!isDataError(e)) {
+        if (!SqlErrors.isDataError(e)) {
           throw e;
         }
+        // data the database refuses (class 22, 54) is refused again on every attempt: the
+        // execution fails for good; a raced unique key (23505) may pass next time
+        boolean permanent = !"23505".equals(e.getSQLState());
         LOG.error(
-            "Outcome of execution {} cannot be stored ({}); failing the attempt",
+            "Outcome of execution {} cannot be stored ({}); failing {}",
             outcome.id(),
-            e.getMessage());
-        int maxAttempts = outcome instanceof Outcome.Failed f ? Math.max(f.maxAttempts(), 1) : 1;
+            e.getMessage(),
+            permanent ? "the execution" : "the attempt");
+        int maxAttempts =
+            permanent ? 0 : outcome instanceof Outcome.Failed f ? Math.max(f.maxAttempts(), 1) : 1;
         Outcome failed =
             new Outcome.Failed(
                 outcome.claimed(),
@@ -274,18 +280,6 @@ final class OutcomeFlusher implements Runnable {
       }
     }
     return written;
-  }
-
-  /**
-   * SQLSTATE class 22 (data refused: bad text, bad JSON), class 54 (a limit exceeded: a value too
-   * large to store or index) or 23505 (a unique key raced, e.g. a dedupe key re-entering use):
-   * retrying the batch as is cannot help, one by one can, and the outcome that still fails then
-   * fails its own attempt.
-   */
-  static boolean isDataError(SQLException e) {
-    String state = e.getSQLState();
-    return state != null
-        && (state.startsWith("22") || state.startsWith("54") || state.equals("23505"));
   }
 
   private void requeue(List<Outcome> batch, int limited) {

@@ -17,6 +17,11 @@ final class RunningExecutions {
     running.remove(id);
   }
 
+  /** The context of this execution's run here, or null. */
+  DefaultTaskContext<?> get(UUID id) {
+    return running.get(id);
+  }
+
   /** Aborts the run of this execution, if it runs here, and interrupts its thread. */
   void abort(UUID id, TaskSignal.Reason reason) {
     DefaultTaskContext<?> ctx = running.get(id);

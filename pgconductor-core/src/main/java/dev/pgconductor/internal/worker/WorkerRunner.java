@@ -4,14 +4,18 @@ import dev.pgconductor.Task;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.OrchestratorStore;
+import dev.pgconductor.internal.db.Outcome;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -45,6 +49,7 @@ final class WorkerRunner<C> {
       UUID orchestratorId,
       Worker worker,
       StepWriter stepWriter,
+      ScheduledExecutorService timers,
       String threadPrefix) {
     this.queue = worker.queue();
     this.threadPrefix = threadPrefix;
@@ -74,10 +79,21 @@ final class WorkerRunner<C> {
         new Dispatcher(
             config.concurrency(),
             tasks,
-            claimed -> runner.run(tasks.get(claimed.taskName()), claimed),
+            new Dispatcher.Runner() {
+              @Override
+              public Outcome run(Claimed claimed, BooleanSupplier end) {
+                return runner.run(tasks.get(claimed.taskName()), claimed, end);
+              }
+
+              @Override
+              public Outcome timedOut(Claimed claimed) {
+                return runner.timedOut(tasks.get(claimed.taskName()), claimed);
+              }
+            },
             runner::notRun,
             flusher,
             handlers,
+            timers,
             signal,
             this::hasRoom);
     this.fetchLoop =

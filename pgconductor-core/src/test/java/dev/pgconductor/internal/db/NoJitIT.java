@@ -32,14 +32,15 @@ class NoJitIT {
 
   @Test
   void everyFunctionOfTheEngineTurnsJitOff() {
-    // retry_delay, finished_row and outcome_rows are SQL functions Postgres inlines into the
-    // statements that call them; a setting would stop that
+    // retry_delay, free_abandoned_runs, finished_row and outcome_rows are SQL functions Postgres
+    // inlines into the statements that call them; a setting would stop that
     long without =
         db.queryLong(
             """
             select count(*) from pg_proc p
             where p.pronamespace = 'pgconductor'::regnamespace
-              and p.proname not in ('retry_delay', 'finished_row', 'outcome_rows')
+              and p.proname not in
+                ('retry_delay', 'free_abandoned_runs', 'finished_row', 'outcome_rows')
               and not coalesce('jit=off' = any (p.proconfig), false)
             """);
     assertThat(without).as("functions of the pgconductor schema without jit=off").isZero();
@@ -75,7 +76,7 @@ class NoJitIT {
                   + ", 'default', array['t'], 10, now())",
               "select pgconductor.record_steps(gen_random_uuid(), array['default'],"
                   + " array[gen_random_uuid()], array[1], array['s'], array['1'])",
-              "select * from pgconductor.rescue(interval '1 hour', now())",
+              "select * from pgconductor.rescue(null, interval '1 hour', now())",
               "delete from pgconductor.orchestrators where id = " + registered(),
               "select pgconductor.cancel(gen_random_uuid(), 'test', now())",
               "select pgconductor.deregister(gen_random_uuid())")) {

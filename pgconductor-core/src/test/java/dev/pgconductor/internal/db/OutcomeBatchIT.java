@@ -49,6 +49,7 @@ class OutcomeBatchIT {
             new Outcome.Completed(claim(2), false, "null"),
             new Outcome.Failed(claim(3), true, NASTY, NASTY + " stack", 3),
             new Outcome.Released(claim(4), true),
+            new Outcome.Interrupted(claim(10), false, NASTY, 2),
             new Outcome.Unstarted(claim(5)),
             new Outcome.Sleeping(claim(6), false, until),
             new Outcome.Waiting(
@@ -132,12 +133,13 @@ class OutcomeBatchIT {
             null,
             true);
     assertThat(rows.get(3).subList(2, 3)).containsExactly("released");
-    assertThat(rows.get(4).subList(2, 3)).containsExactly("unstarted");
-    assertThat(rows.get(5).subList(2, 8))
+    assertThat(rows.get(4).subList(2, 7)).containsExactly("interrupted", null, NASTY, null, 2);
+    assertThat(rows.get(5).subList(2, 3)).containsExactly("unstarted");
+    assertThat(rows.get(6).subList(2, 8))
         .containsExactly("sleeping", null, null, null, null, until);
-    assertThat(rows.get(6))
+    assertThat(rows.get(7))
         .containsExactly(
-            every.get(6).id(),
+            every.get(7).id(),
             7,
             "waiting",
             null,
@@ -152,9 +154,9 @@ class OutcomeBatchIT {
             jsonb,
             2,
             true);
-    assertThat(rows.get(7))
+    assertThat(rows.get(8))
         .containsExactly(
-            every.get(7).id(),
+            every.get(8).id(),
             8,
             "waiting",
             null,
@@ -169,7 +171,7 @@ class OutcomeBatchIT {
             null,
             2,
             false);
-    assertThat(rows.get(8).subList(2, 3)).containsExactly("cancelled");
+    assertThat(rows.get(9).subList(2, 3)).containsExactly("cancelled");
     assertThat(rows.stream().map(r -> (String) r.get(2)).distinct().toList())
         .as("one variant per kind, in the enum's order")
         .containsExactlyElementsOf(

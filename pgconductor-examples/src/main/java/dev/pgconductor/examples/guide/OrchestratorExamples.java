@@ -35,16 +35,17 @@ public final class OrchestratorExamples {
     void render(String part) throws InterruptedException;
   }
 
-  /** An orchestrator with every setting spelled out (the values are the defaults but one). */
+  /** An orchestrator with every setting spelled out (the values are the defaults but two). */
   public static Orchestrator configured(Conductor<?> conductor, Task<?, ?> greet) {
     // tag::builder[]
     Orchestrator orchestrator =
         Orchestrator.builder(conductor)
             .tasks(greet)
             .heartbeatInterval(Duration.ofSeconds(5)) // default 5 s
-            .heartbeatTimeout(Duration.ofSeconds(30)) // default 30 s, at least twice the interval
+            .heartbeatTimeout(Duration.ofSeconds(30)) // default 30 s, at least 3 times the interval
             .shutdownGrace(Duration.ofSeconds(20)) // default 30 s
             .handleSignals(true) // default: SIGTERM/SIGINT stop it gracefully
+            .startupTimeout(Duration.ofMinutes(2)) // default zero: no waiting for the database
             .build();
     // end::builder[]
     return orchestrator;

@@ -40,6 +40,22 @@ public final class RetryExamples {
     return sync;
   }
 
+  /** The sync task with a bound on each run: a hung partner call cannot hold a worker for ever. */
+  public static Task<Sync, Void> boundedSyncTask(Conductor<?> conductor, PartnerApi partner) {
+    // tag::timeout[]
+    Task<Sync, Void> sync =
+        conductor.createTask(
+            TaskOptions.of(SYNC).maxAttempts(5).timeout(Duration.ofMinutes(2)),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              // a run longer than 2 minutes fails its attempt, and this thread is interrupted
+              partner.pull(event.payload().accountId());
+              return null;
+            });
+    // end::timeout[]
+    return sync;
+  }
+
   /** Describes where an execution stands, with its last error. */
   public static String describe(Conductor<?> conductor, String id) {
     // tag::last-error[]
