@@ -161,7 +161,7 @@ public final class Checker {
           recovery[0],
           recovery[1],
           recovery[2],
-          run.settings().recoveryBound().toMillis() / 1000.0,
+          run.recoveryBound().toMillis() / 1000.0,
           samples == 0 ? Double.NaN : rescue[1],
           List.copyOf(notes));
     } catch (SQLException e) {

@@ -37,6 +37,7 @@ public final class Reliability {
                 scenario.name(),
                 cluster,
                 scenario.settings(),
+                scenario.recoveryBound(),
                 longRun,
                 seed,
                 scenario.installsSchema())) {

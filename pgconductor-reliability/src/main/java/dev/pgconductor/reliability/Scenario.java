@@ -16,6 +16,14 @@ public interface Scenario {
     return WorkerSettings.DEFAULT;
   }
 
+  /**
+   * The bound within which a dead worker's executions must be picked up again: by default
+   * heartbeatTimeout + heartbeatInterval + a claim (docs/guarantees.md).
+   */
+  default java.time.Duration recoveryBound() {
+    return settings().recoveryBound();
+  }
+
   /** Whether the driver installs the schema before the scenario (false: the workers race to). */
   default boolean installsSchema() {
     return true;

@@ -33,6 +33,7 @@ public final class ScenarioRun implements AutoCloseable {
   private final PgCluster cluster;
   private final String database;
   private final WorkerSettings settings;
+  private final java.time.Duration recoveryBound;
   private final boolean longRun;
   private final Random random;
   private final Conductor<Void> conductor;
@@ -47,6 +48,7 @@ public final class ScenarioRun implements AutoCloseable {
       String name,
       PgCluster cluster,
       WorkerSettings settings,
+      java.time.Duration recoveryBound,
       boolean longRun,
       long seed,
       boolean installSchema) {
@@ -54,6 +56,7 @@ public final class ScenarioRun implements AutoCloseable {
     this.cluster = cluster;
     this.database = "rel_" + name.replace('-', '_');
     this.settings = settings;
+    this.recoveryBound = recoveryBound;
     this.longRun = longRun;
     this.random = new Random(seed);
     cluster.createDatabase(database);
@@ -84,6 +87,11 @@ public final class ScenarioRun implements AutoCloseable {
   /** The worker settings. */
   public WorkerSettings settings() {
     return settings;
+  }
+
+  /** The bound on recovery times the checker compares with. */
+  public java.time.Duration recoveryBound() {
+    return recoveryBound;
   }
 
   /** The cluster (to stop and start it). */

@@ -64,6 +64,7 @@ public final class WorkerMain implements Callable<Integer> {
             .heartbeatTimeout(Duration.ofMillis(heartbeatTimeoutMillis))
             .shutdownGrace(Duration.ofMillis(shutdownGraceMillis))
             .handleSignals(true)
+            .startupTimeout(Duration.ofSeconds(60)) // a worker may start while Postgres is away
             .build();
     orchestrator.start();
     System.out.println("STARTED " + orchestrator.info().id() + " " + ProcessHandle.current().pid());

@@ -73,7 +73,10 @@ public final class Workload {
   public static final TaskDefinition<Quick, String> OVERFLOW =
       TaskDefinition.of("rel.poison.overflow", Quick.class, String.class);
 
-  /** Never returns (until interrupted). */
+  /** The timeout of {@link #HANG}: a hung run fails its attempt after this long. */
+  public static final Duration HANG_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Never returns (until interrupted, which its timeout does). */
   public static final TaskDefinition<Quick, String> HANG =
       TaskDefinition.of("rel.poison.hang", Quick.class, String.class);
 
@@ -136,7 +139,7 @@ public final class Workload {
             (event, ctx) -> String.valueOf(recurse(0))));
     tasks.add(
         conductor.createTask(
-            TaskOptions.of(HANG).maxAttempts(2),
+            TaskOptions.of(HANG).maxAttempts(2).timeout(HANG_TIMEOUT),
             Trigger.invocable(),
             (event, ctx) -> {
               Thread.sleep(Long.MAX_VALUE); // the poison: a handler that never returns

@@ -23,6 +23,16 @@ public final class BlackHole implements Scenario {
     return "proxy black-hole of one worker for 2x the heartbeat timeout while its handlers run";
   }
 
+  /**
+   * A worker taken away inside a transactional step holds its execution's row lock until Postgres
+   * ends the transaction ({@code idle_in_transaction_session_timeout} = heartbeatTimeout): the docs
+   * allow that execution one heartbeatTimeout more.
+   */
+  @Override
+  public Duration recoveryBound() {
+    return settings().recoveryBound().plus(settings().heartbeatTimeout());
+  }
+
   @Override
   public void run(ScenarioRun run) throws Exception {
     int rounds = run.isLong() ? 5 : 1;

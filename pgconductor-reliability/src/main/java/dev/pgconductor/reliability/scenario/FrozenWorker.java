@@ -24,6 +24,16 @@ public final class FrozenWorker implements Scenario {
         + " SIGCONT";
   }
 
+  /**
+   * A worker taken away inside a transactional step holds its execution's row lock until Postgres
+   * ends the transaction ({@code idle_in_transaction_session_timeout} = heartbeatTimeout): the docs
+   * allow that execution one heartbeatTimeout more.
+   */
+  @Override
+  public Duration recoveryBound() {
+    return settings().recoveryBound().plus(settings().heartbeatTimeout());
+  }
+
   @Override
   public void run(ScenarioRun run) throws Exception {
     int freezes = run.isLong() ? 5 : 1;

@@ -32,7 +32,7 @@ public final class PoisonInputs implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int quick = run.isLong() ? 5_000 : 400;
+    int quick = run.isLong() ? 5_000 : 600;
     int poison = run.isLong() ? 20 : 3;
     run.startWorkers(2, false);
     double baseline = drainQuick(run, quick);
@@ -62,6 +62,19 @@ public final class PoisonInputs implements Scenario {
     if (share < REQUIRED_SHARE) {
       run.note("POISON SLOWED HEALTHY WORK below the required share");
     }
+    // orchestrators look for executions nobody runs every 12th heartbeat and log a warning
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    boolean warned = false;
+    while (!warned && System.nanoTime() < deadline) {
+      warned = run.workers().stream().anyMatch(w -> w.tail().contains(Workload.UNKNOWN.name()));
+      if (!warned) {
+        Thread.sleep(200); // polls the workers' output
+      }
+    }
+    run.note(
+        warned
+            ? "a worker warned about the executions of the task nobody runs"
+            : "DEFECT 6: no worker said anything about the executions of the task nobody runs");
     for (String kind :
         List.of(
             "poison-nul",
