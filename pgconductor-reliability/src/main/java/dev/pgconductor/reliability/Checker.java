@@ -116,14 +116,35 @@ public final class Checker {
       double[] recovery = recovery(c);
       List<String> notes = new java.util.ArrayList<>(run.notes());
       double[] rescue = rescue(c);
+      // the docs' bound, counted from the moment the rescue was allowed
+      double extra =
+          (run.recoveryBound().toMillis() - run.settings().recoveryBound().toMillis()) / 1000.0;
+      double afterAllowed =
+          (run.settings().heartbeatInterval().toMillis()
+                  + WorkerSettings.CLAIM_ALLOWANCE.toMillis())
+              / 1000.0;
+      long beyond =
+          countWith(
+              c,
+              "select count(*) from harness.recoveries r join harness.faults f on f.id = r.fault_id"
+                  + " where r.seconds > coalesce(f.allowed_seconds, ?) + ?",
+              run.settings().heartbeatTimeout().toMillis() / 1000.0,
+              afterAllowed + extra);
       if (samples > 0) {
+        double[] allowed = allowed(c);
         notes.add(
             String.format(
                 java.util.Locale.ROOT,
-                "rescue (handed back to the queue) p50 %.2f s, max %.2f s; the rest of the"
-                    + " recovery time is the wait for a claim",
+                "after a kill, the rescue was allowed (dead worker's timeout passed and a peer live"
+                    + " for the timeout) p50 %.2f s, max %.2f s; it happened (executions back in"
+                    + " the queue) p50 %.2f s, max %.2f s; %d pick-ups beyond the bound (allowed +"
+                    + " %.1f s)",
+                allowed[0],
+                allowed[1],
                 rescue[0],
-                rescue[1]));
+                rescue[1],
+                beyond,
+                afterAllowed + extra));
       }
       List<String> faultErrors = faultErrors(c);
       if (!faultErrors.isEmpty()) {
@@ -162,6 +183,7 @@ public final class Checker {
           recovery[1],
           recovery[2],
           run.recoveryBound().toMillis() / 1000.0,
+          beyond,
           samples == 0 ? Double.NaN : rescue[1],
           List.copyOf(notes));
     } catch (SQLException e) {
@@ -246,6 +268,28 @@ public final class Checker {
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return new double[] {rs.getDouble(1), rs.getDouble(2)};
+    }
+  }
+
+  private static double[] allowed(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "select percentile_cont(0.5) within group (order by allowed_seconds),"
+                    + " max(allowed_seconds) from harness.faults where allowed_seconds is not null");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new double[] {rs.getDouble(1), rs.getDouble(2)};
+    }
+  }
+
+  private static long countWith(Connection c, String sql, double a, double b) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setDouble(1, a);
+      ps.setDouble(2, b);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
     }
   }
 

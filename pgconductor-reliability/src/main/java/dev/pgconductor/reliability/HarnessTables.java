@@ -44,7 +44,8 @@ public final class HarnessTables {
             id bigserial primary key,
             kind text not null,
             worker text,
-            at timestamptz not null default clock_timestamp());
+            at timestamptz not null default clock_timestamp(),
+            allowed_seconds double precision);
           create table harness.recoveries (
             fault_id bigint not null,
             execution_id uuid not null,

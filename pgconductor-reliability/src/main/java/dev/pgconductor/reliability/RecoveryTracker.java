@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * Measures, for each execution a killed worker held, the time from the kill to the moment another
  * worker claimed it again (and, on the way, to the rescue that handed it back to the queue, read
  * from the {@code run_at} the rescue gives it), and stores both in {@code harness.recoveries}. It
+ * also records when the docs first allowed the rescue, which the checker's bound starts from. It
  * snapshots the held executions and their lease right before the kill; an execution counts as
  * picked up once its lease grew or it finished. The claim time is the row's own claim time
  * (database clock) when the poll sees it still running, and the poll's time otherwise, so a figure
@@ -27,12 +28,14 @@ public final class RecoveryTracker implements AutoCloseable {
   private static final long POLL_NANOS = 100_000_000L;
 
   private final String url;
+  private final String timeout;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closed;
 
-  /** A tracker for the database at {@code url}. */
-  public RecoveryTracker(String url) {
+  /** A tracker for the database at {@code url}, for workers with this heartbeat timeout. */
+  public RecoveryTracker(String url, java.time.Duration heartbeatTimeout) {
     this.url = url;
+    this.timeout = heartbeatTimeout.toMillis() + " milliseconds";
   }
 
   /**
@@ -88,7 +91,15 @@ public final class RecoveryTracker implements AutoCloseable {
   private void track(long faultId, String deadOrchestrator, List<Object[]> held) {
     List<Object[]> pending = new ArrayList<>(held);
     Map<String, Double> rescued = new HashMap<>();
+    Double allowed = null;
     while (!pending.isEmpty() && !closed) {
+      try (Connection c = DriverManager.getConnection(url)) {
+        if (allowed == null) {
+          allowed = rescueAllowed(c, faultId, deadOrchestrator, rescued);
+        }
+      } catch (SQLException e) {
+        LOG.debug("recovery poll failed: {}", e.getMessage());
+      }
       try (Connection c = DriverManager.getConnection(url);
           PreparedStatement ps =
               c.prepareStatement(
@@ -138,6 +149,54 @@ public final class RecoveryTracker implements AutoCloseable {
         LOG.debug("recovery poll failed: {}", e.getMessage());
       }
       LockSupport.parkNanos(POLL_NANOS);
+    }
+  }
+
+  /**
+   * Seconds from the fault to the first moment the docs allow the rescue (the taken worker's last
+   * heartbeat older than the timeout, and some other orchestrator live for at least the timeout),
+   * stored in {@code harness.faults.allowed_seconds}; or null when not allowed yet. When the taken
+   * worker's row is already gone, the earliest rescue seen stands in.
+   */
+  private Double rescueAllowed(Connection c, long faultId, String dead, Map<String, Double> rescued)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            select exists (select 1 from pgconductor.orchestrators where id = ?::uuid),
+              coalesce((select last_heartbeat_at < now() - ?::interval
+                        from pgconductor.orchestrators where id = ?::uuid), true)
+              and exists (select 1 from pgconductor.orchestrators o
+                          where o.id <> ?::uuid and o.live_since <= now() - ?::interval),
+              extract(epoch from clock_timestamp() - (select at from harness.faults where id = ?))
+            """)) {
+      ps.setString(1, dead);
+      ps.setString(2, timeout);
+      ps.setString(3, dead);
+      ps.setString(4, dead);
+      ps.setString(5, timeout);
+      ps.setLong(6, faultId);
+      Double allowed;
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        boolean present = rs.getBoolean(1);
+        boolean allowedNow = rs.getBoolean(2);
+        double now = rs.getDouble(3);
+        if (!present) {
+          allowed = rescued.values().stream().min(Double::compare).orElse(now);
+        } else {
+          allowed = allowedNow ? now : null;
+        }
+      }
+      if (allowed != null) {
+        try (PreparedStatement update =
+            c.prepareStatement("update harness.faults set allowed_seconds = ? where id = ?")) {
+          update.setDouble(1, allowed);
+          update.setLong(2, faultId);
+          update.executeUpdate();
+        }
+      }
+      return allowed;
     }
   }
 

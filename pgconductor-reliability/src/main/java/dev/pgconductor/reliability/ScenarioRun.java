@@ -66,7 +66,7 @@ public final class ScenarioRun implements AutoCloseable {
     if (installSchema) {
       conductor.ensureInstalled();
     }
-    this.recoveries = new RecoveryTracker(url());
+    this.recoveries = new RecoveryTracker(url(), settings.heartbeatTimeout());
   }
 
   /** The scenario's name. */
@@ -151,6 +151,12 @@ public final class ScenarioRun implements AutoCloseable {
    * connections go through a {@link FaultProxy} of its own (its step log never does).
    */
   public synchronized WorkerProcess launchWorker(boolean viaProxy, long clockOffsetMillis) {
+    return launchWorker(viaProxy, clockOffsetMillis, List.of());
+  }
+
+  /** Like {@link #launchWorker(boolean, long)}, with more {@link WorkerMain} arguments. */
+  public synchronized WorkerProcess launchWorker(
+      boolean viaProxy, long clockOffsetMillis, List<String> extraArgs) {
     String workerName = "w" + (++started);
     String appName = "rel-" + workerName;
     String engineUrl = url() + "&ApplicationName=" + appName;
@@ -159,9 +165,8 @@ public final class ScenarioRun implements AutoCloseable {
       proxies.put(workerName, proxy);
       engineUrl = engineUrl.replace(":" + cluster.port() + "/", ":" + proxy.port() + "/");
     }
-    WorkerProcess w =
-        WorkerProcess.launch(
-            workerName,
+    List<String> args =
+        new ArrayList<>(
             List.of(
                 "--url",
                 engineUrl,
@@ -179,6 +184,8 @@ public final class ScenarioRun implements AutoCloseable {
                 Long.toString(settings.shutdownGrace().toMillis()),
                 "--clock-offset-ms",
                 Long.toString(clockOffsetMillis)));
+    args.addAll(extraArgs);
+    WorkerProcess w = WorkerProcess.launch(workerName, args);
     workers.add(w);
     return w;
   }

@@ -1,7 +1,9 @@
 package dev.pgconductor.reliability;
 
+import dev.pgconductor.reliability.scenario.AmbiguousCommit;
 import dev.pgconductor.reliability.scenario.BackendTerminations;
 import dev.pgconductor.reliability.scenario.BlackHole;
+import dev.pgconductor.reliability.scenario.ClockSteps;
 import dev.pgconductor.reliability.scenario.ConcurrentStart;
 import dev.pgconductor.reliability.scenario.FrozenWorker;
 import dev.pgconductor.reliability.scenario.KillStorm;
@@ -27,7 +29,9 @@ public final class Scenarios {
         new BlackHole(),
         new PoisonInputs(),
         new ConcurrentStart(),
-        new SqlInNames());
+        new SqlInNames(),
+        new AmbiguousCommit(),
+        new ClockSteps());
   }
 
   /** The scenarios named in a comma-separated list, or all of them for "all". */

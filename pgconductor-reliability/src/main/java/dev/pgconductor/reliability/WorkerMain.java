@@ -44,6 +44,12 @@ public final class WorkerMain implements Callable<Integer> {
       description = "an offset clock for the Conductor, standing in for a stepped system clock")
   long clockOffsetMillis;
 
+  @Option(
+      names = "--ambiguous-commit-rate",
+      defaultValue = "0",
+      description = "share of commits that throw after succeeding (see AmbiguousCommits)")
+  double ambiguousCommitRate;
+
   @Override
   public Integer call() {
     StepLog log = new StepLog(logUrl, name);

@@ -26,6 +26,8 @@ public final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final CompletableFuture<String> started = new CompletableFuture<>();
   private final Deque<String> tail = new ArrayDeque<>();
+  private final java.util.concurrent.atomic.AtomicLong ambiguousCommits =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private WorkerProcess(String name, Process process) {
     this.name = name;
@@ -138,6 +140,11 @@ public final class WorkerProcess implements AutoCloseable {
     }
   }
 
+  /** How many commits its {@link AmbiguousCommits} made throw after succeeding. */
+  public long ambiguousCommits() {
+    return ambiguousCommits.get();
+  }
+
   /** The last lines it printed. */
   public synchronized String tail() {
     return String.join("\n", tail);
@@ -149,6 +156,10 @@ public final class WorkerProcess implements AutoCloseable {
             new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
+        if (line.equals("AMBIGUOUS-COMMIT")) {
+          ambiguousCommits.incrementAndGet();
+          continue;
+        }
         if (line.startsWith("STARTED ")) {
           started.complete(line.split(" ")[1]);
         }
