@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Scenario 7: poison on the same queue as healthy work. First a baseline: quick jobs alone. Then
- * the poison (results with a NUL character, payloads the task's type cannot read, a task no worker
- * knows, handlers that overflow the stack, handlers that hang) and the same number of quick jobs
- * again. Healthy throughput with poison should be at least 90% of the baseline; the report says
- * where each kind of poison ended up.
+ * Scenario 7: poison on the same queue as healthy work. First a warm-up, then a baseline: quick
+ * jobs alone. Then the poison (results with a NUL character, payloads the task's type cannot read,
+ * a task no worker knows, handlers that overflow the stack, handlers that hang) and the same number
+ * of quick jobs again. Healthy throughput with poison should be at least 90% of the baseline; the
+ * report says where each kind of poison ended up.
  */
 public final class PoisonInputs implements Scenario {
   /** What healthy throughput with poison must reach, as a share of the baseline. */
@@ -32,9 +32,10 @@ public final class PoisonInputs implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int quick = run.isLong() ? 5_000 : 600;
+    int quick = run.isLong() ? 20_000 : 4_000;
     int poison = run.isLong() ? 20 : 3;
     run.startWorkers(2, false);
+    drainQuick(run, quick / 2); // warms the workers up, so that the baseline is not their JIT
     double baseline = drainQuick(run, quick);
 
     run.invoke(Workload.NUL_RESULT, "poison-nul", poison, i -> new Workload.Quick(0));
