@@ -123,12 +123,21 @@ public final class Checker {
           (run.settings().heartbeatInterval().toMillis()
                   + WorkerSettings.CLAIM_ALLOWANCE.toMillis())
               / 1000.0;
+      double timeoutSeconds = run.settings().heartbeatTimeout().toMillis() / 1000.0;
       long beyond =
-          countWith(
+          (long)
+              queryWith(
+                  c,
+                  "select count(*) from harness.recoveries r join harness.faults f"
+                      + " on f.id = r.fault_id where r.seconds > coalesce(f.allowed_seconds, ?) + ?",
+                  timeoutSeconds,
+                  afterAllowed + extra);
+      double lateness =
+          queryWith(
               c,
-              "select count(*) from harness.recoveries r join harness.faults f on f.id = r.fault_id"
-                  + " where r.seconds > coalesce(f.allowed_seconds, ?) + ?",
-              run.settings().heartbeatTimeout().toMillis() / 1000.0,
+              "select coalesce(max(r.seconds - coalesce(f.allowed_seconds, ?) - ?), 0)"
+                  + " from harness.recoveries r join harness.faults f on f.id = r.fault_id",
+              timeoutSeconds,
               afterAllowed + extra);
       if (samples > 0) {
         double[] allowed = allowed(c);
@@ -184,6 +193,7 @@ public final class Checker {
           recovery[2],
           run.recoveryBound().toMillis() / 1000.0,
           beyond,
+          lateness,
           samples == 0 ? Double.NaN : rescue[1],
           List.copyOf(notes));
     } catch (SQLException e) {

@@ -20,7 +20,7 @@ public final class ReportTable {
           "plain step reruns (bound)",
           "attempts used by faults",
           "recovery p50 / p99 / max s (simple bound)",
-          "beyond docs' bound");
+          "beyond docs' bound (worst by s)");
 
   private ReportTable() {}
 
@@ -92,6 +92,11 @@ public final class ReportTable {
                 r.recoveryP99(),
                 r.recoveryMax(),
                 r.recoveryBound()),
-        r.recoverySamples() == 0 ? "–" : Long.toString(r.recoveryBeyondBound()));
+        r.recoverySamples() == 0
+            ? "–"
+            : r.recoveryBeyondBound() == 0
+                ? "0"
+                : String.format(
+                    Locale.ROOT, "%d (%.2f)", r.recoveryBeyondBound(), r.worstLateness()));
   }
 }

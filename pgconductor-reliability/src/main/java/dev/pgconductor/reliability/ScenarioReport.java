@@ -30,6 +30,7 @@ import java.util.List;
  *     (plus a heartbeatTimeout where a worker was taken away inside a transaction)
  * @param recoveryBeyondBound pick-ups later than the bound of docs/guarantees.md counted from the
  *     moment the rescue was allowed: heartbeatInterval + a claim after it (plus the same extra)
+ * @param worstLateness seconds by which the latest pick-up missed that bound (0 or less: none did)
  * @param rescueMax the longest time from a kill to the rescue that handed the execution back to the
  *     queue, or NaN
  * @param notes what the scenario observed beyond the figures
@@ -54,6 +55,7 @@ public record ScenarioReport(
     double recoveryMax,
     double recoveryBound,
     long recoveryBeyondBound,
+    double worstLateness,
     double rescueMax,
     List<String> notes) {
 
