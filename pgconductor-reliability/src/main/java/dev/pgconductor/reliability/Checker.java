@@ -292,13 +292,14 @@ public final class Checker {
     }
   }
 
-  private static long countWith(Connection c, String sql, double a, double b) throws SQLException {
+  private static double queryWith(Connection c, String sql, double a, double b)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setDouble(1, a);
       ps.setDouble(2, b);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getLong(1);
+        return rs.getDouble(1);
       }
     }
   }
