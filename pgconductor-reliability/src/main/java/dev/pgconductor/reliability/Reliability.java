@@ -27,7 +27,19 @@ public final class Reliability {
       List<Scenario> scenarios, boolean longRun, Path pgBin, long seed) {
     List<ScenarioReport> reports = new ArrayList<>();
     Path bin = pgBin != null ? pgBin : PgBinaries.bundled();
+    var current = new java.util.concurrent.atomic.AtomicReference<ScenarioRun>();
     try (PgCluster cluster = PgCluster.create(bin)) {
+      // a driver stopped by a signal leaves no worker JVM and no server behind
+      Thread cleanup =
+          new Thread(
+              () -> {
+                ScenarioRun run = current.get();
+                if (run != null) {
+                  run.close();
+                }
+                cluster.close();
+              });
+      Runtime.getRuntime().addShutdownHook(cleanup);
       cluster.start();
       for (Scenario scenario : scenarios) {
         LOG.info("scenario {}: {}", scenario.name(), scenario.description());
@@ -41,6 +53,7 @@ public final class Reliability {
                 longRun,
                 seed,
                 scenario.installsSchema())) {
+          current.set(run);
           try {
             scenario.run(run);
           } catch (Exception | AssertionError e) {
@@ -56,8 +69,10 @@ public final class Reliability {
           ScenarioReport report = Checker.check(run, (System.nanoTime() - start) / 1e9);
           LOG.info("scenario {} done:\n{}", scenario.name(), ReportTable.text(List.of(report)));
           reports.add(report);
+          current.set(null);
         }
       }
+      Runtime.getRuntime().removeShutdownHook(cleanup);
     }
     return reports;
   }

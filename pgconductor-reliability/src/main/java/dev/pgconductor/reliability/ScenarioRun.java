@@ -232,6 +232,21 @@ public final class ScenarioRun implements AutoCloseable {
         i -> new Workload.Order("o" + (first + i), stepMillis, chargeMillis, sleepMillis, child));
   }
 
+  /**
+   * Trickles {@code total} orders in over {@code seconds} (batches of 20), holding back while more
+   * than 300 invoked orders are unfinished.
+   */
+  public Trickle trickleOrders(
+      int total, double seconds, int stepMillis, int chargeMillis, int sleepMillis) {
+    return new Trickle(
+        total,
+        20,
+        seconds,
+        () -> unfinished("order"),
+        300,
+        from -> invokeOrders(20, stepMillis, chargeMillis, sleepMillis, true));
+  }
+
   /** Pauses the driver for a random time between the bounds: the pace of fault injection. */
   public void pause(long minMillis, long maxMillis) throws InterruptedException {
     Thread.sleep(minMillis + (long) (random.nextDouble() * (maxMillis - minMillis)));

@@ -31,6 +31,10 @@ public final class Trickle implements AutoCloseable {
                   long next = System.nanoTime();
                   while (!stopped && invoked.get() < total) {
                     try {
+                      while (!stopped && backlog.getAsLong() > maxBacklog) {
+                        LockSupport.parkNanos(100_000_000L);
+                        next = System.nanoTime();
+                      }
                       invokeBatch.accept(invoked.get());
                       invoked.addAndGet(batch);
                     } catch (RuntimeException e) {

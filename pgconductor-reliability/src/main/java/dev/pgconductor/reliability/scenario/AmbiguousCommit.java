@@ -31,7 +31,7 @@ public final class AmbiguousCommit implements Scenario {
     for (WorkerProcess w : run.workers()) {
       w.awaitStarted(Duration.ofSeconds(90));
     }
-    run.invokeOrders(run.isLong() ? 3_000 : 150, 10, 10, 100, true);
+    run.invokeOrders(run.isLong() ? 1_500 : 150, 10, 10, 100, true);
     run.awaitFinished(Duration.ofSeconds(run.isLong() ? 300 : 60), "order");
     run.note(
         run.workers().stream().mapToLong(WorkerProcess::ambiguousCommits).sum()

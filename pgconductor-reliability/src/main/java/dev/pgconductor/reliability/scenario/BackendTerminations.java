@@ -23,14 +23,13 @@ public final class BackendTerminations implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int total = run.isLong() ? 6_000 : 150;
-    double seconds = run.isLong() ? 180 : 8;
+    int total = run.isLong() ? 2_000 : 150;
+    double seconds = run.isLong() ? 120 : 8;
     run.startWorkers(3, false);
     long terminated = 0;
     int rounds = 0;
     long end = System.nanoTime() + (long) (seconds * 1e9);
-    try (Trickle trickle =
-        new Trickle(total, 20, seconds, from -> run.invokeOrders(20, 30, 10, 300, true))) {
+    try (Trickle trickle = run.trickleOrders(total, seconds, 30, 10, 300)) {
       while (System.nanoTime() < end || !trickle.done()) {
         Thread.sleep(2000); // the pace of the fault
         run.fault("pg_terminate_backend", null);

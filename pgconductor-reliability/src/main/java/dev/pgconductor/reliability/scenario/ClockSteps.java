@@ -28,7 +28,7 @@ public final class ClockSteps implements Scenario {
     run.launchWorker(false, hour);
     run.launchWorker(false, -hour);
     run.workers().forEach(w -> w.awaitStarted(Duration.ofSeconds(90)));
-    run.invokeOrders(run.isLong() ? 2_000 : 120, 10, 10, 1_000, true);
+    run.invokeOrders(run.isLong() ? 1_000 : 120, 10, 10, 1_000, true);
     boolean finished = run.awaitFinished(Duration.ofSeconds(run.isLong() ? 300 : 45), "order");
     run.note(
         run.queryLong("select count(*) from pgconductor.orchestrators")

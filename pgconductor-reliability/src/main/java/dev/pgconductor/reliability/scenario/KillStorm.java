@@ -29,8 +29,7 @@ public final class KillStorm implements Scenario {
     run.startWorkers(3, false);
     int kills = 0;
     long end = System.nanoTime() + (long) (seconds * 1e9);
-    try (Trickle trickle =
-        new Trickle(total, 20, seconds, from -> run.invokeOrders(20, 30, 10, 300, true))) {
+    try (Trickle trickle = run.trickleOrders(total, seconds, 30, 10, 300)) {
       while (System.nanoTime() < end || !trickle.done()) {
         run.pause(1500, 3000);
         WorkerProcess victim = run.randomStartedWorker();

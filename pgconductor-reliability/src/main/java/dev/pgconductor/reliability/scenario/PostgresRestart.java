@@ -38,11 +38,10 @@ public final class PostgresRestart implements Scenario {
     } else {
       outages.add(new Outage(StopMode.IMMEDIATE, 8)); // longer than the heartbeat timeout
     }
-    int total = run.isLong() ? 4_000 : 200;
+    int total = run.isLong() ? 1_500 : 200;
     run.startWorkers(3, false);
     double seconds = outages.stream().mapToInt(o -> o.seconds + 4).sum();
-    try (Trickle trickle =
-        new Trickle(total, 20, seconds, from -> run.invokeOrders(20, 30, 10, 300, true))) {
+    try (Trickle trickle = run.trickleOrders(total, seconds, 30, 10, 300)) {
       for (Outage outage : outages) {
         run.pause(2000, 3000);
         run.fault("pg stop " + outage.mode + " " + outage.seconds + " s", null);
