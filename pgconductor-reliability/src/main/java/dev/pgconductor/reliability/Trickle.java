@@ -3,6 +3,7 @@ package dev.pgconductor.reliability;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +20,18 @@ public final class Trickle implements AutoCloseable {
 
   /**
    * Starts invoking {@code total} executions in batches of {@code batch}, spread evenly over {@code
-   * seconds}; {@code invokeBatch} receives the index of each batch's first execution.
+   * seconds}; {@code invokeBatch} receives the index of each batch's first execution. While {@code
+   * backlog} says more than {@code maxBacklog} invoked executions are unfinished, it waits: a queue
+   * with a backlog runs first come, first served, so work invoked faster than the workers can run
+   * it would only measure the backlog.
    */
-  public Trickle(int total, int batch, double seconds, IntConsumer invokeBatch) {
+  public Trickle(
+      int total,
+      int batch,
+      double seconds,
+      LongSupplier backlog,
+      long maxBacklog,
+      IntConsumer invokeBatch) {
     long pauseNanos = (long) (seconds * 1e9 * batch / total);
     this.thread =
         Thread.ofPlatform()
