@@ -1,7 +1,6 @@
 package dev.pgconductor.reliability;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +27,14 @@ public final class RecoveryTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryTracker.class);
   private static final long POLL_NANOS = 100_000_000L;
 
-  private final String url;
+  private final DataSource db;
   private final String timeout;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closed;
 
-  /** A tracker for the database at {@code url}, for workers with this heartbeat timeout. */
-  public RecoveryTracker(String url, java.time.Duration heartbeatTimeout) {
-    this.url = url;
+  /** A tracker on a pool of the scenario's database, for workers with this heartbeat timeout. */
+  public RecoveryTracker(DataSource db, java.time.Duration heartbeatTimeout) {
+    this.db = db;
     this.timeout = heartbeatTimeout.toMillis() + " milliseconds";
   }
 
@@ -51,7 +51,7 @@ public final class RecoveryTracker implements AutoCloseable {
    * it holds) and tracks the recovery of what it held. Returns the number of executions it held.
    */
   public int faultAndTrack(WorkerProcess worker, String faultKind, Runnable fault) {
-    try (Connection c = DriverManager.getConnection(url)) {
+    try (Connection c = db.getConnection()) {
       String dead = worker.orchestratorId();
       List<Object[]> held = new ArrayList<>();
       try (PreparedStatement snap =
@@ -93,14 +93,14 @@ public final class RecoveryTracker implements AutoCloseable {
     Map<String, Double> rescued = new HashMap<>();
     Double allowed = null;
     while (!pending.isEmpty() && !closed) {
-      try (Connection c = DriverManager.getConnection(url)) {
+      try (Connection c = db.getConnection()) {
         if (allowed == null) {
           allowed = rescueAllowed(c, faultId, deadOrchestrator, rescued);
         }
       } catch (SQLException e) {
         LOG.debug("recovery poll failed: {}", e.getMessage());
       }
-      try (Connection c = DriverManager.getConnection(url);
+      try (Connection c = db.getConnection();
           PreparedStatement ps =
               c.prepareStatement(
                   """

@@ -1,10 +1,11 @@
 package dev.pgconductor.reliability;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.TaskDefinition;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,6 +38,7 @@ public final class ScenarioRun implements AutoCloseable {
   private final boolean longRun;
   private final Random random;
   private final Conductor<Void> conductor;
+  private final HikariDataSource pool;
   private final RecoveryTracker recoveries;
   private final List<WorkerProcess> workers = new CopyOnWriteArrayList<>();
   private final Map<String, FaultProxy> proxies = new ConcurrentHashMap<>();
@@ -66,7 +68,15 @@ public final class ScenarioRun implements AutoCloseable {
     if (installSchema) {
       conductor.ensureInstalled();
     }
-    this.recoveries = new RecoveryTracker(url(), settings.heartbeatTimeout());
+    // the harness's own queries share a few connections: opening one per poll cost more CPU
+    // than the workers on a two-core machine
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url() + "&ApplicationName=rel-driver");
+    config.setMaximumPoolSize(6);
+    config.setConnectionTimeout(5_000);
+    config.setPoolName("harness");
+    this.pool = new HikariDataSource(config);
+    this.recoveries = new RecoveryTracker(pool, settings.heartbeatTimeout());
   }
 
   /** The scenario's name. */
@@ -326,7 +336,7 @@ public final class ScenarioRun implements AutoCloseable {
 
   /** A number from a query with parameters. */
   public long queryLong(String sql, Object... params) {
-    try (Connection c = DriverManager.getConnection(url());
+    try (Connection c = pool.getConnection();
         PreparedStatement ps = prepare(c, sql, params);
         ResultSet rs = ps.executeQuery()) {
       return rs.next() ? rs.getLong(1) : 0;
@@ -337,7 +347,7 @@ public final class ScenarioRun implements AutoCloseable {
 
   /** The first column of every row of a query with parameters, as text. */
   public List<String> queryStrings(String sql, Object... params) {
-    try (Connection c = DriverManager.getConnection(url());
+    try (Connection c = pool.getConnection();
         PreparedStatement ps = prepare(c, sql, params);
         ResultSet rs = ps.executeQuery()) {
       List<String> values = new ArrayList<>();
@@ -357,7 +367,7 @@ public final class ScenarioRun implements AutoCloseable {
 
   /** Runs a statement with parameters. */
   public void exec(String sql, Object... params) {
-    try (Connection c = DriverManager.getConnection(url());
+    try (Connection c = pool.getConnection();
         PreparedStatement ps = prepare(c, sql, params)) {
       ps.execute();
     } catch (SQLException e) {
@@ -390,5 +400,6 @@ public final class ScenarioRun implements AutoCloseable {
       w.close();
     }
     conductor.close();
+    pool.close();
   }
 }
