@@ -257,6 +257,16 @@ public final class ScenarioRun implements AutoCloseable {
         from -> invokeOrders(20, stepMillis, chargeMillis, sleepMillis, true));
   }
 
+  /** Notes that a trickle gave up, if it did. */
+  public void noteIfGaveUp(Trickle trickle) {
+    if (trickle.gaveUp()) {
+      note(
+          "STALLED: invoking stopped after the workers made no progress on "
+              + unfinished("order")
+              + " unfinished orders for 2 minutes");
+    }
+  }
+
   /** Pauses the driver for a random time between the bounds: the pace of fault injection. */
   public void pause(long minMillis, long maxMillis) throws InterruptedException {
     Thread.sleep(minMillis + (long) (random.nextDouble() * (maxMillis - minMillis)));

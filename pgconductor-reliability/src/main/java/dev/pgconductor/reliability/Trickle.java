@@ -16,7 +16,10 @@ public final class Trickle implements AutoCloseable {
 
   private final Thread thread;
   private final AtomicInteger invoked = new AtomicInteger();
+  private static final long MAX_HOLD_NANOS = 120_000_000_000L;
+
   private volatile boolean stopped;
+  private volatile boolean gaveUp;
 
   /**
    * Starts invoking {@code total} executions in batches of {@code batch}, spread evenly over {@code
@@ -41,9 +44,21 @@ public final class Trickle implements AutoCloseable {
                   long next = System.nanoTime();
                   while (!stopped && invoked.get() < total) {
                     try {
+                      long heldSince = System.nanoTime();
                       while (!stopped && backlog.getAsLong() > maxBacklog) {
+                        if (System.nanoTime() - heldSince > MAX_HOLD_NANOS) {
+                          // the workers stopped making progress: stop invoking, let the
+                          // scenario's deadline and the checker tell what happened
+                          LOG.warn("the backlog did not drain for 2 minutes; invoking stops");
+                          gaveUp = true;
+                          stopped = true;
+                          break;
+                        }
                         LockSupport.parkNanos(100_000_000L);
                         next = System.nanoTime();
+                      }
+                      if (stopped) {
+                        break;
                       }
                       invokeBatch.accept(invoked.get());
                       invoked.addAndGet(batch);
@@ -56,7 +71,12 @@ public final class Trickle implements AutoCloseable {
                 });
   }
 
-  /** Whether everything was invoked. */
+  /** Whether it stopped invoking because the backlog did not drain for two minutes. */
+  public boolean gaveUp() {
+    return gaveUp;
+  }
+
+  /** Whether everything was invoked (or it gave up). */
   public boolean done() {
     return !thread.isAlive();
   }

@@ -39,6 +39,7 @@ public final class BackendTerminations implements Scenario {
                 "select count(*) filter (where pg_terminate_backend(pid))"
                     + " from pg_stat_activity where application_name like 'rel-w%'");
       }
+      run.noteIfGaveUp(trickle);
     }
     run.note(rounds + " rounds terminated " + terminated + " backends");
     run.awaitFinished(Duration.ofSeconds(60), "order");

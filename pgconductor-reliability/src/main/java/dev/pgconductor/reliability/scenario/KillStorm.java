@@ -41,6 +41,7 @@ public final class KillStorm implements Scenario {
           run.launchWorker(false, 0);
         }
       }
+      run.noteIfGaveUp(trickle);
     }
     run.note(kills + " kills");
     run.note(

@@ -61,6 +61,7 @@ public final class PostgresRestart implements Scenario {
                 + " orders completed before)");
       }
       trickle.await();
+      run.noteIfGaveUp(trickle);
     }
     long dead = run.workers().stream().filter(w -> !w.isAlive()).count();
     if (dead > 0) {

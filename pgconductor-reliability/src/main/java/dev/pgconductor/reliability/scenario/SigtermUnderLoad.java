@@ -46,6 +46,7 @@ public final class SigtermUnderLoad implements Scenario {
           }
         }
       }
+      run.noteIfGaveUp(trickle);
     }
     run.note(stops + " graceful stops");
     if (slow > 0) {
