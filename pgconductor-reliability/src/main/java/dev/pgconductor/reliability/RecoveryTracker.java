@@ -1,0 +1,221 @@
+package dev.pgconductor.reliability;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures, for each execution a killed worker held, the time from the kill to the moment another
+ * worker claimed it again (and, on the way, to the rescue that handed it back to the queue, read
+ * from the {@code run_at} the rescue gives it), and stores both in {@code harness.recoveries}. It
+ * also records when the docs first allowed the rescue, which the checker's bound starts from. It
+ * snapshots the held executions and their lease right before the kill; an execution counts as
+ * picked up once its lease grew or it finished. The claim time is the row's own claim time
+ * (database clock) when the poll sees it still running, and the poll's time otherwise, so a figure
+ * is never too small.
+ */
+public final class RecoveryTracker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RecoveryTracker.class);
+  private static final long POLL_NANOS = 100_000_000L;
+
+  private final DataSource db;
+  private final String timeout;
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean closed;
+
+  /** A tracker on a pool of the scenario's database, for workers with this heartbeat timeout. */
+  public RecoveryTracker(DataSource db, java.time.Duration heartbeatTimeout) {
+    this.db = db;
+    this.timeout = heartbeatTimeout.toMillis() + " milliseconds";
+  }
+
+  /**
+   * Kills a worker and tracks the recovery of what it held. Returns the number of executions it
+   * held.
+   */
+  public int killAndTrack(WorkerProcess worker, String faultKind) {
+    return faultAndTrack(worker, faultKind, worker::kill);
+  }
+
+  /**
+   * Injects a fault that takes a worker away ({@code fault} runs right after the snapshot of what
+   * it holds) and tracks the recovery of what it held. Returns the number of executions it held.
+   */
+  public int faultAndTrack(WorkerProcess worker, String faultKind, Runnable fault) {
+    try (Connection c = db.getConnection()) {
+      String dead = worker.orchestratorId();
+      List<Object[]> held = new ArrayList<>();
+      try (PreparedStatement snap =
+          c.prepareStatement(
+              "select id::text, lease from pgconductor.executions where locked_by = ?::uuid")) {
+        snap.setString(1, worker.orchestratorId());
+        try (ResultSet rs = snap.executeQuery()) {
+          while (rs.next()) {
+            held.add(new Object[] {rs.getString(1), rs.getInt(2)});
+          }
+        }
+      }
+      fault.run();
+      long faultId;
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "insert into harness.faults (kind, worker) values (?, ?) returning id")) {
+        insert.setString(1, faultKind);
+        insert.setString(2, worker.name());
+        try (ResultSet rs = insert.executeQuery()) {
+          rs.next();
+          faultId = rs.getLong(1);
+        }
+      }
+      if (!held.isEmpty()) {
+        Thread t = Thread.ofVirtual().start(() -> track(faultId, dead, held));
+        synchronized (threads) {
+          threads.add(t);
+        }
+      }
+      return held.size();
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot record a kill", e);
+    }
+  }
+
+  private void track(long faultId, String deadOrchestrator, List<Object[]> held) {
+    List<Object[]> pending = new ArrayList<>(held);
+    Map<String, Double> rescued = new HashMap<>();
+    Double allowed = null;
+    while (!pending.isEmpty() && !closed) {
+      try (Connection c = db.getConnection()) {
+        if (allowed == null) {
+          allowed = rescueAllowed(c, faultId, deadOrchestrator, rescued);
+        }
+      } catch (SQLException e) {
+        LOG.debug("recovery poll failed: {}", e.getMessage());
+      }
+      try (Connection c = db.getConnection();
+          PreparedStatement ps =
+              c.prepareStatement(
+                  """
+                  select h.id::text,
+                    case when e.id is null or e.locked_by is distinct from ?::uuid
+                      then greatest(0, extract(epoch from least(e.run_at, clock_timestamp()) - k.at)) end,
+                    case when e.lease > h.lease or f.id is not null
+                      then extract(epoch from coalesce(
+                             case when e.locked_by is not null then e.locked_at end,
+                             f.started_at, clock_timestamp()) - k.at) end
+                  from unnest(?::uuid[], ?::int[]) as h(id, lease)
+                  cross join (select at from harness.faults where id = ?) k
+                  left join pgconductor.executions e on e.id = h.id
+                  left join pgconductor.finished_executions f on f.id = h.id
+                  """);
+          PreparedStatement insert =
+              c.prepareStatement(
+                  "insert into harness.recoveries (fault_id, execution_id, seconds, rescue_seconds)"
+                      + " values (?, ?::uuid, ?, ?)")) {
+        ps.setString(1, deadOrchestrator);
+        ps.setArray(2, c.createArrayOf("uuid", pending.stream().map(h -> h[0]).toArray()));
+        ps.setArray(3, c.createArrayOf("int4", pending.stream().map(h -> h[1]).toArray()));
+        ps.setLong(4, faultId);
+        List<String> done = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String id = rs.getString(1);
+            double rescue = rs.getDouble(2);
+            if (!rs.wasNull()) {
+              rescued.putIfAbsent(id, rescue);
+            }
+            double picked = rs.getDouble(3);
+            if (!rs.wasNull()) {
+              insert.setLong(1, faultId);
+              insert.setString(2, id);
+              insert.setDouble(3, picked);
+              // not seen unclaimed in between: the pick-up time bounds the rescue's
+              insert.setDouble(4, Math.min(picked, rescued.getOrDefault(id, picked)));
+              insert.executeUpdate();
+              done.add(id);
+            }
+          }
+        }
+        pending.removeIf(h -> done.contains((String) h[0]));
+      } catch (SQLException e) {
+        LOG.debug("recovery poll failed: {}", e.getMessage());
+      }
+      LockSupport.parkNanos(POLL_NANOS);
+    }
+  }
+
+  /**
+   * Seconds from the fault to the first moment the docs allow the rescue (the taken worker's last
+   * heartbeat older than the timeout, and some other orchestrator live for at least the timeout),
+   * stored in {@code harness.faults.allowed_seconds}; or null when not allowed yet. When the taken
+   * worker's row is already gone, the earliest rescue seen stands in.
+   */
+  private Double rescueAllowed(Connection c, long faultId, String dead, Map<String, Double> rescued)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            """
+            select exists (select 1 from pgconductor.orchestrators where id = ?::uuid),
+              coalesce((select last_heartbeat_at < now() - ?::interval
+                        from pgconductor.orchestrators where id = ?::uuid), true)
+              and exists (select 1 from pgconductor.orchestrators o
+                          where o.id <> ?::uuid and o.live_since <= now() - ?::interval),
+              extract(epoch from clock_timestamp() - (select at from harness.faults where id = ?))
+            """)) {
+      ps.setString(1, dead);
+      ps.setString(2, timeout);
+      ps.setString(3, dead);
+      ps.setString(4, dead);
+      ps.setString(5, timeout);
+      ps.setLong(6, faultId);
+      Double allowed;
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        boolean present = rs.getBoolean(1);
+        boolean allowedNow = rs.getBoolean(2);
+        double now = rs.getDouble(3);
+        if (!present) {
+          allowed = rescued.values().stream().min(Double::compare).orElse(now);
+        } else {
+          allowed = allowedNow ? now : null;
+        }
+      }
+      if (allowed != null) {
+        try (PreparedStatement update =
+            c.prepareStatement("update harness.faults set allowed_seconds = ? where id = ?")) {
+          update.setDouble(1, allowed);
+          update.setLong(2, faultId);
+          update.executeUpdate();
+        }
+      }
+      return allowed;
+    }
+  }
+
+  /** Waits (up to the given time) for the trackers still running, then stops them. */
+  @Override
+  public void close() {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    synchronized (threads) {
+      for (Thread t : threads) {
+        long left = deadline - System.nanoTime();
+        try {
+          if (left > 0) {
+            t.join(java.time.Duration.ofNanos(left));
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    closed = true;
+  }
+}
