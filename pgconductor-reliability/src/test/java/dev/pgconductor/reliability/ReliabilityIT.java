@@ -48,14 +48,8 @@ class ReliabilityIT {
   @MethodSource("scenarios")
   void recordedStepsDoNotRunAgain(String scenario) {
     ScenarioReport r = reports.get(scenario);
-    if (scenario.equals("blackhole") || scenario.equals("sigstop")) {
-      // defect A (found by this harness; not fixed yet): a worker cut off or frozen past its
-      // lease, once it is back, still starts the handlers of executions it had claimed ahead
-      // before, although other workers ran them and recorded their steps meanwhile; so recorded
-      // step bodies run again (their late writes are rejected). Reported only.
-      knownDefect("A", r.recordedStepsRerun() == 0, r);
-      return;
-    }
+    // blackhole and sigstop are where a worker comes back after others took its executions over:
+    // its handlers wait for a heartbeat before any step, and end there (defect A, fixed)
     assertThat(r.recordedStepsRerun()).as("recorded steps rerun: %s", r.notes()).isZero();
   }
 
