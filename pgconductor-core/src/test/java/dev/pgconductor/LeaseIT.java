@@ -161,6 +161,51 @@ class LeaseIT {
   }
 
   @Test
+  void anExecutionHeldWithoutItsOrchestratorKnowingIsReleasedAndRuns() {
+    // what a claim whose answer was lost leaves: the row says this orchestrator holds it, but
+    // none of its workers knows it
+    try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
+      var task =
+          conductor.createTask(
+              TaskOptions.of(JOB), Trigger.invocable(), (e, ctx) -> "ran " + e.payload().name());
+      conductor.ensureInstalled();
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(task)
+              .heartbeatInterval(Duration.ofMillis(50)) // it looks every 12th heartbeat
+              .heartbeatTimeout(Duration.ofSeconds(1))
+              .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build())
+              .handleSignals(false)
+              .build()) {
+        orchestrator.start();
+        String orphan =
+            conductor
+                .invoke(
+                    JOB,
+                    new Job("orphan"),
+                    InvokeOptions.builder().runAt(Instant.now().plusSeconds(3600)).build())
+                .orElseThrow();
+        db.execute(
+            "update pgconductor.executions set locked_by = '"
+                + orchestrator.info().id()
+                + "', locked_at = now() - interval '5 seconds', attempts = 1, lease = 1,"
+                + " run_at = now() where id = '"
+                + orphan
+                + "'");
+        await()
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () ->
+                    conductor.getExecution(JOB, orphan).orElseThrow().state()
+                        == ExecutionState.COMPLETED);
+        var execution = conductor.getExecution(JOB, orphan).orElseThrow();
+        assertThat(execution.result()).isEqualTo("ran orphan");
+        assertThat(execution.attempts()).as("the lost claim did not count").isOne();
+      }
+    }
+  }
+
+  @Test
   void truncatingTheOrchestratorsReleasesEverythingHeld() {
     try (var conductor = db.conductor(TaskSchemas.of(JOB)).build()) {
       conductor.ensureInstalled();

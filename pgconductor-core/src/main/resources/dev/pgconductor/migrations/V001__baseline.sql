@@ -1552,6 +1552,29 @@ begin
   return pgconductor.release_abandoned(array[p_orchestrator], false, true, null);
 end $$;
 
+-- Executions of a queue held by this orchestrator, claimed longer ago than p_older_than, that it
+-- does not know (p_known: what its worker holds): left by a claim whose answer was lost. They go
+-- back to the queue as if never claimed. Reads the queue's partition by locked_by (no index);
+-- orchestrators call it now and then. Returns how many.
+create function pgconductor.release_orphans(
+  p_orchestrator uuid, p_queue text, p_known uuid[], p_older_than interval)
+returns int
+language plpgsql set jit = off as $$
+declare
+  v_count int;
+begin
+  update pgconductor.executions e
+  set locked_by = null, locked_at = null, attempts = e.attempts - 1, wait_kind = 'released'
+  where e.queue = p_queue and e.locked_by = p_orchestrator
+    and e.locked_at < now() - p_older_than
+    and not (e.id = any (p_known));
+  get diagnostics v_count = row_count;
+  if v_count > 0 then
+    perform pgconductor.notify_ready(array[p_queue]);
+  end if;
+  return v_count;
+end $$;
+
 -- Ready executions on the given queues of tasks that no registered orchestrator runs on that
 -- queue: by queue and task, how many and since when. They wait until one does; orchestrators
 -- look for them now and then (docs/orchestrator.md) and say so.

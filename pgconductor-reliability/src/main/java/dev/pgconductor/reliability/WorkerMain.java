@@ -53,7 +53,18 @@ public final class WorkerMain implements Callable<Integer> {
   @Override
   public Integer call() {
     StepLog log = new StepLog(logUrl, name);
-    var builder = Conductor.builder().connectionString(url).tasks(Workload.SCHEMAS).context(log);
+    var builder = Conductor.builder().tasks(Workload.SCHEMAS).context(log);
+    if (ambiguousCommitRate > 0) {
+      // the engine's connections come through a wrapper that loses the answers of some commits
+      var config = new com.zaxxer.hikari.HikariConfig();
+      config.setJdbcUrl(url);
+      config.setMaximumPoolSize(10);
+      builder.dataSource(
+          new AmbiguousCommits(
+              new com.zaxxer.hikari.HikariDataSource(config), ambiguousCommitRate));
+    } else {
+      builder.connectionString(url);
+    }
     if (clockOffsetMillis != 0) {
       builder.clock(Clock.offset(Clock.systemUTC(), Duration.ofMillis(clockOffsetMillis)));
     }

@@ -282,6 +282,30 @@ public final class OrchestratorStore {
     }
   }
 
+  /**
+   * Releases the executions of a queue that this orchestrator holds in the database but not in
+   * memory (a claim whose answer was lost), claimed longer ago than {@code olderThan}; see
+   * pgconductor.release_orphans. Returns how many.
+   */
+  public int releaseOrphans(
+      UUID orchestrator, String queue, java.util.Set<UUID> known, Duration olderThan)
+      throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select pgconductor.release_orphans(?, ?, ?, make_interval(secs =>"
+                    + " ?::double precision))")) {
+      ps.setObject(1, orchestrator);
+      ps.setString(2, queue);
+      ps.setObject(3, new UuidArray(known.toArray(UUID[]::new)));
+      ps.setDouble(4, olderThan.toMillis() / 1000.0);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   /** Marks or unmarks a worker as asleep on its empty queue (invokes notify only such queues). */
   public void setIdle(UUID orchestrator, String queue, boolean idle) throws SQLException {
     try (var c = db.connection();

@@ -88,6 +88,17 @@ final class Dispatcher {
     return inFlight.get();
   }
 
+  /** Ids of the executions claimed and waiting here for a slot. */
+  java.util.Set<UUID> bufferedIds() {
+    synchronized (lock) {
+      java.util.Set<UUID> ids = new java.util.HashSet<>();
+      for (Claimed c : ready) {
+        ids.add(c.id());
+      }
+      return ids;
+    }
+  }
+
   /** Handler runs ended so far. */
   long finished() {
     return finished.get();

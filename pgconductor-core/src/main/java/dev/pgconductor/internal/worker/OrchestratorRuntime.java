@@ -491,9 +491,30 @@ public final class OrchestratorRuntime<C> {
       if (++beats % UNSERVED_EVERY_BEATS == 0) {
         lookForUnserved();
         schedules.fill();
+        releaseOrphans();
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * A claim whose answer was lost (the connection broke after its commit) leaves executions held by
+   * this orchestrator that no worker of it knows: nobody would ever run or release them. They are
+   * released here, once claimed longer ago than the heartbeat timeout (no claim in flight takes
+   * that long).
+   */
+  private void releaseOrphans() throws java.sql.SQLException {
+    for (WorkerRunner<C> runner : runners.values()) {
+      int released = store.releaseOrphans(id, runner.queue(), runner.knownIds(), heartbeatTimeout);
+      if (released > 0) {
+        LOG.warn(
+            "Released {} executions of queue '{}' that orchestrator {} held without knowing (a"
+                + " claim whose answer was lost)",
+            released,
+            runner.queue(),
+            id);
+      }
     }
   }
 

@@ -41,6 +41,7 @@ final class OutcomeFlusher implements Runnable {
 
   private final Object lock = new Object();
   private List<Outcome> pending = new ArrayList<>();
+  private volatile List<Outcome> writing = List.of(); // the batch being written, if any
   private int pendingLimited; // outcomes in pending of tasks with a concurrency limit
   private long limitedDueAt; // when the first of them must be written
   private long oldestAt;
@@ -89,6 +90,20 @@ final class OutcomeFlusher implements Runnable {
     }
   }
 
+  /** Ids of the executions whose outcomes wait here or are being written. */
+  java.util.Set<UUID> heldIds() {
+    java.util.Set<UUID> ids = new java.util.HashSet<>();
+    for (Outcome o : writing) {
+      ids.add(o.id());
+    }
+    synchronized (lock) {
+      for (Outcome o : pending) {
+        ids.add(o.id());
+      }
+    }
+    return ids;
+  }
+
   boolean isEmpty() {
     synchronized (lock) {
       return pending.isEmpty();
@@ -135,11 +150,13 @@ final class OutcomeFlusher implements Runnable {
         batch = pending;
         limited = pendingLimited;
         pending = new ArrayList<>();
+        writing = batch;
         pendingLimited = 0;
       }
       if (!batch.isEmpty()) {
         try {
           write(batch);
+          writing = List.of();
           retryDelayMs = 100;
           if (limited > 0) {
             slotsFreed.run();
@@ -151,6 +168,7 @@ final class OutcomeFlusher implements Runnable {
               queue,
               e.getMessage());
           requeue(batch, limited);
+          writing = List.of(); // back in pending
           if (!last) {
             pause(retryDelayMs);
             retryDelayMs = Math.min(retryDelayMs * 2, 5000);

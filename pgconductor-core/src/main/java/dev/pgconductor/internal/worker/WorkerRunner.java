@@ -160,6 +160,17 @@ final class WorkerRunner<C> {
     running.abort(executionId, reason);
   }
 
+  /**
+   * Ids of every execution this worker holds: claimed and waiting for a slot, running, or with an
+   * outcome not yet written.
+   */
+  Set<UUID> knownIds() {
+    Set<UUID> ids = new java.util.HashSet<>(running.ids());
+    ids.addAll(dispatcher.bufferedIds());
+    ids.addAll(flusher.heldIds());
+    return ids;
+  }
+
   /** Ids of the executions whose handlers run in this worker now. */
   Set<UUID> runningIds() {
     return running.ids();
