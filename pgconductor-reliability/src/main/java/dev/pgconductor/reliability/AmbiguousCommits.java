@@ -24,11 +24,20 @@ public final class AmbiguousCommits implements DataSource {
   private final DataSource target;
   private final double rate;
   private final AtomicLong injected = new AtomicLong();
+  private volatile boolean armed;
 
   /** Wraps {@code target}; {@code rate} is the share of commits that throw after committing. */
   public AmbiguousCommits(DataSource target, double rate) {
     this.target = target;
     this.rate = rate;
+  }
+
+  /**
+   * Starts losing answers. Until then commits pass: the faults aimed at are those of a running
+   * worker's writes (steps, children, timers), not its start, which fails on any error.
+   */
+  public void arm() {
+    armed = true;
   }
 
   /** How many commits threw after succeeding. */
@@ -80,7 +89,7 @@ public final class AmbiguousCommits implements DataSource {
   }
 
   private void maybeLoseTheAnswer() throws SQLException {
-    if (ThreadLocalRandom.current().nextDouble() < rate) {
+    if (armed && ThreadLocalRandom.current().nextDouble() < rate) {
       injected.incrementAndGet();
       System.out.println("AMBIGUOUS-COMMIT"); // the driver counts these lines
       throw new SQLException("injected: the commit succeeded but its answer was lost", "08006");

@@ -54,14 +54,15 @@ public final class WorkerMain implements Callable<Integer> {
   public Integer call() {
     StepLog log = new StepLog(logUrl, name);
     var builder = Conductor.builder().tasks(Workload.SCHEMAS).context(log);
+    AmbiguousCommits ambiguous = null;
     if (ambiguousCommitRate > 0) {
       // the engine's connections come through a wrapper that loses the answers of some commits
       var config = new com.zaxxer.hikari.HikariConfig();
       config.setJdbcUrl(url);
       config.setMaximumPoolSize(10);
-      builder.dataSource(
-          new AmbiguousCommits(
-              new com.zaxxer.hikari.HikariDataSource(config), ambiguousCommitRate));
+      ambiguous =
+          new AmbiguousCommits(new com.zaxxer.hikari.HikariDataSource(config), ambiguousCommitRate);
+      builder.dataSource(ambiguous);
     } else {
       builder.connectionString(url);
     }
@@ -84,6 +85,9 @@ public final class WorkerMain implements Callable<Integer> {
             .startupTimeout(Duration.ofSeconds(60)) // a worker may start while Postgres is away
             .build();
     orchestrator.start();
+    if (ambiguous != null) {
+      ambiguous.arm(); // faults of a running worker's writes, not of its start
+    }
     System.out.println("STARTED " + orchestrator.info().id() + " " + ProcessHandle.current().pid());
     System.out.flush();
     orchestrator.stopped().join();
