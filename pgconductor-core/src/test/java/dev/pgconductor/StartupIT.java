@@ -144,7 +144,7 @@ class StartupIT {
     try (var conductor = db.conductor(TaskSchemas.of(ECHO)).build()) {
       conductor.ensureInstalled();
     }
-    // the child prints STARTED once registered, while its start is held for three seconds
+    // the child prints STARTED once registered, while its start is held until a signal comes
     try (ChildJvm child = ChildJvm.start(SlowStartWorkerMain.class, db.url())) {
       assertThat(registeredCount()).isOne();
       child.terminate(); // SIGTERM; SIGINT runs the same shutdown hook

@@ -117,7 +117,7 @@ class TimeoutIT {
               TaskOptions.of(HANG).maxAttempts(1),
               Trigger.invocable(),
               (event, ctx) -> {
-                Thread.sleep(Long.MAX_VALUE); // until a stop interrupts it
+                new CountDownLatch(1).await(); // until a stop interrupts it
                 return "never";
               });
       conductor.ensureInstalled();

@@ -688,8 +688,9 @@ end $$;
 
 -- After a flush finished scheduled executions: each schedule whose pending occurrence was one of
 -- them moves on to the next occurrence, which the worker computed (p_next_ats, p_ids), created in
--- the flush's transaction so that no crash can leave a schedule without one. Row locks on the
--- schedules serialize this with pgconductor.create_occurrences. Returns the queues made ready.
+-- the flush's transaction so that no crash can leave a schedule without one. The advisory lock,
+-- shared here and exclusive in pgconductor.create_occurrences, serializes the two. Returns the
+-- queues made ready.
 create function pgconductor.advance_schedules(
   p_finished uuid[], p_next_ats timestamptz[], p_ids uuid[], p_now timestamptz)
 returns text[]

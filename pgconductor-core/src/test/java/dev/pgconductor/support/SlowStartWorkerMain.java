@@ -19,7 +19,7 @@ import javax.sql.DataSource;
 
 /**
  * Run in a child JVM by a signal test: an orchestrator whose start is slow right after it has
- * registered (its database answers the next call only three seconds later), so the test can send a
+ * registered (its database answers the next call only once a signal came), so the test can send a
  * signal in that window. Prints "STARTED id" once registered, before the start returns.
  */
 public final class SlowStartWorkerMain {
@@ -41,25 +41,24 @@ public final class SlowStartWorkerMain {
             .build(); // handleSignals: true, the default
     String id = orchestrator.info().id();
     AtomicReference<CountDownLatch> held = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean announced =
+        new java.util.concurrent.atomic.AtomicBoolean();
     held.set(
         database.holdConnections(
             thread -> {
-              if (!thread.equals("main") || !registered(pool, id)) {
-                return false;
+              if (!thread.equals("main") || held.get().getCount() == 0 || !registered(pool, id)) {
+                return false; // held once only: the calls after the signal go through
               }
-              System.out.println("STARTED " + id);
-              System.out.flush();
+              if (!announced.get()) {
+                System.out.println("STARTED " + id);
+                System.out.flush();
+              }
+              // the slow call returns once the signal came: its shutdown hook runs beside the
+              // orchestrator's, whose stop waits for this start to end
               CountDownLatch latch = held.get();
-              Thread.ofVirtual()
-                  .start(
-                      () -> {
-                        try {
-                          Thread.sleep(3000); // the slow database call
-                        } catch (InterruptedException e) {
-                          Thread.currentThread().interrupt();
-                        }
-                        latch.countDown();
-                      });
+              if (announced.compareAndSet(false, true)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(latch::countDown));
+              }
               return true;
             }));
     orchestrator.start();
