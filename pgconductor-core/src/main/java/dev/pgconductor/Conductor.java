@@ -462,6 +462,20 @@ public final class Conductor<C> implements AutoCloseable {
   }
 
   /**
+   * Runs a failed or cancelled execution again: it goes back to its queue, due now, with its
+   * attempts counted from zero, so it gets the task's full number of attempts. Its steps were
+   * removed when it finished, so the handler starts from the beginning; its last error stays
+   * readable until the new attempt ends. A parent that was waiting for it has already seen its
+   * failure. Returns false when the execution is unknown, not finished, or completed.
+   *
+   * @throws IllegalArgumentException if {@code id} is not an execution id (a UUID)
+   * @throws PgConductorException if a pending execution of the task holds the same dedupe key
+   */
+  public boolean retry(String id) {
+    return executions.retry(uuid(id));
+  }
+
+  /**
    * A worker for one queue: the tasks it runs (all on that queue) and its config. Hand it to {@link
    * Orchestrator.Builder#workers}.
    */

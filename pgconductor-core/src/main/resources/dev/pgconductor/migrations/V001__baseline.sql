@@ -1350,6 +1350,40 @@ language sql stable set jit = off as $$
   where e.locked_by = p_orchestrator and e.cancel_reason is not null
 $$;
 
+-- Runs a failed or cancelled execution again: it moves back from finished_executions to the queue,
+-- pending and due now, with its attempts counted from zero. Its steps are gone (they are removed
+-- when an execution finishes), so the handler starts from the beginning. Returns its task and
+-- queue; nothing for an unknown, unfinished or completed execution.
+create function pgconductor.retry(p_id uuid, p_now timestamptz)
+returns table (task_key text, queue text)
+language plpgsql set jit = off as $$
+declare
+  v_task  text;
+  v_queue text;
+begin
+  with gone as (
+    delete from pgconductor.finished_executions f
+    where f.id = p_id and f.state in ('failed', 'cancelled')
+    returning f.*
+  )
+  insert into pgconductor.executions as e
+    (id, queue, task_key, payload, priority, run_at, attempts, dedupe_key, parent_id, origin,
+     origin_name, last_error, last_error_stack, gated, created_at)
+  select g.id, g.queue, g.task_key, g.payload, g.priority, coalesce(p_now, now()), 0,
+         g.dedupe_key, g.parent_id, g.origin, g.origin_name, g.last_error, g.last_error_stack,
+         coalesce(t.concurrency is not null, false), g.created_at
+  from gone g left join pgconductor.tasks t on t.key = g.task_key
+  returning e.task_key, e.queue into v_task, v_queue;
+  if v_task is null then
+    return;
+  end if;
+  perform pg_notify('pgconductor', v_queue);
+  return query select v_task, v_queue;
+exception when unique_violation then
+  raise exception 'execution % cannot run again: a pending execution of its task has the same dedupe key',
+    p_id using errcode = 'P0001', hint = 'pgconductor:retry-dedupe';
+end $$;
+
 -- ============================================================================================
 -- Orchestrators: heartbeat, rescue, stop
 -- ============================================================================================

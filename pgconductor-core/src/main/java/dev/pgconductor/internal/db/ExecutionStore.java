@@ -36,6 +36,7 @@ public final class ExecutionStore {
   private static final String RECORD_STEPS = "select pgconductor.record_steps(?, ?, ?, ?, ?, ?)";
   private static final String CANCEL =
       "select id, task_key, queue, running from pgconductor.cancel(?, ?, ?::timestamptz)";
+  private static final String RETRY = "select task_key from pgconductor.retry(?, ?::timestamptz)";
   private static final String CANCEL_REQUESTS =
       "select id, reason from pgconductor.cancel_requests(?)";
   // Locks the execution while this caller holds its lease, and says whether the step is recorded
@@ -368,6 +369,24 @@ public final class ExecutionStore {
               }
             }
             return result;
+          }
+        });
+  }
+
+  /**
+   * Puts a failed or cancelled execution back in its queue, due now, attempts counted from zero;
+   * false when there is no such execution in one of those states.
+   */
+  public boolean retry(UUID id) {
+    return db.call(
+        "retry execution " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(RETRY)) {
+            ps.setObject(1, id);
+            ps.setString(2, db.nowParam());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next();
+            }
           }
         });
   }
