@@ -18,6 +18,7 @@ import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.schedule.CronExpressions;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
+import dev.pgconductor.internal.sql.SqlExpressions;
 import dev.pgconductor.internal.task.TaskRegistry;
 import dev.pgconductor.internal.util.UuidV7;
 import java.sql.Connection;
@@ -128,6 +129,7 @@ public final class Conductor<C> implements AutoCloseable {
     requireDefined(options.definition());
     checkSchedules(options.name(), triggers);
     checkSubscriptions(options.name(), triggers);
+    checkRowTriggers(options.name(), triggers);
     Task<P, R> task = new Task<>(options, triggers, handler);
     tasks.register(task);
     return task;
@@ -382,6 +384,50 @@ public final class Conductor<C> implements AutoCloseable {
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                 "task '" + task + "', event '" + sub.event().name() + "': " + e.getMessage(), e);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Row-change triggers: one per table and operation, distinct columns, one condition expression.
+   * Tables and columns are checked by Postgres when the orchestrator starts.
+   */
+  private static void checkRowTriggers(String task, List<Trigger> triggers) {
+    Set<String> seen = new HashSet<>();
+    for (Trigger trigger : triggers) {
+      if (trigger instanceof Trigger.RowChange change) {
+        if (!seen.add(change.eventName())) {
+          throw new IllegalArgumentException(
+              "task '" + task + "' has two row-change triggers on " + change.eventName());
+        }
+        if (change.columns() != null) {
+          Set<String> columns = new HashSet<>();
+          for (String column : change.columns()) {
+            if (column == null || column.isBlank() || !columns.add(column)) {
+              throw new IllegalArgumentException(
+                  "task '"
+                      + task
+                      + "', "
+                      + change.eventName()
+                      + ": columns must be distinct and not blank, got "
+                      + change.columns());
+            }
+          }
+        }
+        if (change.condition() != null) {
+          try {
+            SqlExpressions.requireOneExpression(
+                change.condition(),
+                switch (change.operation()) {
+                  case INSERT -> "new";
+                  case UPDATE -> "new and old";
+                  case DELETE -> "old";
+                });
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "task '" + task + "', " + change.eventName() + ": " + e.getMessage(), e);
           }
         }
       }

@@ -8,10 +8,11 @@ import java.util.Objects;
 /**
  * What creates executions of a task: {@link #invocable()} allows {@link Conductor#invoke}, {@link
  * #cron(String, String)} runs it on a schedule, {@link #event(EventDefinition)} on each emitted
- * event. A task may have several triggers; one registered without {@link #invocable()} cannot be
- * invoked.
+ * event, {@link #onInsert}, {@link #onUpdate} and {@link #onDelete} on each changed row of a table.
+ * A task may have several triggers; one registered without {@link #invocable()} cannot be invoked.
  */
-public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron, Trigger.Event {
+public sealed interface Trigger
+    permits Trigger.Invocable, Trigger.Cron, Trigger.Event, Trigger.RowChange {
 
   /** Allows {@link Conductor#invoke}; the handler sees a {@link TaskEvent.Invoked} event. */
   static Trigger invocable() {
@@ -44,6 +45,31 @@ public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron, Trigger
    */
   static Event event(EventDefinition<?> event) {
     return new Event(event, null, null);
+  }
+
+  /**
+   * Runs the task once for each row inserted into {@code schema.table}, in the inserting
+   * transaction's commit (a rolled-back insert creates nothing); the handler sees a {@link
+   * TaskEvent.RowChanged} event named {@code schema.table.insert}. Narrow it with {@link
+   * RowChange#columns} and {@link RowChange#when}. The orchestrator that runs the task installs the
+   * Postgres trigger when it starts; see the guide's page on row-change triggers for the privileges
+   * this needs.
+   */
+  static RowChange onInsert(String schema, String table) {
+    return new RowChange(schema, table, RowOperation.INSERT, null, null);
+  }
+
+  /**
+   * Runs the task once for each row updated in {@code schema.table}, with the row before and after;
+   * see {@link #onInsert}.
+   */
+  static RowChange onUpdate(String schema, String table) {
+    return new RowChange(schema, table, RowOperation.UPDATE, null, null);
+  }
+
+  /** Runs the task once for each row deleted from {@code schema.table}; see {@link #onInsert}. */
+  static RowChange onDelete(String schema, String table) {
+    return new RowChange(schema, table, RowOperation.DELETE, null, null);
   }
 
   /** The invocable trigger. Event name {@value TaskEvent#INVOKE_EVENT}. */
@@ -106,6 +132,59 @@ public sealed interface Trigger permits Trigger.Invocable, Trigger.Cron, Trigger
     public Event when(String condition) {
       Objects.requireNonNull(condition, "condition");
       return new Event(event, fields, condition);
+    }
+  }
+
+  /**
+   * A subscription of a task to changes of the rows of a table.
+   *
+   * @param schema the table's schema, as Postgres spells it (no quoting needed)
+   * @param table the table's name, as Postgres spells it
+   * @param operation the change it reacts to
+   * @param columns the columns the event's rows hold, or null for every column
+   * @param condition a boolean SQL expression over {@code new} and {@code old} that a change must
+   *     satisfy to create an execution, or null for every change
+   */
+  record RowChange(
+      String schema, String table, RowOperation operation, List<String> columns, String condition)
+      implements Trigger {
+    public RowChange {
+      Objects.requireNonNull(schema, "schema");
+      Objects.requireNonNull(table, "table");
+      Objects.requireNonNull(operation, "operation");
+      if (schema.isBlank() || table.isBlank()) {
+        throw new IllegalArgumentException("a row-change trigger needs a schema and a table name");
+      }
+      columns = columns == null ? null : List.copyOf(columns);
+    }
+
+    /**
+     * Puts only these columns in the event's rows ({@link TaskEvent.RowChanged#newRow()}), with
+     * their JSON types: numbers, booleans, strings, json values, timestamps as ISO-8601 strings,
+     * arrays. Each must be a column of the table, checked when the orchestrator starts.
+     */
+    public RowChange columns(String... names) {
+      if (names.length == 0) {
+        throw new IllegalArgumentException("columns(...) needs at least one column");
+      }
+      return new RowChange(schema, table, operation, List.of(names), condition);
+    }
+
+    /**
+     * Creates an execution only for changes that satisfy {@code condition}: one boolean SQL
+     * expression over the row, as {@code new} (insert, update) and {@code old} (update, delete),
+     * such as {@code "new.email is distinct from old.email"}. It runs in Postgres, inside the
+     * statement that changed the rows. One expression only: semicolons, comments, dollar quotes and
+     * unbalanced parentheses are refused; Postgres checks the rest when the orchestrator starts.
+     */
+    public RowChange when(String condition) {
+      Objects.requireNonNull(condition, "condition");
+      return new RowChange(schema, table, operation, columns, condition);
+    }
+
+    /** The event name of its executions: {@code schema.table.operation}. */
+    public String eventName() {
+      return schema + "." + table + "." + operation.sqlName();
     }
   }
 }

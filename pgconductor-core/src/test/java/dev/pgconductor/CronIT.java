@@ -57,6 +57,7 @@ class CronIT {
                   switch (event) {
                     case TaskEvent.Invoked<Digest> e -> "invoked";
                     case TaskEvent.Emitted<Digest> e -> "emitted";
+                    case TaskEvent.RowChanged<Digest> e -> "row changed";
                     case TaskEvent.Scheduled<Digest> s -> {
                       heard.add(s.name() + "@" + s.scheduledFor() + " payload " + s.payload());
                       yield s.name();
@@ -260,6 +261,7 @@ class CronIT {
               (event, ctx) ->
                   switch (event) {
                     case TaskEvent.Emitted<Digest> e -> "emitted";
+                    case TaskEvent.RowChanged<Digest> e -> "row changed";
                     case TaskEvent.Invoked<Digest> e -> {
                       // a handler schedules too
                       ctx.schedule(DIGEST, "from-handler", "0 12 * * *", new Digest("h"));

@@ -148,6 +148,23 @@ create table pgconductor.subscriptions (
   primary key (event, task_key)
 );
 
+-- Tasks subscribed to changes of rows of the application's tables, as the orchestrators that run
+-- them registered them at start. Each row stands for one Postgres trigger on the table, made by
+-- pgconductor.apply_row_triggers from `definition`; `installed` is the definition it was last made
+-- from. The trigger's statement creates one execution per changed row whose condition holds.
+create table pgconductor.row_triggers (
+  task_key    text not null,
+  schema_name text not null,
+  table_name  text not null,
+  operation   text not null check (operation in ('insert', 'update', 'delete')),
+  columns     text[], -- null: every column
+  condition   text,   -- null: every change; a boolean SQL expression over new and old
+  definition  text not null, -- the trigger function and trigger, as SQL
+  installed   text,          -- the definition the installed trigger was made from
+  updated_at  timestamptz not null default now(),
+  primary key (task_key, schema_name, table_name, operation)
+);
+
 -- Queues that have their own partition of pgconductor.executions.
 create table pgconductor.queues (
   name       text primary key,
@@ -820,6 +837,11 @@ declare
 begin
   foreach v_condition in array p_conditions loop
     continue when v_condition is null;
+    -- a second net under the check of the Java side: nothing that could end the expression
+    if v_condition ~ '[;$]|--|/\*' then
+      raise exception 'the condition "%" of a subscription may not contain ; $ -- or /*',
+        v_condition using errcode = 'P0001', hint = 'pgconductor:bad-condition';
+    end if;
     begin
       execute format('select (%s)::boolean from (select %L::jsonb as payload) as event limit 0',
                      v_condition, '{}')
@@ -841,6 +863,257 @@ begin
   on conflict (event, task_key) do update
     set fields = excluded.fields, condition = excluded.condition, updated_at = now()
     where (s.fields, s.condition) is distinct from (excluded.fields, excluded.condition);
+end $$;
+
+-- ============================================================================================
+-- Row-change triggers
+-- ============================================================================================
+
+-- A version 7 UUID (time-ordered) for executions created in SQL, like the ids the Java side makes.
+create function pgconductor.uuid_v7() returns uuid
+language sql volatile as $$
+  select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                                        placing substring(int8send(floor(extract(epoch from
+                                          clock_timestamp()) * 1000)::bigint) from 3)
+                                        from 1 for 6), 52, 1), 53, 1), 'hex')::uuid
+$$;
+
+-- Names of the trigger and of its function for one subscription. The trigger's name is unique on
+-- its table (task and operation); the function's across the schema.
+create function pgconductor.row_trigger_name(p_task text, p_operation text) returns text
+language sql immutable as $$
+  select 'pgconductor_' || p_operation || '_' || left(md5(p_task), 12)
+$$;
+
+create function pgconductor.row_trigger_function(
+  p_task text, p_schema text, p_table text, p_operation text) returns text
+language sql immutable as $$
+  select 'row_change_' || left(md5(p_task || '/' || p_schema || '/' || p_table || '/' || p_operation), 20)
+$$;
+
+-- The SQL that makes one subscription's trigger: a statement-level trigger whose transition
+-- tables hold the changed rows, and its function, which inserts one execution per row whose
+-- condition holds, in one statement. Rows of an update are paired old with new by their
+-- position in the transition tables, where Postgres stores each row's old and new version
+-- together (a join on a key would lose updates that change the key). Names are quoted with
+-- %I and %L; the condition was checked by pgconductor.register_row_triggers.
+create function pgconductor.row_trigger_definition(
+  p_task text, p_schema text, p_table text, p_operation text, p_columns text[], p_condition text)
+returns text
+language plpgsql immutable as $$
+declare
+  v_function text := pgconductor.row_trigger_function(p_task, p_schema, p_table, p_operation);
+  v_new      text;
+  v_old      text;
+  v_from     text;
+  v_payload  text;
+begin
+  -- the row as JSON: the selected columns, or every column
+  if p_columns is null then
+    v_new := 'to_jsonb(new) - ''pgconductor_row''';
+    v_old := 'to_jsonb(old) - ''pgconductor_row''';
+  else
+    select 'jsonb_build_object(' || string_agg(format('%L, new.%I', c, c), ', ') || ')',
+           'jsonb_build_object(' || string_agg(format('%L, old.%I', c, c), ', ') || ')'
+      into v_new, v_old
+    from unnest(p_columns) c;
+  end if;
+  v_from := case p_operation
+    when 'insert' then 'pgconductor_new as new'
+    when 'delete' then 'pgconductor_old as old'
+    else '(select o.*, row_number() over () as pgconductor_row from pgconductor_old o) as old'
+         || ' join (select n.*, row_number() over () as pgconductor_row from pgconductor_new n)'
+         || ' as new on new.pgconductor_row = old.pgconductor_row' end;
+  v_payload := format('jsonb_build_object(''tg_op'', %L, ''schema'', %L, ''table'', %L, %s)',
+    upper(p_operation), p_schema, p_table,
+    case p_operation when 'insert' then format('''new'', %s', v_new)
+                     when 'delete' then format('''old'', %s', v_old)
+                     else format('''old'', %s, ''new'', %s', v_old, v_new) end);
+  return format($f$create or replace function pgconductor.%1$I() returns trigger
+language plpgsql as $body$
+#variable_conflict use_column
+declare
+  v_queues text[];
+begin
+  with made as (
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+    select pgconductor.uuid_v7(), t.queue, t.key, %2$s, now(), 'row_changed', %3$L,
+           t.concurrency is not null
+    from %4$s
+    join pgconductor.tasks t on t.key = %5$L
+    where %6$s
+    returning queue
+  )
+  select array_agg(distinct queue) into v_queues from made;
+  perform pg_notify('pgconductor', q) from unnest(v_queues) q;
+  return null;
+end $body$;
+create trigger %7$I after %8$s on %9$I.%10$I
+  referencing %11$s for each statement execute function pgconductor.%1$I();
+comment on trigger %7$I on %9$I.%10$I is %12$L;
+$f$,
+    v_function, v_payload, p_schema || '.' || p_table || '.' || p_operation, v_from, p_task,
+    coalesce('(' || p_condition || ')', 'true'),
+    pgconductor.row_trigger_name(p_task, p_operation), p_operation, p_schema, p_table,
+    case p_operation when 'insert' then 'new table as pgconductor_new'
+                     when 'delete' then 'old table as pgconductor_old'
+                     else 'old table as pgconductor_old new table as pgconductor_new' end,
+    format('pgconductor: runs task %s on each %s', p_task, p_operation));
+end $$;
+
+-- The row-change triggers of the tasks an orchestrator runs, as its code declares them: added,
+-- changed, or removed when they left the code; pgconductor.apply_row_triggers then makes the
+-- Postgres triggers. Each schema, table and column must exist, and each condition must be one
+-- boolean expression over new (insert, update) and old (update, delete) that Postgres accepts:
+-- an error names what is wrong (hint pgconductor:bad-row-trigger), and nothing is written.
+create function pgconductor.register_row_triggers(
+  p_served text[], p_tasks text[], p_schemas text[], p_tables text[], p_operations text[],
+  p_columns jsonb[], p_conditions text[])
+returns void
+language plpgsql set jit = off set standard_conforming_strings = on as $$
+declare
+  r         record;
+  v_rel     oid;
+  v_kind    "char";
+  v_missing text;
+  v_from    text;
+  v_ignored boolean;
+begin
+  create temporary table pgconductor_declared on commit drop as
+  select n.task, n.schema_name, n.table_name, n.operation, n.condition,
+         case when n.columns is null then null
+              else array(select jsonb_array_elements_text(n.columns)) end as columns
+  from unnest(p_tasks, p_schemas, p_tables, p_operations, p_columns, p_conditions)
+    as n(task, schema_name, table_name, operation, columns, condition);
+  for r in select * from pgconductor_declared loop
+    if not exists (select 1 from pg_namespace where nspname = r.schema_name) then
+      raise exception 'task "%": schema "%" does not exist', r.task, r.schema_name
+        using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+    end if;
+    v_rel := null;
+    select c.oid, c.relkind into v_rel, v_kind
+    from pg_class c join pg_namespace ns on ns.oid = c.relnamespace
+    where ns.nspname = r.schema_name and c.relname = r.table_name;
+    if v_rel is null then
+      raise exception 'task "%": table "%.%" does not exist', r.task, r.schema_name, r.table_name
+        using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+    elsif v_kind not in ('r', 'p') then
+      raise exception 'task "%": "%.%" is not a table (row-change triggers need a table)',
+        r.task, r.schema_name, r.table_name
+        using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+    end if;
+    v_missing := null;
+    select c into v_missing from unnest(r.columns) c
+    where not exists (select 1 from pg_attribute a
+                      where a.attrelid = v_rel and a.attname = c and a.attnum > 0
+                        and not a.attisdropped)
+    limit 1;
+    if v_missing is not null then
+      raise exception 'task "%": column "%" does not exist in table "%.%"',
+        r.task, v_missing, r.schema_name, r.table_name
+        using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+    end if;
+    if r.condition is not null then
+      -- a second net under the check of the Java side: nothing that could end the expression
+      if r.condition ~ '[;$]|--|/\*' then
+        raise exception 'task "%": the condition "%" may not contain ; $ -- or /*',
+          r.task, r.condition using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+      end if;
+      v_from := case r.operation
+        when 'insert' then format('%I.%I as new', r.schema_name, r.table_name)
+        when 'delete' then format('%I.%I as old', r.schema_name, r.table_name)
+        else format('%I.%I as old, %I.%I as new', r.schema_name, r.table_name,
+                    r.schema_name, r.table_name) end;
+      begin
+        execute format('select (%s)::boolean from %s limit 0', r.condition, v_from)
+          into v_ignored;
+      exception when others then
+        raise exception 'task "%": the condition "%" on % of %.% is not a boolean expression over %: %',
+          r.task, r.condition, r.operation, r.schema_name, r.table_name,
+          case r.operation when 'insert' then 'new' when 'delete' then 'old'
+                           else 'new and old' end,
+          sqlerrm using errcode = 'P0001', hint = 'pgconductor:bad-row-trigger';
+      end;
+    end if;
+  end loop;
+
+  perform pg_advisory_xact_lock(hashtext('pgconductor.row_triggers'));
+  delete from pgconductor.row_triggers w
+  where w.task_key = any (p_served)
+    and not exists (select 1 from pgconductor_declared d
+                    where (d.task, d.schema_name, d.table_name, d.operation)
+                          = (w.task_key, w.schema_name, w.table_name, w.operation));
+  insert into pgconductor.row_triggers as w
+    (task_key, schema_name, table_name, operation, columns, condition, definition)
+  select d.task, d.schema_name, d.table_name, d.operation, d.columns, d.condition,
+         pgconductor.row_trigger_definition(d.task, d.schema_name, d.table_name, d.operation,
+                                            d.columns, d.condition)
+  from pgconductor_declared d
+  on conflict (task_key, schema_name, table_name, operation) do update
+    set columns = excluded.columns, condition = excluded.condition,
+        definition = excluded.definition, updated_at = now()
+    where w.definition is distinct from excluded.definition;
+  drop table pgconductor_declared;
+end $$;
+
+-- Makes the Postgres triggers match pgconductor.row_triggers: drops the triggers (and functions)
+-- pgconductor made that no subscription wants any more, and (re)makes each trigger that is
+-- missing or was made from another definition. Creating a trigger needs the TRIGGER privilege on
+-- the table, and dropping one its ownership, so an operator may run this as a more privileged
+-- role (docs/row-triggers.md). Does nothing when all is in place. Returns what it did.
+create function pgconductor.apply_row_triggers()
+returns table (action text, trigger_name text, on_table text, task_key text)
+language plpgsql set jit = off set lock_timeout = '30s' as $$
+declare
+  r record;
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.row_triggers'));
+  for r in
+    select t.tgname, t.tgrelid::regclass as rel
+    from pg_trigger t
+    join pg_proc p on p.oid = t.tgfoid
+    where p.pronamespace = 'pgconductor'::regnamespace and p.proname like 'row\_change\_%'
+      and not exists (
+        select 1 from pgconductor.row_triggers w
+        where pgconductor.row_trigger_function(w.task_key, w.schema_name, w.table_name,
+                                               w.operation) = p.proname
+          and pgconductor.row_trigger_name(w.task_key, w.operation) = t.tgname)
+  loop
+    execute format('drop trigger %I on %s', r.tgname, r.rel);
+    return query select 'dropped', r.tgname::text, r.rel::text, null::text;
+  end loop;
+  for r in
+    select p.oid::regprocedure as fn from pg_proc p
+    where p.pronamespace = 'pgconductor'::regnamespace and p.proname like 'row\_change\_%'
+      and not exists (select 1 from pg_trigger t where t.tgfoid = p.oid)
+      and not exists (
+        select 1 from pgconductor.row_triggers w
+        where pgconductor.row_trigger_function(w.task_key, w.schema_name, w.table_name,
+                                               w.operation) = p.proname)
+  loop
+    execute format('drop function %s', r.fn);
+  end loop;
+  for r in
+    select w.*, pgconductor.row_trigger_name(w.task_key, w.operation) as tgname,
+           format('%I.%I', w.schema_name, w.table_name) as rel
+    from pgconductor.row_triggers w
+    where w.installed is distinct from w.definition
+       or not exists (
+         select 1 from pg_trigger t
+         join pg_class c on c.oid = t.tgrelid
+         join pg_namespace ns on ns.oid = c.relnamespace
+         where ns.nspname = w.schema_name and c.relname = w.table_name
+           and t.tgname = pgconductor.row_trigger_name(w.task_key, w.operation))
+    order by w.schema_name, w.table_name, w.operation, w.task_key
+  loop
+    execute format('drop trigger if exists %I on %s', r.tgname, r.rel);
+    execute r.definition;
+    update pgconductor.row_triggers w set installed = r.definition
+    where (w.task_key, w.schema_name, w.table_name, w.operation)
+          = (r.task_key, r.schema_name, r.table_name, r.operation);
+    return query select 'created', r.tgname, r.rel, r.task_key;
+  end loop;
 end $$;
 
 -- ============================================================================================

@@ -1,6 +1,7 @@
 package dev.pgconductor.internal.db;
 
 import dev.pgconductor.ConductorListener;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -144,6 +145,76 @@ public final class OrchestratorStore {
             return null;
           }
         });
+  }
+
+  /** A row-change trigger of a task, as the code declares it. */
+  public record RowTrigger(
+      String task,
+      String schema,
+      String table,
+      String operation,
+      List<String> columns,
+      String condition) {}
+
+  /**
+   * Writes the row-change triggers of the served tasks as the code declares them (see
+   * pgconductor.register_row_triggers): an unknown schema, table or column, or a condition Postgres
+   * cannot use, fails it with a message naming it, and nothing is written.
+   */
+  public void registerRowTriggers(List<String> servedTasks, List<RowTrigger> triggers) {
+    db.call(
+        "register the row-change triggers",
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "select pgconductor.register_row_triggers(?, ?, ?, ?, ?, ?::jsonb[], ?)")) {
+            ps.setArray(1, c.createArrayOf("text", servedTasks.toArray()));
+            ps.setArray(
+                2, c.createArrayOf("text", triggers.stream().map(RowTrigger::task).toArray()));
+            ps.setArray(
+                3, c.createArrayOf("text", triggers.stream().map(RowTrigger::schema).toArray()));
+            ps.setArray(
+                4, c.createArrayOf("text", triggers.stream().map(RowTrigger::table).toArray()));
+            ps.setArray(
+                5, c.createArrayOf("text", triggers.stream().map(RowTrigger::operation).toArray()));
+            ps.setArray(
+                6,
+                c.createArrayOf(
+                    "text",
+                    triggers.stream()
+                        .map(x -> x.columns() == null ? null : jsonArray(x.columns()))
+                        .toArray()));
+            ps.setArray(
+                7, c.createArrayOf("text", triggers.stream().map(RowTrigger::condition).toArray()));
+            ps.execute();
+            return null;
+          }
+        });
+  }
+
+  /** What pgconductor.apply_row_triggers did to one Postgres trigger. */
+  public record AppliedTrigger(String action, String trigger, String table, String task) {}
+
+  /**
+   * Makes the Postgres triggers match the registered row-change triggers (see
+   * pgconductor.apply_row_triggers); returns what it created or dropped.
+   *
+   * @throws SQLException as Postgres reported it (42501 when the role may not create a trigger)
+   */
+  public List<AppliedTrigger> applyRowTriggers() throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select action, trigger_name, on_table, task_key"
+                    + " from pgconductor.apply_row_triggers()");
+        ResultSet rs = ps.executeQuery()) {
+      List<AppliedTrigger> applied = new ArrayList<>();
+      while (rs.next()) {
+        applied.add(
+            new AppliedTrigger(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+      }
+      return applied;
+    }
   }
 
   /** A JSON array of strings (field paths: letters, digits, dots, underscores at most). */

@@ -1,8 +1,12 @@
 package dev.pgconductor.internal.worker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.ConductorListener.Reason;
+import dev.pgconductor.RowOperation;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskEvent;
 import dev.pgconductor.TaskHandler;
@@ -16,6 +20,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -33,7 +38,7 @@ final class ExecutionRunner<C> {
 
   /** The origins whose executions this version runs (see {@link #event}). */
   private static final Set<String> KNOWN_ORIGINS =
-      Set.of("invoked", "child", "scheduled", "emitted");
+      Set.of("invoked", "child", "scheduled", "emitted", "row_changed");
 
   private static final Duration PUT_BACK_FOR = Duration.ofMinutes(1);
 
@@ -216,19 +221,19 @@ final class ExecutionRunner<C> {
   @SuppressWarnings("unchecked")
   private <P, R> String invoke(Task<P, R> task, Claimed claimed, DefaultTaskContext<C> ctx)
       throws Exception {
-    P payload;
+    Class<P> payloadType = task.definition().payloadType();
+    TaskEvent<P> event;
     try {
-      payload = environment.json().read(claimed.payloadJson(), task.definition().payloadType());
+      event =
+          "row_changed".equals(claimed.origin())
+              ? rowChanged(claimed, payloadType)
+              : event(claimed, environment.json().read(claimed.payloadJson(), payloadType));
     } catch (Exception e) {
       throw new UnreadablePayloadException(
-          "payload cannot be read as "
-              + task.definition().payloadType().getName()
-              + ": "
-              + e.getMessage(),
-          e);
+          "payload cannot be read as " + payloadType.getName() + ": " + e.getMessage(), e);
     }
     TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
-    R result = handler.handle(event(claimed, payload), ctx);
+    R result = handler.handle(event, ctx);
     return environment.json().writeStorable(result, "the result of task '" + task.name() + "'");
   }
 
@@ -271,6 +276,31 @@ final class ExecutionRunner<C> {
       }
     }
     return false;
+  }
+
+  /**
+   * The event of an execution made by a row-change trigger, whose payload is {@code {"tg_op":
+   * "UPDATE", "schema": …, "table": …, "old": {…}, "new": {…}}}.
+   */
+  private <P> TaskEvent<P> rowChanged(Claimed claimed, Class<P> payloadType)
+      throws JsonProcessingException {
+    ObjectMapper mapper = environment.json().mapper();
+    JsonNode change = mapper.readTree(claimed.payloadJson());
+    JsonNode oldRow = change.hasNonNull("old") ? change.get("old") : null;
+    JsonNode newRow = change.hasNonNull("new") ? change.get("new") : null;
+    RowOperation operation =
+        RowOperation.valueOf(change.path("tg_op").asText().toUpperCase(Locale.ROOT));
+    JsonNode row = operation == RowOperation.DELETE ? oldRow : newRow;
+    P payload =
+        payloadType == Void.class || row == null ? null : mapper.treeToValue(row, payloadType);
+    return new TaskEvent.RowChanged<>(
+        operation,
+        change.path("schema").asText(),
+        change.path("table").asText(),
+        oldRow,
+        newRow,
+        payload,
+        mapper);
   }
 
   /** The event the handler receives, from where the execution came from. */

@@ -202,6 +202,7 @@ public final class OrchestratorRuntime<C> {
         }
         schedules.register();
         registerSubscriptions();
+        registerRowTriggers();
         try {
           schedules.fill(); // dynamic schedules made while no orchestrator ran their task
         } catch (java.sql.SQLException e) {
@@ -285,6 +286,59 @@ public final class OrchestratorRuntime<C> {
     }
     if (!served.isEmpty()) {
       store.registerSubscriptions(served, subscriptions);
+    }
+  }
+
+  /**
+   * The row-change triggers of the served tasks, as the code declares them, then the Postgres
+   * triggers made to match. The two are separate transactions: when this role may not create
+   * triggers, what the code declares stays registered for an operator to apply.
+   */
+  private void registerRowTriggers() {
+    List<String> served = new ArrayList<>();
+    List<OrchestratorStore.RowTrigger> triggers = new ArrayList<>();
+    for (Worker worker : workers) {
+      for (Task<?, ?> task : worker.tasks()) {
+        served.add(task.name());
+        for (dev.pgconductor.Trigger trigger : task.triggers()) {
+          if (trigger instanceof dev.pgconductor.Trigger.RowChange change) {
+            triggers.add(
+                new OrchestratorStore.RowTrigger(
+                    task.name(),
+                    change.schema(),
+                    change.table(),
+                    change.operation().sqlName(),
+                    change.columns(),
+                    change.condition()));
+          }
+        }
+      }
+    }
+    if (served.isEmpty()) {
+      return;
+    }
+    store.registerRowTriggers(served, triggers);
+    try {
+      for (var applied : store.applyRowTriggers()) {
+        LOG.info(
+            "Row-change trigger {} {} on {}{}",
+            applied.trigger(),
+            applied.action(),
+            applied.table(),
+            applied.task() == null ? "" : " (task '" + applied.task() + "')");
+      }
+    } catch (java.sql.SQLException e) {
+      if ("42501".equals(e.getSQLState())) {
+        throw new dev.pgconductor.PgConductorException(
+            "This database role may not create or drop the row-change triggers of the tasks: "
+                + e.getMessage()
+                + ". Grant it the TRIGGER privilege on the tables (dropping a trigger needs the"
+                + " table's owner), or have a role that may run"
+                + " 'select * from pgconductor.apply_row_triggers()' before starting again",
+            e);
+      }
+      throw new dev.pgconductor.PgConductorException(
+          "Could not install the row-change triggers: " + e.getMessage(), e);
     }
   }
 

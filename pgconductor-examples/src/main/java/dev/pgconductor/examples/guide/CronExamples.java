@@ -46,7 +46,9 @@ public final class CronExamples {
                   case TaskEvent.Scheduled<Digest> s -> // "evening"
                       mailer.sendDigests(s.scheduledFor().minusSeconds(8 * 3600));
                   case TaskEvent.Invoked<Digest> e -> mailer.sendDigestTo(e.payload().userId());
-                  case TaskEvent.Emitted<Digest> e -> 0; // no event triggers this task
+                  // no event or row change triggers this task
+                  case TaskEvent.Emitted<Digest> e -> 0;
+                  case TaskEvent.RowChanged<Digest> e -> 0;
                 });
     // end::cron-trigger[]
     return digest;
