@@ -165,6 +165,20 @@ create table pgconductor.row_triggers (
   primary key (task_key, schema_name, table_name, operation)
 );
 
+-- Row changes of statements that changed more than 1,000 rows, staged by the row-change triggers
+-- in chunks of 1,000 until a claim on the queue makes them executions. Each element of `rows` is
+-- the changed row (insert, delete) or {"old": …, "new": …} (update), with the selected columns.
+create table pgconductor.row_changes (
+  id          bigint generated always as identity primary key,
+  queue       text not null,
+  task_key    text not null,
+  origin_name text not null, -- schema.table.operation
+  envelope    jsonb not null, -- {"tg_op": …, "schema": …, "table": …}
+  rows        text not null,  -- a JSON array: cheaper to write than jsonb
+  created_at  timestamptz not null default now()
+);
+create index row_changes_queue_idx on pgconductor.row_changes (queue, id);
+
 -- Queues that have their own partition of pgconductor.executions.
 create table pgconductor.queues (
   name       text primary key,
@@ -869,15 +883,6 @@ end $$;
 -- Row-change triggers
 -- ============================================================================================
 
--- A version 7 UUID (time-ordered) for executions created in SQL, like the ids the Java side makes.
-create function pgconductor.uuid_v7() returns uuid
-language sql volatile as $$
-  select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-                                        placing substring(int8send(floor(extract(epoch from
-                                          clock_timestamp()) * 1000)::bigint) from 3)
-                                        from 1 for 6), 52, 1), 53, 1), 'hex')::uuid
-$$;
-
 -- Names of the trigger and of its function for one subscription. The trigger's name is unique on
 -- its table (task and operation); the function's across the schema.
 create function pgconductor.row_trigger_name(p_task text, p_operation text) returns text
@@ -891,31 +896,58 @@ language sql immutable as $$
   select 'row_change_' || left(md5(p_task || '/' || p_schema || '/' || p_table || '/' || p_operation), 20)
 $$;
 
--- The SQL that makes one subscription's trigger: a statement-level trigger whose transition
--- tables hold the changed rows, and its function, which inserts one execution per row whose
--- condition holds, in one statement. Rows of an update are paired old with new by their
--- position in the transition tables, where Postgres stores each row's old and new version
--- together (a join on a key would lose updates that change the key). Names are quoted with
--- %I and %L; the condition was checked by pgconductor.register_row_triggers.
+-- A base for the ids of the executions one statement creates (see pgconductor.row_id): the
+-- statement's time in milliseconds and the version as the high 64 bits of a version 7 UUID, and
+-- 62 random bits to which each row adds its number. A UUID function per row costs more than the
+-- rest of the row.
+create function pgconductor.row_id_base(out high text, out low bigint)
+language plpgsql volatile as $$
+declare
+  v_random text := replace(gen_random_uuid()::text, '-', '');
+begin
+  high := lpad(to_hex(floor(extract(epoch from clock_timestamp()) * 1000)::bigint), 12, '0')
+          || '7' || substr(v_random, 1, 3);
+  low := ('x' || substr(v_random, 17, 16))::bit(64)::bigint & 4611686018427387903;
+end $$;
+
+-- The id of the n-th row from a base of pgconductor.row_id_base: a version 7 UUID (RFC 9562
+-- variant bits set). Inlined by Postgres into the statement that calls it.
+create function pgconductor.row_id(p_high text, p_low bigint, p_n bigint) returns uuid
+language sql immutable as $$
+  select (p_high || lpad(to_hex(((p_low + p_n) & 4611686018427387903)
+                                | (-9223372036854775807 - 1)), 16, '0'))::uuid
+$$;
+
+-- Row changes of statements that changed many rows, staged by the trigger in chunks of 1,000 rows
+-- (a JSON array each) instead of one execution per row inside the user's statement: inserting
+-- executions costs several times what the user's own insert of a row costs. The claims of the
+-- queue turn them into executions (pgconductor.expand_row_changes), in the same transaction as
+-- they delete them, so each staged row becomes exactly one execution.
 create function pgconductor.row_trigger_definition(
   p_task text, p_schema text, p_table text, p_operation text, p_columns text[], p_condition text)
 returns text
 language plpgsql immutable as $$
 declare
   v_function text := pgconductor.row_trigger_function(p_task, p_schema, p_table, p_operation);
-  v_new      text;
+  v_new      text; -- the new row as jsonb
   v_old      text;
+  v_new_json text; -- as json, for staging
+  v_old_json text;
   v_from     text;
   v_payload  text;
+  v_staged   text;
 begin
-  -- the row as JSON: the selected columns, or every column
   if p_columns is null then
     v_new := 'to_jsonb(new) - ''pgconductor_row''';
     v_old := 'to_jsonb(old) - ''pgconductor_row''';
+    v_new_json := 'row_to_json(new)';
+    v_old_json := 'row_to_json(old)';
   else
     select 'jsonb_build_object(' || string_agg(format('%L, new.%I', c, c), ', ') || ')',
-           'jsonb_build_object(' || string_agg(format('%L, old.%I', c, c), ', ') || ')'
-      into v_new, v_old
+           'jsonb_build_object(' || string_agg(format('%L, old.%I', c, c), ', ') || ')',
+           'json_build_object(' || string_agg(format('%L, new.%I', c, c), ', ') || ')',
+           'json_build_object(' || string_agg(format('%L, old.%I', c, c), ', ') || ')'
+      into v_new, v_old, v_new_json, v_old_json
     from unnest(p_columns) c;
   end if;
   v_from := case p_operation
@@ -924,29 +956,50 @@ begin
     else '(select o.*, row_number() over () as pgconductor_row from pgconductor_old o) as old'
          || ' join (select n.*, row_number() over () as pgconductor_row from pgconductor_new n)'
          || ' as new on new.pgconductor_row = old.pgconductor_row' end;
-  v_payload := format('jsonb_build_object(''tg_op'', %L, ''schema'', %L, ''table'', %L, %s)',
-    upper(p_operation), p_schema, p_table,
-    case p_operation when 'insert' then format('''new'', %s', v_new)
-                     when 'delete' then format('''old'', %s', v_old)
-                     else format('''old'', %s, ''new'', %s', v_old, v_new) end);
+  -- the envelope is a constant; only the rows are built per row (jsonb_build_object with many
+  -- arguments costs several microseconds a row on Postgres 15)
+  v_payload := format('%L::jsonb || %s',
+    jsonb_build_object('tg_op', upper(p_operation), 'schema', p_schema, 'table', p_table),
+    case p_operation when 'insert' then format('jsonb_build_object(''new'', %s)', v_new)
+                     when 'delete' then format('jsonb_build_object(''old'', %s)', v_old)
+                     else format('jsonb_build_object(''old'', %s, ''new'', %s)', v_old, v_new) end);
+  v_staged := case p_operation
+    when 'insert' then v_new_json
+    when 'delete' then v_old_json
+    else format('json_build_object(''old'', %s, ''new'', %s)', v_old_json, v_new_json) end;
   return format($f$create or replace function pgconductor.%1$I() returns trigger
 language plpgsql as $body$
 #variable_conflict use_column
 declare
-  v_queues text[];
+  v_task pgconductor.tasks;
+  v_id   record;
+  v_made bigint;
 begin
-  with made as (
+  select * into v_task from pgconductor.tasks t where t.key = %5$L;
+  if not found then
+    return null; -- the task was never registered (its schema was reinstalled)
+  end if;
+  if (select count(*) from %13$s) > 1000 then
+    insert into pgconductor.row_changes (queue, task_key, origin_name, envelope, rows)
+    select v_task.queue, v_task.key, %3$L, %14$L, json_agg(c.pgconductor_change)::text
+    from (select row_number() over () as pgconductor_n, %15$s as pgconductor_change
+          from %4$s
+          where %6$s) c
+    group by (c.pgconductor_n - 1) / 1000;
+  else
+    v_id := pgconductor.row_id_base();
     insert into pgconductor.executions
       (id, queue, task_key, payload, run_at, origin, origin_name, gated)
-    select pgconductor.uuid_v7(), t.queue, t.key, %2$s, now(), 'row_changed', %3$L,
-           t.concurrency is not null
+    select pgconductor.row_id(v_id.high, v_id.low, row_number() over ()),
+           v_task.queue, v_task.key, %2$s, now(), 'row_changed', %3$L,
+           v_task.concurrency is not null
     from %4$s
-    join pgconductor.tasks t on t.key = %5$L
-    where %6$s
-    returning queue
-  )
-  select array_agg(distinct queue) into v_queues from made;
-  perform pg_notify('pgconductor', q) from unnest(v_queues) q;
+    where %6$s;
+  end if;
+  get diagnostics v_made = row_count;
+  if v_made > 0 then
+    perform pg_notify('pgconductor', v_task.queue);
+  end if;
   return null;
 end $body$;
 create trigger %7$I after %8$s on %9$I.%10$I
@@ -959,7 +1012,47 @@ $f$,
     case p_operation when 'insert' then 'new table as pgconductor_new'
                      when 'delete' then 'old table as pgconductor_old'
                      else 'old table as pgconductor_old new table as pgconductor_new' end,
-    format('pgconductor: runs task %s on each %s', p_task, p_operation));
+    format('pgconductor: runs task %s on each %s', p_task, p_operation),
+    case p_operation when 'delete' then 'pgconductor_old' else 'pgconductor_new' end,
+    jsonb_build_object('tg_op', upper(p_operation), 'schema', p_schema, 'table', p_table)::text,
+    v_staged);
+end $$;
+
+-- Turns the oldest chunk of staged row changes of a queue into executions (see
+-- pgconductor.row_trigger_definition), skipping chunks another claim is expanding. Called by
+-- claims; returns the number of executions made.
+create function pgconductor.expand_row_changes(p_queue text) returns int
+language plpgsql set jit = off as $$
+declare
+  v_id   record := pgconductor.row_id_base();
+  v_made int;
+begin
+  with taken as (
+    delete from pgconductor.row_changes c
+    where c.id = (select r.id from pgconductor.row_changes r
+                  where r.queue = p_queue
+                  order by r.id
+                  limit 1
+                  for update skip locked)
+    returning c.*
+  )
+  insert into pgconductor.executions
+    (id, queue, task_key, payload, run_at, origin, origin_name, gated, created_at)
+  select pgconductor.row_id(v_id.high, v_id.low, row_number() over ()),
+         t.queue, t.task_key,
+         t.envelope || case t.envelope->>'tg_op'
+                         when 'INSERT' then jsonb_build_object('new', e.change)
+                         when 'DELETE' then jsonb_build_object('old', e.change)
+                         else jsonb_build_object('old', (e.change->'old') - 'pgconductor_row',
+                                                 'new', (e.change->'new') - 'pgconductor_row')
+                       end,
+         t.created_at, 'row_changed', t.origin_name, coalesce(k.concurrency is not null, false),
+         t.created_at
+  from taken t
+  cross join lateral jsonb_array_elements(t.rows::jsonb) as e(change)
+  left join pgconductor.tasks k on k.key = t.task_key;
+  get diagnostics v_made = row_count;
+  return v_made;
 end $$;
 
 -- The row-change triggers of the tasks an orchestrator runs, as its code declares them: added,
@@ -1167,6 +1260,12 @@ begin
                                        hashtext(p_orchestrator::text));
   if not exists (select 1 from pgconductor.orchestrators o where o.id = p_orchestrator) then
     return;
+  end if;
+
+  -- Row changes of big statements wait staged until a claim of their queue expands them, a chunk
+  -- per claim (see pgconductor.row_trigger_definition).
+  if exists (select 1 from pgconductor.row_changes r where r.queue = p_queue) then
+    perform pgconductor.expand_row_changes(p_queue);
   end if;
 
   select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)

@@ -4,6 +4,7 @@ import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.scenario.ConcurrencyLimitScenario;
 import dev.pgconductor.bench.scenario.DrainScenario;
+import dev.pgconductor.bench.scenario.RowTriggerScenario;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -107,6 +108,24 @@ public final class Targets {
                         row.median() < 100,
                         String.format(Locale.ROOT, "%.0f ms", row.median())))
             .orElse(TargetCheck.na(cronTarget, missing(r, 11))));
+    String rowTarget =
+        "bulk insert with a row-change subscriber takes <= 3x the time of one without";
+    Optional<Row> bare =
+        r.row(12, PGC, RowTriggerScenario.BULK_INSERT + RowTriggerScenario.NONE, TP);
+    Optional<Row> subscribed =
+        r.row(12, PGC, RowTriggerScenario.BULK_INSERT + RowTriggerScenario.ONE, TP);
+    checks.add(
+        bare.isEmpty() || subscribed.isEmpty()
+            ? TargetCheck.na(rowTarget, missing(r, 12))
+            : TargetCheck.of(
+                rowTarget,
+                bare.get().median() <= 3 * subscribed.get().median(),
+                String.format(
+                    Locale.ROOT,
+                    "%.2fx (%s vs %s rows/s)",
+                    bare.get().median() / subscribed.get().median(),
+                    fmt(subscribed.get().median()),
+                    fmt(bare.get().median()))));
     return checks;
   }
 

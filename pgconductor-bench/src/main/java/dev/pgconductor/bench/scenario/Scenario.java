@@ -10,7 +10,7 @@ import java.util.List;
  * clean queue.
  */
 public interface Scenario {
-  /** 1–11, as numbered in BENCHMARKS.md. */
+  /** 1–12, as numbered in BENCHMARKS.md. */
   int number();
 
   /** A short title for the table. */

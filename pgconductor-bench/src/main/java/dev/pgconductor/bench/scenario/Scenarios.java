@@ -20,7 +20,8 @@ public final class Scenarios {
         new LargeQueueScenario(),
         new ConcurrencyLimitScenario(),
         new EmitScenario(),
-        new CronScenario());
+        new CronScenario(),
+        new RowTriggerScenario());
   }
 
   /**

@@ -417,10 +417,15 @@ public final class OrchestratorStore {
                   select exists (
                     select 1 from pgconductor.executions
                     where queue = any (?) and task_key = any (?)
-                      and (locked_by is not null or run_at <= coalesce(?::timestamptz, now())))""")) {
+                      and (locked_by is not null or run_at <= coalesce(?::timestamptz, now())))
+                  or exists (
+                    select 1 from pgconductor.row_changes
+                    where queue = any (?) and task_key = any (?))""")) {
             ps.setArray(1, c.createArrayOf("text", queues.toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.toArray()));
             ps.setString(3, db.nowParam());
+            ps.setArray(4, c.createArrayOf("text", queues.toArray()));
+            ps.setArray(5, c.createArrayOf("text", tasks.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getBoolean(1);
