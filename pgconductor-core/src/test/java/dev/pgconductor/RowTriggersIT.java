@@ -249,17 +249,21 @@ class RowTriggersIT {
   void bulkStatementsCreateOneExecutionPerRowAndPairEachOldRowWithItsNewOne() throws Exception {
     Map<Long, JsonNode> inserted = new ConcurrentHashMap<>();
     List<TaskEvent.RowChanged<JsonNode>> updates = new CopyOnWriteArrayList<>();
+    List<JsonNode> deleted = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TASKS).build()) {
       var raw =
           conductor.createTask(
               TaskOptions.of(RAW),
               List.of(
                   Trigger.onInsert("public", "contacts").columns("id"),
-                  Trigger.onUpdate("public", "contacts").columns("id", "email")),
+                  Trigger.onUpdate("public", "contacts").columns("id", "email"),
+                  Trigger.onDelete("public", "contacts")),
               (event, ctx) -> {
                 var change = (TaskEvent.RowChanged<JsonNode>) event;
                 if (change.operation() == RowOperation.UPDATE) {
                   updates.add(change);
+                } else if (change.operation() == RowOperation.DELETE) {
+                  deleted.add(change.oldRow());
                 } else if (inserted.put(change.payload().get("id").asLong(), change.payload())
                     != null) {
                   throw new AssertionError("twice: " + change);
@@ -286,6 +290,7 @@ class RowTriggersIT {
       db.execute("update public.contacts set id = id + 1000000, email = upper(email)");
       // a small statement takes the direct path, a big one is staged: the same events
       db.execute("update public.contacts set email = lower(email) where id <= 1000003");
+      db.execute("delete from public.contacts where id > 1010000"); // 2,000 rows, every column
       try (var orchestrator =
           Orchestrator.builder(conductor)
               .tasks(raw)
@@ -319,6 +324,18 @@ class RowTriggersIT {
             "{\"id\":1000001,\"email\":\"c1@example.com\"}",
             "{\"id\":1000002,\"email\":\"c2@example.com\"}",
             "{\"id\":1000003,\"email\":\"c3@example.com\"}");
+    assertThat(deleted).hasSize(2000);
+    assertThat(deleted)
+        .allSatisfy(
+            row -> {
+              List<String> columns = new ArrayList<>();
+              row.fieldNames().forEachRemaining(columns::add);
+              assertThat(columns)
+                  .containsExactlyInAnyOrder(
+                      "id", "email", "active", "score", "tags", "meta", "seen_at");
+            });
+    assertThat(deleted.stream().map(row -> row.get("id").asLong()))
+        .allMatch(id -> id > 1010000 && id <= 1012000);
     assertThat(db.queryLong("select count(*) from pgconductor.row_changes")).isZero();
   }
 

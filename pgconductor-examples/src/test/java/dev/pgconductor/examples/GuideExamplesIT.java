@@ -32,6 +32,7 @@ import dev.pgconductor.examples.guide.ListenerExamples.TaskStats.Counts;
 import dev.pgconductor.examples.guide.OrchestratorExamples;
 import dev.pgconductor.examples.guide.ReadingExamples;
 import dev.pgconductor.examples.guide.RetryExamples;
+import dev.pgconductor.examples.guide.RowTriggerExamples;
 import dev.pgconductor.examples.guide.TestClock;
 import dev.pgconductor.examples.guide.WorkerConfigExample;
 import dev.pgconductor.examples.guide.WorkerConfigExample.Notify;
@@ -411,6 +412,49 @@ class GuideExamplesIT {
       assertThat(conductor.getExecution(RetryExamples.SYNC, id).orElseThrow().runAt())
           .isCloseTo(clock.instant().plusSeconds(15), within(1, ChronoUnit.MILLIS));
     }
+  }
+
+  @Test
+  void rowChangesOfContactsStartTheirTasks() throws Exception {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    var services =
+        new RowTriggerExamples.Services() {
+          @Override
+          public void welcome(String email) {
+            calls.add("welcome " + email);
+          }
+
+          @Override
+          public void emailChanged(long contactId, String from, String to) {
+            calls.add("changed " + contactId + " " + from + " -> " + to);
+          }
+        };
+    try (Conductor<Void> conductor =
+            Conductor.builder()
+                .connectionString(url)
+                .tasks(
+                    TaskSchemas.of(RowTriggerExamples.WELCOME_CONTACT, RowTriggerExamples.SYNC_CRM))
+                .build();
+        var sql = java.sql.DriverManager.getConnection(url);
+        var statement = sql.createStatement()) {
+      statement.execute(RowTriggerExamples.CONTACTS_TABLE);
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(RowTriggerExamples.tasks(conductor, services))
+              .build()) {
+        orchestrator.start(); // installs the triggers on public.contacts
+        statement.execute(
+            "insert into public.contacts (id, email, subscribed)"
+                + " values (1, 'ada@example.com', true), (2, 'bob@example.com', false)");
+        statement.execute("update public.contacts set email = 'ada@example.org' where id = 1");
+        statement.execute("update public.contacts set subscribed = true where id = 2");
+        await().atMost(Duration.ofSeconds(15)).until(() -> calls.size() == 2);
+        assertThat(orchestrator.drain(Duration.ofSeconds(10))).isTrue();
+      }
+    }
+    assertThat(calls)
+        .containsExactlyInAnyOrder(
+            "welcome ada@example.com", "changed 1 ada@example.com -> ada@example.org");
   }
 
   @Test
