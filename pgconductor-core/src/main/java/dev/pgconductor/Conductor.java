@@ -127,6 +127,7 @@ public final class Conductor<C> implements AutoCloseable {
           "task '" + options.name() + "' needs at least one trigger, e.g. Trigger.invocable()");
     }
     requireDefined(options.definition());
+    triggers = withProjectedFields(options.name(), triggers);
     checkSchedules(options.name(), triggers);
     checkSubscriptions(options.name(), triggers);
     checkRowTriggers(options.name(), triggers);
@@ -346,6 +347,26 @@ public final class Conductor<C> implements AutoCloseable {
     }
     events.emit(null, event, payloads, ids);
     return ids.stream().map(UUID::toString).toList();
+  }
+
+  /** Event subscriptions that select fields by a projection type, with those fields as paths. */
+  private List<Trigger> withProjectedFields(String task, List<Trigger> triggers) {
+    List<Trigger> resolved = new ArrayList<>(triggers.size());
+    for (Trigger trigger : triggers) {
+      if (trigger instanceof Trigger.Event sub && sub.projection() != null) {
+        List<String> paths;
+        try {
+          paths = Subscriptions.projectionPaths(json.mapper(), sub.projection());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "task '" + task + "', event '" + sub.event().name() + "': " + e.getMessage(), e);
+        }
+        resolved.add(new Trigger.Event(sub.event(), paths, sub.condition()));
+      } else {
+        resolved.add(trigger);
+      }
+    }
+    return List.copyOf(resolved);
   }
 
   /** Event subscriptions: a known event, fields of its payload, one condition expression. */

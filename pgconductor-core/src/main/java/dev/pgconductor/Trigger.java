@@ -100,14 +100,26 @@ public sealed interface Trigger
    *
    * @param event the event
    * @param fields the payload fields the task receives (paths such as {@code user.email}), or null
-   *     for the whole payload
+   *     for the whole payload (or the fields of {@code projection})
    * @param condition a boolean SQL expression over {@code payload} (jsonb) that an event must
    *     satisfy to create an execution, or null for every event
+   * @param projection a type whose properties name the fields the task receives, or null; turned
+   *     into {@code fields} when the task is created
    */
-  record Event(EventDefinition<?> event, List<String> fields, String condition) implements Trigger {
+  record Event(EventDefinition<?> event, List<String> fields, String condition, Class<?> projection)
+      implements Trigger {
     public Event {
       Objects.requireNonNull(event, "event");
       fields = fields == null ? null : List.copyOf(fields);
+      if (fields != null && projection != null) {
+        throw new IllegalArgumentException(
+            "a subscription selects fields by paths or by a projection type, not both");
+      }
+    }
+
+    /** A subscription to {@code event} with fields selected by paths (or all) and a condition. */
+    public Event(EventDefinition<?> event, List<String> fields, String condition) {
+      this(event, fields, condition, null);
     }
 
     /**
@@ -120,18 +132,33 @@ public sealed interface Trigger
       if (paths.length == 0) {
         throw new IllegalArgumentException("fields(...) needs at least one field");
       }
-      return new Event(event, List.of(paths), condition);
+      return new Event(event, List.of(paths), condition, null);
+    }
+
+    /**
+     * Hands the handler only the fields that {@code projection} has: each property of the type (a
+     * record, or a bean Jackson reads) selects the field of that JSON name, and a property whose
+     * type is itself a record or bean selects that type's fields below it. {@code
+     * fields(PlanOnly.class)} with {@code record PlanOnly(String plan, Contact user)} and {@code
+     * record Contact(String email)} selects {@code plan} and {@code user.email}. The task's payload
+     * type is usually the projection itself. Each field must exist in the event's payload type,
+     * checked at {@link Conductor#createTask}.
+     */
+    public Event fields(Class<?> projection) {
+      Objects.requireNonNull(projection, "projection");
+      return new Event(event, null, condition, projection);
     }
 
     /**
      * Creates an execution only for events whose payload satisfies {@code condition}: one boolean
      * SQL expression over {@code payload}, the event's payload as jsonb, such as {@code
      * "payload->>'plan' = 'pro'"}. It runs in Postgres when the event is emitted. One expression
-     * only: semicolons, comments and dollar quotes outside string literals are refused.
+     * only: semicolons, comments, dollar quotes and unbalanced parentheses outside string literals
+     * are refused.
      */
     public Event when(String condition) {
       Objects.requireNonNull(condition, "condition");
-      return new Event(event, fields, condition);
+      return new Event(event, fields, condition, projection);
     }
   }
 

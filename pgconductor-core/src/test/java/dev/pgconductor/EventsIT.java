@@ -36,6 +36,10 @@ class EventsIT {
 
   record Nothing(String x) {}
 
+  record Mail(String mail) {}
+
+  record Mistyped(String plan, Mail user) {}
+
   static final EventDefinition<SignedUp> SIGNED_UP =
       EventDefinition.of("user.signed-up", SignedUp.class);
   static final EventDefinition<Nothing> UNHEARD =
@@ -235,6 +239,15 @@ class EventsIT {
                       (e, ctx) -> "ok"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("'user.mail' is not a field of event 'user.signed-up'");
+      // a projection type whose property the event does not have
+      assertThatThrownBy(
+              () ->
+                  conductor.createTask(
+                      TaskOptions.of(BILLING),
+                      Trigger.event(SIGNED_UP).fields(Mistyped.class),
+                      (e, ctx) -> "ok"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'user.mail' is not a field of event 'user.signed-up'");
       for (String injected :
           List.of(
               "true; drop table pgconductor.events",
@@ -276,6 +289,37 @@ class EventsIT {
           .hasMessageContaining("is not a boolean expression over payload");
       assertThat(db.queryLong("select count(*) from pgconductor.subscriptions")).isZero();
     }
+  }
+
+  @Test
+  void aProjectionTypeSelectsTheFieldsItHasNestedAsInThePayload() {
+    List<PlanOnly> heard = new CopyOnWriteArrayList<>();
+    try (var conductor = db.conductor(TASKS).events(EVENTS).build()) {
+      var billing =
+          conductor.createTask(
+              TaskOptions.of(BILLING),
+              Trigger.event(SIGNED_UP).fields(PlanOnly.class).when("payload->>'plan' <> 'free'"),
+              (event, ctx) -> {
+                heard.add(event.payload());
+                return "ok";
+              });
+      assertThat(((Trigger.Event) billing.triggers().getFirst()).fields())
+          .containsExactly("plan", "user.email", "user.age");
+      conductor.ensureInstalled();
+      try (var orchestrator = orchestrator(conductor, billing)) {
+        orchestrator.start();
+        conductor.emit(SIGNED_UP, signUp("u1", "free", false));
+        conductor.emit(SIGNED_UP, signUp("u2", "pro", true));
+        await().atMost(Duration.ofSeconds(15)).until(() -> heard.size() == 1);
+        assertThat(orchestrator.drain(Duration.ofSeconds(10))).isTrue();
+      }
+    }
+    assertThat(heard).containsExactly(new PlanOnly("pro", new Profile("u2@example.com", 41)));
+    assertThat(
+            db.dataSourceQueryString(
+                "select payload::text from pgconductor.finished_executions"
+                    + " where task_key = 'billing'"))
+        .isEqualTo("{\"plan\": \"pro\", \"user\": {\"age\": 41, \"email\": \"u2@example.com\"}}");
   }
 
   private static SignedUp signUp(String user, String plan, boolean trial) {
