@@ -7,6 +7,7 @@ import com.cronutils.parser.CronParser;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,10 +59,14 @@ public final class CronExpressions {
     return parsed;
   }
 
-  /** The first occurrence strictly after {@code after}, in {@code zone}; empty if there is none. */
+  /**
+   * The first occurrence strictly after {@code after}, in {@code zone}, on a whole second; empty if
+   * there is none. (cron-utils keeps the fraction of a second it is given: from 10:00:00.5 a
+   * schedule of every second would next run at 10:00:01.5.)
+   */
   public static Optional<Instant> next(String expression, ZoneId zone, Instant after) {
     return parse(expression)
-        .nextExecution(ZonedDateTime.ofInstant(after, zone))
-        .map(z -> z.toInstant());
+        .nextExecution(ZonedDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.SECONDS))
+        .map(z -> z.toInstant().truncatedTo(ChronoUnit.SECONDS));
   }
 }
