@@ -78,7 +78,7 @@ public final class RecordGenerator {
           "OffsetTime",
           "List");
 
-  private static final String BYTEA_HELPER = "PgBytea";
+  private static final String HELPER = "PgTypes";
 
   private final DataSource dataSource;
 
@@ -98,10 +98,12 @@ public final class RecordGenerator {
     Catalog catalog = read(options);
     List<Catalog.Relation> relations = select(catalog, options);
 
+    // Names are given over every relation and enum of the schemas, whatever --tables selects, so
+    // that a record keeps its name when it is generated alone.
     Names names = new Names();
-    names.take(BYTEA_HELPER);
+    names.take(HELPER);
     Map<Long, String> recordNames = new LinkedHashMap<>();
-    for (Catalog.Relation r : relations) {
+    for (Catalog.Relation r : catalog.relations) {
       String exact = JavaNames.typeName(r.name(), "Table");
       String singular =
           options.singularize() ? JavaNames.typeName(JavaNames.singular(r.name()), "Table") : exact;
@@ -110,26 +112,30 @@ public final class RecordGenerator {
           r.oid(), names.allocate("Row", singular, exact, schema + singular, schema + exact));
     }
     TypeMapping probe = new TypeMapping(catalog.types, Map.of(), null);
+    Map<Long, ClassName> enumClasses = new LinkedHashMap<>();
+    for (Catalog.Relation r : catalog.relations) {
+      for (Catalog.PgType t : probe.enumTypes(r.columns())) {
+        if (!enumClasses.containsKey(t.oid())) {
+          String name = JavaNames.typeName(t.name(), "Enum");
+          String schema = JavaNames.typeName(t.schema(), "Schema");
+          enumClasses.put(
+              t.oid(),
+              ClassName.get(options.packageName(), names.allocate("Type", name, schema + name)));
+        }
+      }
+    }
     Map<Long, Catalog.PgType> enumTypes = new LinkedHashMap<>();
-    boolean bytea = false;
+    boolean helper = false;
     for (Catalog.Relation r : relations) {
       for (Catalog.PgType t : probe.enumTypes(r.columns())) {
         enumTypes.putIfAbsent(t.oid(), t);
       }
       for (Catalog.Column c : r.columns()) {
-        bytea |= probe.usesBytea(c.typeOid());
+        helper |= probe.usesHelper(c.typeOid());
       }
     }
-    Map<Long, ClassName> enumClasses = new LinkedHashMap<>();
-    for (Catalog.PgType t : enumTypes.values()) {
-      String name = JavaNames.typeName(t.name(), "Enum");
-      String schema = JavaNames.typeName(t.schema(), "Schema");
-      enumClasses.put(
-          t.oid(),
-          ClassName.get(options.packageName(), names.allocate("Type", name, schema + name)));
-    }
-    ClassName byteaHelper = ClassName.get(options.packageName(), BYTEA_HELPER);
-    TypeMapping mapping = new TypeMapping(catalog.types, enumClasses, byteaHelper);
+    ClassName helperClass = ClassName.get(options.packageName(), HELPER);
+    TypeMapping mapping = new TypeMapping(catalog.types, enumClasses, helperClass);
 
     List<Pending> files = new ArrayList<>();
     for (Catalog.Relation r : relations) {
@@ -149,10 +155,10 @@ public final class RecordGenerator {
               t.qualifiedName(),
               javaFile(options, t.qualifiedName(), enumType(name, t, catalog.enumLabels))));
     }
-    if (bytea) {
+    if (helper) {
       files.add(
           new Pending(
-              BYTEA_HELPER, "helper", null, javaFile(options, "bytea columns", byteaHelper())));
+              HELPER, "helper", null, javaFile(options, "bytea and timetz columns", helper())));
     }
 
     Path directory = options.outputDirectory();
@@ -324,7 +330,7 @@ public final class RecordGenerator {
     return builder.build();
   }
 
-  private static TypeSpec byteaHelper() {
+  private static TypeSpec helper() {
     ClassName jsonParser = ClassName.get("com.fasterxml.jackson.core", "JsonParser");
     ClassName jsonGenerator = ClassName.get("com.fasterxml.jackson.core", "JsonGenerator");
     ClassName context = ClassName.get("com.fasterxml.jackson.databind", "DeserializationContext");
@@ -334,6 +340,10 @@ public final class RecordGenerator {
     ClassName stdSerializer =
         ClassName.get("com.fasterxml.jackson.databind.ser.std", "StdSerializer");
     ClassName hexFormat = ClassName.get("java.util", "HexFormat");
+    ClassName offsetTime = ClassName.get("java.time", "OffsetTime");
+    ClassName formatter = ClassName.get("java.time.format", "DateTimeFormatter");
+    ClassName formatterBuilder = ClassName.get("java.time.format", "DateTimeFormatterBuilder");
+    ClassName parseException = ClassName.get("java.time.format", "DateTimeParseException");
     ClassName ioException = ClassName.get(IOException.class);
     TypeName bytes = ArrayTypeName.of(TypeName.BYTE);
     FieldSpec serial =
@@ -344,30 +354,28 @@ public final class RecordGenerator {
                 Modifier.STATIC,
                 Modifier.FINAL)
             .initializer("1L")
+            .addJavadoc("Serializable, as Jackson's deserializers are.\n")
             .build();
-    TypeSpec deserializer =
-        TypeSpec.classBuilder("Deserializer")
+    MethodSpec.Builder readText =
+        MethodSpec.methodBuilder("deserialize")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .addParameter(jsonParser, "parser")
+            .addParameter(context, "context")
+            .addException(ioException)
+            .addStatement("$T text = parser.getValueAsString()", String.class);
+    TypeSpec byteaDeserializer =
+        TypeSpec.classBuilder("ByteaDeserializer")
             .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .superclass(ParameterizedTypeName.get(stdDeserializer, bytes))
             .addJavadoc(
-                "Reads Postgres's hex form of bytea (<code>\\\\x0a1b...</code>), as {@code"
+                "Reads Postgres's hex form of bytea (<code>&#92;x0a1b...</code>), as {@code"
                     + " to_jsonb} writes it.\n")
             .addField(serial)
+            .addMethod(jacksonConstructor(bytes))
             .addMethod(
-                MethodSpec.constructorBuilder()
-                    .addModifiers(Modifier.PUBLIC)
-                    .addJavadoc("Used by Jackson.\n")
-                    .addStatement("super($T.class)", bytes)
-                    .build())
-            .addMethod(
-                MethodSpec.methodBuilder("deserialize")
-                    .addAnnotation(Override.class)
-                    .addModifiers(Modifier.PUBLIC)
+                readText.build().toBuilder()
                     .returns(bytes)
-                    .addParameter(jsonParser, "parser")
-                    .addParameter(context, "context")
-                    .addException(ioException)
-                    .addStatement("$T text = parser.getValueAsString()", String.class)
                     .beginControlFlow("if (text == null)")
                     .addStatement(
                         "return ($T) context.handleUnexpectedToken($T.class, parser)", bytes, bytes)
@@ -386,18 +394,13 @@ public final class RecordGenerator {
                     .endControlFlow()
                     .build())
             .build();
-    TypeSpec serializer =
-        TypeSpec.classBuilder("Serializer")
+    TypeSpec byteaSerializer =
+        TypeSpec.classBuilder("ByteaSerializer")
             .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
             .superclass(ParameterizedTypeName.get(stdSerializer, bytes))
             .addJavadoc("Writes bytes in Postgres's hex form of bytea.\n")
             .addField(serial)
-            .addMethod(
-                MethodSpec.constructorBuilder()
-                    .addModifiers(Modifier.PUBLIC)
-                    .addJavadoc("Used by Jackson.\n")
-                    .addStatement("super($T.class)", bytes)
-                    .build())
+            .addMethod(jacksonConstructor(bytes))
             .addMethod(
                 MethodSpec.methodBuilder("serialize")
                     .addAnnotation(Override.class)
@@ -410,14 +413,68 @@ public final class RecordGenerator {
                         "generator.writeString($S + $T.of().formatHex(value))", "\\x", hexFormat)
                     .build())
             .build();
-    return TypeSpec.classBuilder(BYTEA_HELPER)
+    TypeSpec offsetTimeDeserializer =
+        TypeSpec.classBuilder("OffsetTimeDeserializer")
+            .addModifiers(Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+            .superclass(ParameterizedTypeName.get(stdDeserializer, offsetTime))
+            .addJavadoc(
+                "Reads a timetz as Postgres writes it in JSON, whose offset may lack minutes"
+                    + " (<code>13:14:15+02</code>).\n")
+            .addField(serial)
+            .addField(
+                FieldSpec.builder(
+                        formatter, "FORMAT", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc(
+                        "A time, then an offset of hours and optional minutes and seconds.\n")
+                    .initializer(
+                        "new $T().append($T.ISO_LOCAL_TIME).appendOffset($S, $S).toFormatter()",
+                        formatterBuilder,
+                        formatter,
+                        "+HH:mm:ss",
+                        "Z")
+                    .build())
+            .addMethod(jacksonConstructor(offsetTime))
+            .addMethod(
+                readText.build().toBuilder()
+                    .returns(offsetTime)
+                    .beginControlFlow("if (text == null)")
+                    .addStatement(
+                        "return ($T) context.handleUnexpectedToken($T.class, parser)",
+                        offsetTime,
+                        offsetTime)
+                    .endControlFlow()
+                    .beginControlFlow("try")
+                    .addStatement("return $T.parse(text.strip(), FORMAT)", offsetTime)
+                    .nextControlFlow("catch ($T e)", parseException)
+                    .addStatement(
+                        "throw context.weirdStringException(text, $T.class, e.getMessage())",
+                        offsetTime)
+                    .endControlFlow()
+                    .build())
+            .build();
+    return TypeSpec.classBuilder(HELPER)
         .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
         .addJavadoc(
-            "Reads and writes bytea columns in the form Postgres gives them in JSON: the generated"
-                + " records\nname these in {@code @JsonDeserialize} and {@code @JsonSerialize}.\n")
-        .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build())
-        .addType(deserializer)
-        .addType(serializer)
+            "Reads (and writes) the column types whose JSON form from Postgres Jackson does not"
+                + " take as it is:\nbytea (hex) and timetz (offsets without minutes). The"
+                + " generated records name these classes\nin {@code @JsonDeserialize} and {@code"
+                + " @JsonSerialize}.\n")
+        .addMethod(
+            MethodSpec.constructorBuilder()
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("Not instantiated.\n")
+                .build())
+        .addType(byteaDeserializer)
+        .addType(byteaSerializer)
+        .addType(offsetTimeDeserializer)
+        .build();
+  }
+
+  private static MethodSpec jacksonConstructor(TypeName type) {
+    return MethodSpec.constructorBuilder()
+        .addModifiers(Modifier.PUBLIC)
+        .addJavadoc("Used by Jackson.\n")
+        .addStatement("super($T.class)", type)
         .build();
   }
 

@@ -24,89 +24,104 @@ final class TypeMapping {
   /** The mapping of one column. */
   record Mapped(TypeName type, List<AnnotationSpec> annotations, String note) {}
 
+  /** A scalar's Java type, and the helper classes that read and write it, if it needs them. */
+  private record Scalar(TypeName type, String note, ClassName deserializer, ClassName serializer) {
+    Scalar(TypeName type) {
+      this(type, null, null, null);
+    }
+
+    Scalar(TypeName type, String note) {
+      this(type, note, null, null);
+    }
+
+    boolean needsHelper() {
+      return deserializer != null || serializer != null;
+    }
+  }
+
   private final Map<Long, Catalog.PgType> types;
   private final Map<Long, ClassName> enums;
-  private final ClassName bytea;
+  private final ClassName helper;
 
   /**
    * @param types the catalog's types
    * @param enums the Java enum generated for each Postgres enum type
-   * @param bytea the helper class that reads and writes Postgres's hex form of bytea
+   * @param helper the generated class whose nested classes read and write the types Jackson cannot
+   *     take as Postgres writes them (bytea, timetz)
    */
-  TypeMapping(Map<Long, Catalog.PgType> types, Map<Long, ClassName> enums, ClassName bytea) {
+  TypeMapping(Map<Long, Catalog.PgType> types, Map<Long, ClassName> enums, ClassName helper) {
     this.types = types;
     this.enums = enums;
-    this.bytea = bytea;
+    this.helper = helper;
   }
 
-  /** Whether a column of this type needs the bytea helper class. */
-  boolean usesBytea(long typeOid) {
+  /** Whether a column of this type needs the helper class. */
+  boolean usesHelper(long typeOid) {
     Catalog.PgType t = unwrapDomains(typeOid);
-    return isBytea(t) || (t.isArray() && isBytea(unwrapDomains(t.element())));
+    if (t.isArray()) {
+      t = unwrapDomains(t.element());
+    }
+    return isCatalog(t) && (t.name().equals("bytea") || t.name().equals("timetz"));
   }
 
   Mapped map(Catalog.Column column) {
     boolean notNull = column.notNull() || domainNotNull(column.typeOid());
     Catalog.PgType t = unwrapDomains(column.typeOid());
-    if (t.isArray()) {
-      Catalog.PgType element = unwrapDomains(t.element());
-      int dims = Math.max(1, column.dims());
-      if (isBytea(element)) {
-        if (dims > 1) {
-          return new Mapped(
-              JSON_NODE, List.of(), "a multi-dimensional bytea array has no mapping; read as JSON");
-        }
-        return new Mapped(
-            ParameterizedTypeName.get(LIST, ArrayTypeName.of(TypeName.BYTE)),
-            List.of(
-                AnnotationSpec.builder(JSON_DESERIALIZE)
-                    .addMember("contentUsing", "$T.class", bytea.nestedClass("Deserializer"))
-                    .build(),
-                AnnotationSpec.builder(JSON_SERIALIZE)
-                    .addMember("contentUsing", "$T.class", bytea.nestedClass("Serializer"))
-                    .build()),
-            null);
+    if (!t.isArray()) {
+      Scalar scalar = scalar(t, notNull);
+      List<AnnotationSpec> annotations = new ArrayList<>();
+      if (scalar.deserializer() != null) {
+        annotations.add(using(JSON_DESERIALIZE, "using", scalar.deserializer()));
       }
-      Mapped inner = scalar(element, false);
-      TypeName type = inner.type();
-      for (int i = 0; i < dims; i++) {
-        type = ParameterizedTypeName.get(LIST, type);
+      if (scalar.serializer() != null) {
+        annotations.add(using(JSON_SERIALIZE, "using", scalar.serializer()));
       }
-      return new Mapped(type, inner.annotations(), inner.note());
+      return new Mapped(scalar.type(), annotations, scalar.note());
     }
-    return scalar(t, notNull);
+    Scalar element = scalar(unwrapDomains(t.element()), false);
+    int dims = Math.max(1, column.dims());
+    if (element.needsHelper() && dims > 1) {
+      return new Mapped(
+          JSON_NODE,
+          List.of(),
+          "a multi-dimensional array of "
+              + t.name().substring(1)
+              + " has no mapping; read as JSON");
+    }
+    TypeName type = element.type();
+    for (int i = 0; i < dims; i++) {
+      type = ParameterizedTypeName.get(LIST, type);
+    }
+    List<AnnotationSpec> annotations = new ArrayList<>();
+    if (element.deserializer() != null) {
+      annotations.add(using(JSON_DESERIALIZE, "contentUsing", element.deserializer()));
+    }
+    if (element.serializer() != null) {
+      annotations.add(using(JSON_SERIALIZE, "contentUsing", element.serializer()));
+    }
+    return new Mapped(type, annotations, element.note());
   }
 
-  private Mapped scalar(Catalog.PgType t, boolean notNull) {
+  private static AnnotationSpec using(ClassName annotation, String member, ClassName helper) {
+    return AnnotationSpec.builder(annotation).addMember(member, "$T.class", helper).build();
+  }
+
+  private Scalar scalar(Catalog.PgType t, boolean notNull) {
     if (t.typtype() == 'e') {
-      return plain(enums.get(t.oid()));
-    }
-    if (isBytea(t)) {
-      return new Mapped(
-          ArrayTypeName.of(TypeName.BYTE),
-          List.of(
-              AnnotationSpec.builder(JSON_DESERIALIZE)
-                  .addMember("using", "$T.class", bytea.nestedClass("Deserializer"))
-                  .build(),
-              AnnotationSpec.builder(JSON_SERIALIZE)
-                  .addMember("using", "$T.class", bytea.nestedClass("Serializer"))
-                  .build()),
-          null);
+      return new Scalar(enums.get(t.oid()));
     }
     if (t.typtype() == 'b' && t.name().equals("citext")) {
-      return plain(STRING);
+      return new Scalar(STRING);
     }
     if (t.typtype() == 'c') {
-      return new Mapped(
-          JSON_NODE, List.of(), "composite type " + t.qualifiedName() + ", read as JSON");
+      return new Scalar(JSON_NODE, "composite type " + t.qualifiedName() + ", read as JSON");
     }
     if (t.typtype() == 'r' || t.typtype() == 'm') {
-      return new Mapped(
-          STRING, List.of(), "range type " + t.qualifiedName() + ", in its text form");
+      return new Scalar(STRING, "range type " + t.qualifiedName() + ", in its text form");
     }
     if (!isCatalog(t)) {
-      return new Mapped(
-          JSON_NODE, List.of(), "type " + t.qualifiedName() + " has no Java mapping; read as JSON");
+      return new Scalar(
+          JSON_NODE, "type " + t.qualifiedName() + " has no Java mapping; read as JSON");
     }
     TypeName primitive =
         switch (t.name()) {
@@ -119,22 +134,34 @@ final class TypeMapping {
           default -> null;
         };
     if (primitive != null) {
-      return plain(notNull ? primitive : primitive.box());
+      return new Scalar(notNull ? primitive : primitive.box());
     }
     return switch (t.name()) {
-      case "numeric" -> plain(ClassName.get("java.math", "BigDecimal"));
-      case "text", "varchar", "bpchar", "char", "name" -> plain(STRING);
-      case "uuid" -> plain(ClassName.get("java.util", "UUID"));
-      case "timestamptz" -> plain(ClassName.get("java.time", "Instant"));
-      case "timestamp" -> plain(ClassName.get("java.time", "LocalDateTime"));
-      case "date" -> plain(ClassName.get("java.time", "LocalDate"));
-      case "time" -> plain(ClassName.get("java.time", "LocalTime"));
-      case "timetz" -> plain(ClassName.get("java.time", "OffsetTime"));
-      case "json", "jsonb" -> plain(JSON_NODE);
+      case "numeric" -> new Scalar(ClassName.get("java.math", "BigDecimal"));
+      case "text", "varchar", "bpchar", "char", "name" -> new Scalar(STRING);
+      case "uuid" -> new Scalar(ClassName.get("java.util", "UUID"));
+      case "timestamptz" -> new Scalar(ClassName.get("java.time", "Instant"));
+      case "timestamp" -> new Scalar(ClassName.get("java.time", "LocalDateTime"));
+      case "date" -> new Scalar(ClassName.get("java.time", "LocalDate"));
+      case "time" -> new Scalar(ClassName.get("java.time", "LocalTime"));
+      // Postgres writes the offset of a timetz as +02 in JSON, which java.time does not read
+      case "timetz" ->
+          new Scalar(
+              ClassName.get("java.time", "OffsetTime"),
+              null,
+              helper.nestedClass("OffsetTimeDeserializer"),
+              null);
+      // and bytea in its hex form, \x0a1b, where Jackson expects base64
+      case "bytea" ->
+          new Scalar(
+              ArrayTypeName.of(TypeName.BYTE),
+              null,
+              helper.nestedClass("ByteaDeserializer"),
+              helper.nestedClass("ByteaSerializer"));
+      case "json", "jsonb" -> new Scalar(JSON_NODE);
       case "interval" ->
-          new Mapped(
-              STRING, List.of(), "interval, in its Postgres text form (e.g. 1 day 02:00:00)");
-      case "money" -> new Mapped(STRING, List.of(), "money, in its Postgres text form");
+          new Scalar(STRING, "interval, in its Postgres text form (e.g. 1 day 02:00:00)");
+      case "money" -> new Scalar(STRING, "money, in its Postgres text form");
       case "inet",
           "cidr",
           "macaddr",
@@ -152,21 +179,10 @@ final class TypeMapping {
           "polygon",
           "circle",
           "pg_lsn" ->
-          new Mapped(STRING, List.of(), t.name() + ", in its Postgres text form");
+          new Scalar(STRING, t.name() + ", in its Postgres text form");
       default ->
-          new Mapped(
-              JSON_NODE,
-              List.of(),
-              "type " + t.qualifiedName() + " has no Java mapping; read as JSON");
+          new Scalar(JSON_NODE, "type " + t.qualifiedName() + " has no Java mapping; read as JSON");
     };
-  }
-
-  private static Mapped plain(TypeName type) {
-    return new Mapped(type, List.of(), null);
-  }
-
-  private boolean isBytea(Catalog.PgType t) {
-    return t.name().equals("bytea") && isCatalog(t);
   }
 
   private static boolean isCatalog(Catalog.PgType t) {
