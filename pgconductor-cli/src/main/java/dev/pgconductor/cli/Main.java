@@ -35,6 +35,7 @@ public final class Main {
   public static CommandLine commandLine(CliEnvironment environment) {
     CommandLine cli = new CommandLine(new PgConductorCommand(), new Factory(environment));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExpandAtFiles(false); // --payload @FILE is ours: picocli's argument files are off
     cli.setExecutionStrategy(
         parseResult -> {
           if (matched(parseResult, "--verbose")) {
