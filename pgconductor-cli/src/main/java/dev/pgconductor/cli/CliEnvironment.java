@@ -1,5 +1,6 @@
 package dev.pgconductor.cli;
 
+import java.io.Console;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Function;
@@ -23,7 +24,24 @@ public record CliEnvironment(Function<String, String> variables, Clock clock, bo
 
   /** The real process: its environment variables, the system clock, and its console. */
   public static CliEnvironment system() {
-    return new CliEnvironment(System::getenv, Clock.systemUTC(), System.console() != null);
+    return new CliEnvironment(System::getenv, Clock.systemUTC(), isTerminal());
+  }
+
+  /**
+   * Whether the process runs in a terminal. Since Java 22 {@code System.console()} is not null when
+   * output is redirected, and {@code Console.isTerminal()} tells; on Java 21 a console exists only
+   * in a terminal.
+   */
+  private static boolean isTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
   }
 
   /** The value of an environment variable, or {@code null} when it is unset or blank. */

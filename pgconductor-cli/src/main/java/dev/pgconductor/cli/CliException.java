@@ -4,7 +4,7 @@ package dev.pgconductor.cli;
  * An expected failure of a command: its message is printed without a stack trace, and the command
  * exits with its code (see {@link ExitCodes}).
  */
-public final class CliException extends RuntimeException {
+final class CliException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int exitCode;

@@ -5,7 +5,7 @@ import javax.sql.DataSource;
 import picocli.CommandLine.Option;
 
 /** The {@code --url} option of the commands that use a database. */
-public final class DatabaseOptions {
+final class DatabaseOptions {
   /** The environment variable read when {@code --url} is not given. */
   public static final String ENV = "DATABASE_URL";
 

@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
       "2:usage error (unknown command or option, missing or malformed argument)",
       "3:the database cannot be reached or refused the login"
     })
-public final class PgConductorCommand implements Runnable {
+final class PgConductorCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Option(

@@ -8,7 +8,7 @@ import java.util.List;
  * A table for people: a header row and aligned columns separated by two spaces. Numeric columns are
  * aligned right. Values are printed on one line each (line breaks become spaces).
  */
-public final class Table {
+final class Table {
   private final List<String> headers;
   private final boolean[] right;
   private final List<List<String>> rows = new ArrayList<>();

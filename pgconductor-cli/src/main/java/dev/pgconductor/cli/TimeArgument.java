@@ -22,7 +22,7 @@ import picocli.CommandLine.TypeConversionException;
  * @param instant the instant, when one was given
  * @param offset the duration, when one was given
  */
-public record TimeArgument(Instant instant, Duration offset) {
+record TimeArgument(Instant instant, Duration offset) {
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
   private static final Pattern SHORT = Pattern.compile("(\\d+(ms|s|m|h|d|w))+");
 

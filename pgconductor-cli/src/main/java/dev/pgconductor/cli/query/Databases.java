@@ -90,7 +90,7 @@ public final class Databases {
   /**
    * A {@link DataSource} that opens one new connection per {@code getConnection()} call (no pool),
    * named {@code pgconductor-cli} in {@code pg_stat_activity}. A connection attempt gives up after
-   * 10 seconds unless the URL sets {@code connectTimeout}.
+   * 10 seconds unless the URL sets {@code connectTimeout} (and {@code loginTimeout}).
    *
    * @throws IllegalArgumentException when the URL is in neither accepted form
    */
@@ -103,6 +103,9 @@ public final class Databases {
     }
     if (!jdbc.contains("connectTimeout=")) {
       ds.setConnectTimeout(10);
+    }
+    if (!jdbc.contains("loginTimeout=")) {
+      ds.setLoginTimeout(10);
     }
     return ds;
   }

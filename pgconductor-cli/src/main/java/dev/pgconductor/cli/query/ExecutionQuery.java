@@ -65,8 +65,9 @@ public final class ExecutionQuery {
       sql.append(COLUMNS).append(" from pgconductor.all_executions");
     }
     if (filter.state() != null) {
-      where.add("state = ?");
-      args.add(filter.state().name().toLowerCase(Locale.ROOT));
+      // a literal (from the enum), not a parameter: the plan is made for it, so a filter on an
+      // unfinished state leaves finished_executions out even in a generic plan
+      where.add("state = '" + filter.state().name().toLowerCase(Locale.ROOT) + "'");
     }
     if (filter.task() != null) {
       where.add("task_key = ?");
