@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +38,8 @@ class ActionCommandsIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
 
   static final TaskDefinition<Void, Void> YEARLY = TaskDefinition.of("yearly");
+  static final TaskDefinition<Void, Void> HANG = TaskDefinition.of("hang");
+  static final CountDownLatch hangStarted = new CountDownLatch(1);
   static final Pattern UUID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
@@ -46,7 +50,7 @@ class ActionCommandsIT {
 
   @BeforeAll
   static void registerTasks() {
-    conductor = db.closeAfter(db.conductor(TaskSchemas.of(GREET, EXPLODE, YEARLY)).build());
+    conductor = db.closeAfter(db.conductor(TaskSchemas.of(GREET, EXPLODE, YEARLY, HANG)).build());
     tasks =
         List.of(
             conductor.createTask(
@@ -65,7 +69,15 @@ class ActionCommandsIT {
             conductor.createTask(
                 TaskOptions.of(YEARLY),
                 Trigger.cron("0 0 1 1 *", "new-year"),
-                (event, ctx) -> null));
+                (event, ctx) -> null),
+            conductor.createTask(
+                TaskOptions.of(HANG),
+                Trigger.invocable(),
+                (event, ctx) -> {
+                  hangStarted.countDown();
+                  new CountDownLatch(1).await(); // until the cancellation interrupts it
+                  return null;
+                }));
     drain(); // registers the tasks in pgconductor.tasks
     cli = CliRunner.withDatabase(db.url());
   }
@@ -142,6 +154,25 @@ class ActionCommandsIT {
     assertThat(retried.json().get("id").asText()).isEqualTo(id);
     assertThat(retried.json().get("retried").asBoolean()).isTrue();
     assertThat(state(id)).isEqualTo(ExecutionState.PENDING);
+  }
+
+  @Test
+  void cancelOfARunningExecutionIsARequestItsHandlerHears() throws Exception {
+    try (Orchestrator orchestrator =
+        Orchestrator.builder(conductor).tasks(tasks).handleSignals(false).build()) {
+      orchestrator.start();
+      String id = conductor.invoke(HANG, null).orElseThrow();
+      assertThat(hangStarted.await(20, TimeUnit.SECONDS)).isTrue();
+      var result = cli.run("cancel", id, "--reason", "stuck");
+      assertThat(result.exitCode()).as(result.toString()).isZero();
+      assertThat(result.out())
+          .isEqualTo(
+              "Cancellation of execution "
+                  + id
+                  + " requested: it stops at its next step or checkpoint.\n");
+      await().atMost(Duration.ofSeconds(20)).until(() -> state(id) == ExecutionState.CANCELLED);
+      assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("stuck");
+    }
   }
 
   @Test
