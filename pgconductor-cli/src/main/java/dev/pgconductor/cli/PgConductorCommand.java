@@ -14,6 +14,8 @@ import picocli.CommandLine.Spec;
 /** The {@code pgconductor} command: its subcommands do the work. */
 @Command(
     name = "pgconductor",
+    // --help, --version and the exit codes on every subcommand too
+    scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     versionProvider = PgConductorCommand.Version.class,
     description = {
