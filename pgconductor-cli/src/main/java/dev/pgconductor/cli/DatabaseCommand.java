@@ -1,0 +1,6 @@
+package dev.pgconductor.cli;
+
+/** A command that uses a database: its {@code --url} shows in connection errors. */
+interface DatabaseCommand {
+  DatabaseOptions database();
+}
