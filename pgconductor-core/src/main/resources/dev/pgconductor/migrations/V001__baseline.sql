@@ -259,6 +259,8 @@ create table pgconductor.finished_executions (
 
 create index finished_executions_parent_idx on pgconductor.finished_executions (parent_id)
   where parent_id is not null;
+-- Recent outcomes (the command line's status, dashboards) without a scan of every finished row.
+create index finished_executions_finished_at_idx on pgconductor.finished_executions (finished_at);
 
 -- One row per completed step of an unfinished execution, and per sleep or child invocation in
 -- progress. Removed when the execution finishes (its result lives on in finished_executions).

@@ -2,6 +2,7 @@ package dev.pgconductor.cli.codegen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +11,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.pgconductor.Orchestrator;
+import dev.pgconductor.TaskDefinition;
+import dev.pgconductor.TaskEvent;
+import dev.pgconductor.TaskOptions;
+import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.Trigger;
 import dev.pgconductor.cli.CliRunnerAccess;
 import dev.pgconductor.cli.ExitCodes;
 import dev.pgconductor.testing.PgDatabaseExtension;
@@ -24,6 +31,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -34,6 +42,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -271,6 +280,48 @@ class CodegenIT {
     assertThat(v.get("span")).isEqualTo("[1,5)");
     assertThat((String) v.get("price")).contains("12.50");
     assertThat(v.get("ünïcödé")).isEqualTo("Ü");
+  }
+
+  @Test
+  void aRowChangeTriggerHandsOutTheChangedRowsAsGeneratedRecords() throws Exception {
+    Class<?> contacts = generated.apply("Contacts");
+    TaskDefinition<JsonNode, Void> onChange = TaskDefinition.of("contact-changed", JsonNode.class);
+    List<Object> rows = new CopyOnWriteArrayList<>();
+    try (var conductor = db.conductor(TaskSchemas.of(onChange)).build()) {
+      var task =
+          conductor.createTask(
+              TaskOptions.of(onChange),
+              Trigger.onUpdate("shop", "contacts")
+                  .when("new.\"LastName\" is distinct from old.\"LastName\""),
+              (event, ctx) -> {
+                var change = (TaskEvent.RowChanged<JsonNode>) event;
+                rows.add(change.oldRow(contacts));
+                rows.add(change.newRow(contacts));
+                return null;
+              });
+      try (var orchestrator =
+          Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+        orchestrator.start();
+        db.execute("update shop.contacts set \"LastName\" = 'Byron' where id = '" + ADA + "'");
+        await().atMost(Duration.ofSeconds(15)).until(() -> rows.size() == 2);
+      } finally {
+        db.execute("update shop.contacts set \"LastName\" = 'Lovelace' where id = '" + ADA + "'");
+        db.execute("delete from pgconductor.row_triggers");
+        db.execute("select count(*) from pgconductor.apply_row_triggers()");
+      }
+    }
+    Map<String, Object> before = GeneratedCode.values(rows.get(0));
+    Map<String, Object> after = GeneratedCode.values(rows.get(1));
+    assertThat(before.get("lastName")).isEqualTo("Lovelace");
+    assertThat(after.get("lastName")).isEqualTo("Byron");
+    assertThat(after.get("id")).isEqualTo(ADA);
+    assertThat(after.get("quoteD")).isEqualTo("quoted");
+    assertThat(after.get("big")).isEqualTo(9007199254740993L);
+    assertThat(after.get("createdAt")).isEqualTo(Instant.parse("2024-03-01T12:34:56.123456Z"));
+    assertThat(after.get("alarmTz")).isEqualTo(OffsetTime.parse("13:14:15+02:00"));
+    assertThat((byte[]) after.get("photo")).containsExactly(0x00, 0xff, 0x10);
+    assertThat(after.get("status"))
+        .isEqualTo(constant(generated.apply("TicketStatus"), "IN_PROGRESS"));
   }
 
   @Test
