@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
     versionProvider = PgConductorCommand.Version.class,
     description = {
       "Operates pgconductor on a PostgreSQL database: installs the schema, shows queues,"
-          + " executions and orchestrators, retries, cancels and invokes executions, and"
-          + " generates Java records for tables.",
+          + " executions and orchestrators, retries, cancels and invokes executions, installs"
+          + " row-change triggers, and generates Java records for tables.",
       "",
       "The database comes from --url or the DATABASE_URL environment variable"
           + " (postgres://user:pass@host:5432/db or jdbc:postgresql://…)."
@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
       RetryCommand.class,
       CancelCommand.class,
       InvokeCommand.class,
+      TriggersCommand.class,
       GenCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

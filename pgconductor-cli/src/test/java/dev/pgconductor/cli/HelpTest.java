@@ -19,6 +19,9 @@ class HelpTest {
         "retry",
         "cancel",
         "invoke",
+        "triggers",
+        "triggers list",
+        "triggers apply",
         "gen",
         "gen records"
       })

@@ -24,8 +24,18 @@ final class Jdbc {
   }
 
   static <T> T withConnection(DataSource dataSource, String what, Work<T> work) {
+    return withConnection(dataSource, what, true, work);
+  }
+
+  /** As {@link #withConnection(DataSource, String, Work)}, on a connection that may write. */
+  static <T> T withWritableConnection(DataSource dataSource, String what, Work<T> work) {
+    return withConnection(dataSource, what, false, work);
+  }
+
+  private static <T> T withConnection(
+      DataSource dataSource, String what, boolean readOnly, Work<T> work) {
     try (Connection connection = dataSource.getConnection()) {
-      connection.setReadOnly(true);
+      connection.setReadOnly(readOnly);
       return work.run(connection);
     } catch (SQLException e) {
       // undefined_table, invalid_schema_name, undefined_function: the schema is not there
