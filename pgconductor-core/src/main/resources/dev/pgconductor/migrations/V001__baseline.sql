@@ -903,7 +903,7 @@ $$;
 -- 62 random bits to which each row adds its number. A UUID function per row costs more than the
 -- rest of the row.
 create function pgconductor.row_id_base(out high text, out low bigint)
-language plpgsql volatile as $$
+language plpgsql volatile set jit = off as $$
 declare
   v_random text := replace(gen_random_uuid()::text, '-', '');
 begin
@@ -928,7 +928,7 @@ $$;
 create function pgconductor.row_trigger_definition(
   p_task text, p_schema text, p_table text, p_operation text, p_columns text[], p_condition text)
 returns text
-language plpgsql immutable as $$
+language plpgsql immutable set jit = off as $$
 declare
   v_function text := pgconductor.row_trigger_function(p_task, p_schema, p_table, p_operation);
   v_new      text; -- the new row as jsonb
@@ -970,7 +970,7 @@ begin
     when 'delete' then v_old_json
     else format('json_build_object(''old'', %s, ''new'', %s)', v_old_json, v_new_json) end;
   return format($f$create or replace function pgconductor.%1$I() returns trigger
-language plpgsql as $body$
+language plpgsql set jit = off as $body$
 #variable_conflict use_column
 declare
   v_task pgconductor.tasks;
