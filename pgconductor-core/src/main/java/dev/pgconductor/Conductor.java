@@ -146,10 +146,12 @@ public final class Conductor<C> implements AutoCloseable {
 
   /**
    * Stores one execution with options and returns its id: a new one, or the id of an execution with
-   * the same dedupe key that has not started (its payload and options are replaced). The payload is
-   * validated first: an invalid one is an {@link InvalidPayloadException} and nothing is written.
-   * Concurrent calls share one round trip and one commit. The result is empty only for an invoke
-   * that flow control drops; today every invoke returns an id.
+   * the same dedupe key that has not started (its payload and options are replaced), or of one that
+   * completed with that key and is still retained (nothing is stored; see {@link
+   * TaskOptions#freeDedupeKeyOnFinish()}). The payload is validated first: an invalid one is an
+   * {@link InvalidPayloadException} and nothing is written. Concurrent calls share one round trip
+   * and one commit. The result is empty only for an invoke that flow control drops; today every
+   * invoke returns an id.
    *
    * @throws UnknownTaskException if the task is not in this Conductor's {@link TaskSchemas}
    * @throws TaskNotInvocableException if the task is registered without {@link Trigger#invocable()}

@@ -13,7 +13,9 @@ import java.util.Objects;
  * }</pre>
  *
  * @param dedupeKey while an execution of the same task with this key has not started, invoking
- *     again returns its id and replaces its payload and options; {@code null} for none
+ *     again returns its id and replaces its payload and options; once one completed, invoking again
+ *     returns its id and runs nothing while it is retained (unless the task frees keys on finish);
+ *     {@code null} for none
  * @param priority higher runs first within a queue (default 0)
  * @param runAt not run before this instant; {@code null} for now
  */

@@ -32,6 +32,7 @@ public final class TaskOptions<P, R> {
     int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     int concurrency; // 0: unlimited
     Duration timeout; // null: none
+    boolean freesDedupeKey; // a completed execution frees its dedupe key too
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -119,6 +120,16 @@ public final class TaskOptions<P, R> {
     return with(v -> v.timeout = timeout);
   }
 
+  /**
+   * A finished execution frees its dedupe key whatever its end, so invoking again with the key
+   * after it completed runs the task again. By default a completed execution keeps its key while it
+   * is retained: invoking again answers with its id and runs nothing, as a webhook delivered twice
+   * should be processed once. Failed and cancelled executions always free their key.
+   */
+  public TaskOptions<P, R> freeDedupeKeyOnFinish() {
+    return with(v -> v.freesDedupeKey = true);
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -149,18 +160,29 @@ public final class TaskOptions<P, R> {
     return Optional.ofNullable(values.timeout);
   }
 
+  /** Whether a completed execution frees its dedupe key ({@link #freeDedupeKeyOnFinish()}). */
+  public boolean freesDedupeKeyOnFinish() {
+    return values.freesDedupeKey;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TaskOptions<?, ?> other
         && values.definition.equals(other.values.definition)
         && values.maxAttempts == other.values.maxAttempts
         && values.concurrency == other.values.concurrency
-        && Objects.equals(values.timeout, other.values.timeout);
+        && Objects.equals(values.timeout, other.values.timeout)
+        && values.freesDedupeKey == other.values.freesDedupeKey;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(values.definition, values.maxAttempts, values.concurrency, values.timeout);
+    return Objects.hash(
+        values.definition,
+        values.maxAttempts,
+        values.concurrency,
+        values.timeout,
+        values.freesDedupeKey);
   }
 
   @Override
@@ -173,6 +195,7 @@ public final class TaskOptions<P, R> {
         + values.maxAttempts
         + (values.concurrency == 0 ? "" : ", concurrency=" + values.concurrency)
         + (values.timeout == null ? "" : ", timeout=" + values.timeout)
+        + (values.freesDedupeKey ? ", freeDedupeKeyOnFinish" : "")
         + "]";
   }
 }

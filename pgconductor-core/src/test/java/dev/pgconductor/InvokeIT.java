@@ -240,8 +240,7 @@ class InvokeIT {
   }
 
   @Test
-  void duplicateOfARunningExecutionIsQueuedAsANewExecutionAndTheKeyIsFreeOnceFinished()
-      throws InterruptedException {
+  void duplicateOfARunningExecutionIsQueuedAsANewExecution() throws InterruptedException {
     var started = new CountDownLatch(1);
     var release = new CountDownLatch(1);
     var payloads = new ArrayList<String>();
@@ -291,13 +290,6 @@ class InvokeIT {
           .until(() -> db.queryLong("select count(*) from pgconductor.finished_executions") == 2);
     }
     assertThat(payloads).containsExactlyInAnyOrder("blocking", "queued");
-
-    String afterFinish = conductor.invoke(GREET, new Greet("again"), key).orElseThrow();
-
-    assertThat(afterFinish).isNotEqualTo(running);
-    var fresh = conductor.getExecution(GREET, afterFinish).orElseThrow();
-    assertThat(fresh.state()).isEqualTo(ExecutionState.PENDING);
-    assertThat(fresh.attempts()).isZero();
   }
 
   @Test
@@ -357,11 +349,122 @@ class InvokeIT {
   }
 
   @Test
-  void keyIsFreeAgainOnceTheExecutionFinished() {
+  void aCompletedExecutionKeepsItsKeyWhileItIsRetainedAndAFailedOneFreesIt() throws Exception {
+    var conductor = conductor(GREET, NOTIFY);
+    var runs = new AtomicInteger();
+    var greet =
+        conductor.createTask(
+            TaskOptions.of(GREET),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              runs.incrementAndGet();
+              return new Greeting(event.payload().name());
+            });
+    var notify =
+        conductor.createTask(
+            TaskOptions.of(NOTIFY).maxAttempts(1),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              throw new IllegalStateException("mail server down");
+            });
+    var key = InvokeOptions.builder().dedupeKey("webhook-7").build();
+    String first = conductor.invoke(GREET, new Greet("one"), key).orElseThrow();
+    String failed = conductor.invoke(NOTIFY, new Greet("n1"), key).orElseThrow();
+    orchestrator(conductor, greet, notify).drain();
+
+    // completed: the key still answers with it, and nothing runs again
+    String again = conductor.invoke(GREET, new Greet("two"), key).orElseThrow();
+    List<String> batch =
+        conductor.invokeBatch(
+            GREET, List.of(Invocation.of(new Greet("three")).dedupeKey("webhook-7")));
+    assertThat(again).isEqualTo(first);
+    assertThat(batch).containsExactly(first);
+    // under concurrent invokes from several services too
+    List<Conductor<Void>> services = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      services.add(conductor(GREET));
+    }
+    var barrier = new CyclicBarrier(services.size());
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(services.size());
+    try {
+      for (var service : services) {
+        calls.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  arrive(barrier);
+                  return service.invoke(GREET, new Greet("x"), key).orElseThrow();
+                },
+                pool));
+      }
+      for (var call : calls) {
+        assertThat(call.get(20, TimeUnit.SECONDS)).isEqualTo(first);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    orchestrator(conductor, greet, notify).drain();
+    assertThat(runs).hasValue(1);
+    assertThat(conductor.getExecution(GREET, first).orElseThrow().result())
+        .isEqualTo(new Greeting("one"));
+
+    // failed: the key is free
+    String afterFailure = conductor.invoke(NOTIFY, new Greet("n2"), key).orElseThrow();
+    assertThat(afterFailure).isNotEqualTo(failed);
+
+    // retention removing the completed execution frees its key
+    db.execute("delete from pgconductor.finished_executions where id = '" + first + "'");
+    String afterRemoval = conductor.invoke(GREET, new Greet("four"), key).orElseThrow();
+    assertThat(afterRemoval).isNotEqualTo(first);
+    assertThat(conductor.getExecution(GREET, afterRemoval).orElseThrow().state())
+        .isEqualTo(ExecutionState.PENDING);
+  }
+
+  @Test
+  void aKeyInvokedWhileItsExecutionRunsQueuesANewOneThatKeepsTheKeyAfterwards() throws Exception {
     var conductor = conductor(GREET);
+    var started = new CountDownLatch(1);
+    var release = new CountDownLatch(1);
     var task =
         conductor.createTask(
             TaskOptions.of(GREET),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (event.payload().name().equals("slow")) {
+                started.countDown();
+                release.await();
+              }
+              return new Greeting(event.payload().name());
+            });
+    var key = InvokeOptions.builder().dedupeKey("k").build();
+    String running = conductor.invoke(GREET, new Greet("slow"), key).orElseThrow();
+    try (var orchestrator = orchestrator(conductor, task)) {
+      orchestrator.start();
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      String queued = conductor.invoke(GREET, new Greet("next"), key).orElseThrow();
+      assertThat(queued).isNotEqualTo(running);
+      release.countDown();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  conductor.getExecution(queued).orElseThrow().state() == ExecutionState.COMPLETED
+                      && conductor.getExecution(running).orElseThrow().state()
+                          == ExecutionState.COMPLETED);
+      // both completed and retained: the key answers with the one that finished last, and
+      // nothing new is stored
+      assertThat(conductor.invoke(GREET, new Greet("again"), key).orElseThrow())
+          .isIn(running, queued);
+      assertThat(db.queryLong("select count(*) from pgconductor.executions")).isZero();
+    }
+  }
+
+  @Test
+  void aTaskMayFreeItsKeysOnAnyFinish() {
+    var conductor = conductor(GREET);
+    var task =
+        conductor.createTask(
+            TaskOptions.of(GREET).freeDedupeKeyOnFinish(),
             Trigger.invocable(),
             (event, ctx) -> new Greeting(event.payload().name()));
     var key = InvokeOptions.builder().dedupeKey("daily").build();

@@ -105,6 +105,9 @@ create table pgconductor.tasks (
   max_attempts int not null check (max_attempts >= 1),
   invocable    boolean not null,
   concurrency  int check (concurrency >= 1), -- null: unlimited
+  -- a finished execution frees its dedupe key, also once it completed (by default a completed
+  -- execution keeps it while it is retained)
+  frees_dedupe_key boolean not null default false,
   updated_at   timestamptz not null default now()
 );
 
@@ -261,6 +264,10 @@ create index finished_executions_parent_idx on pgconductor.finished_executions (
   where parent_id is not null;
 -- Recent outcomes (the command line's status, dashboards) without a scan of every finished row.
 create index finished_executions_finished_at_idx on pgconductor.finished_executions (finished_at);
+-- Completed executions keep their dedupe keys while they are retained (pgconductor.invoke).
+create index finished_executions_dedupe_idx
+  on pgconductor.finished_executions (task_key, dedupe_key, queue, finished_at)
+  where dedupe_key is not null and state = 'completed';
 
 -- One row per completed step of an unfinished execution, and per sleep or child invocation in
 -- progress. Removed when the execution finishes (its result lives on in finished_executions).
@@ -441,7 +448,8 @@ end $$;
 -- Upserts the tasks an orchestrator serves. Executions waiting for a task that gains a limit are
 -- gated here, once; those of tasks that lost their limit are ungated.
 create function pgconductor.register_tasks(
-  p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[])
+  p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[],
+  p_frees_dedupe_keys boolean[])
 returns void
 language plpgsql set jit = off as $$
 declare
@@ -452,11 +460,14 @@ begin
   where n.concurrency is not null
     and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.concurrency is not null);
 
-  insert into pgconductor.tasks as t (key, queue, max_attempts, invocable, concurrency)
-  select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency)
+  insert into pgconductor.tasks as t
+    (key, queue, max_attempts, invocable, concurrency, frees_dedupe_key)
+  select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency,
+                       p_frees_dedupe_keys)
   on conflict (key) do update
     set queue = excluded.queue, max_attempts = excluded.max_attempts,
-        invocable = excluded.invocable, concurrency = excluded.concurrency, updated_at = now();
+        invocable = excluded.invocable, concurrency = excluded.concurrency,
+        frees_dedupe_key = excluded.frees_dedupe_key, updated_at = now();
 
   if cardinality(v_newly_limited) > 0 then
     update pgconductor.executions e set gated = true
@@ -470,8 +481,9 @@ end $$;
 -- ============================================================================================
 
 -- Stores a batch of executions of one task in one statement. A key that matches a not-yet-started
--- execution replaces its payload and options and answers with its id; within one batch the last
--- of equal keys wins. Returns the ids in input order, or null when the batch had no dedupe key
+-- execution replaces its payload and options and answers with its id; else a key that matches a
+-- completed execution still retained stores nothing and answers with that execution's id (unless
+-- the task frees keys on any finish); within one batch the last of equal keys wins. Returns the ids in input order, or null when the batch had no dedupe key
 -- (the ids are then the ones given). Executions of a task with a concurrency limit are written
 -- gated. p_notify_always: the caller's own transaction (notify every worker of the queue).
 create function pgconductor.invoke(
@@ -486,10 +498,12 @@ declare
   v_ready     boolean;
   v_invocable boolean;
   v_gated     boolean;
+  v_frees     boolean;
 begin
-  select invocable, concurrency is not null into v_invocable, v_gated
+  select invocable, concurrency is not null, frees_dedupe_key into v_invocable, v_gated, v_frees
   from pgconductor.tasks where key = p_task;
   v_gated := coalesce(v_gated, false);
+  v_frees := coalesce(v_frees, false);
   if v_invocable is false then
     raise exception 'task "%" has no invocable trigger', p_task
       using errcode = 'P0001', hint = 'pgconductor:not-invocable';
@@ -514,11 +528,26 @@ begin
       from input
       order by coalesce(dedupe_key, id::text), ord desc
     ),
+    -- a key whose execution completed and is retained: nothing is stored, its id is the answer,
+    -- unless a not yet started execution holds the key too (invoked while that one ran)
+    kept as (
+      select distinct on (f.dedupe_key) f.dedupe_key, f.id
+      from pgconductor.finished_executions f
+      where not v_frees
+        and f.task_key = p_task and f.queue = p_queue and f.state = 'completed'
+        and f.dedupe_key in (select w.dedupe_key from winners w where w.dedupe_key is not null)
+        and not exists (
+          select 1 from pgconductor.executions p
+          where p.task_key = p_task and p.queue = p_queue and p.dedupe_key = f.dedupe_key
+            and p.attempts = 0 and p.locked_by is null and p.wait_kind is null)
+      order by f.dedupe_key, f.finished_at desc, f.id desc
+    ),
     stored as (
       insert into pgconductor.executions as e
         (id, queue, task_key, payload, priority, run_at, dedupe_key, gated)
       select id, p_queue, p_task, payload, priority, run_at, dedupe_key, v_gated
       from winners
+      where not exists (select 1 from kept k where k.dedupe_key = winners.dedupe_key)
       -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
       order by dedupe_key, ord
       on conflict (task_key, dedupe_key, queue)
@@ -526,10 +555,12 @@ begin
       do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
       returning e.id, e.dedupe_key
     )
-    select array_agg(coalesce(s.id, i.id) order by i.ord), bool_or(i.run_at <= v_now)
+    select array_agg(coalesce(k.id, s.id, i.id) order by i.ord),
+           coalesce(bool_or(i.run_at <= v_now and k.id is null), false)
       into v_ids, v_ready
     from input i
-    left join stored s on s.dedupe_key = i.dedupe_key;
+    left join stored s on s.dedupe_key = i.dedupe_key
+    left join kept k on k.dedupe_key = i.dedupe_key;
   end if;
 
   if v_ready and p_notify_always then

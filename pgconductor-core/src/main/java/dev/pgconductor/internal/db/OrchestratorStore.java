@@ -21,7 +21,12 @@ public final class OrchestratorStore {
 
   /** A task as the orchestrator registers it. */
   public record TaskRow(
-      String name, String queue, int maxAttempts, boolean invocable, Integer concurrency) {}
+      String name,
+      String queue,
+      int maxAttempts,
+      boolean invocable,
+      Integer concurrency,
+      boolean freesDedupeKey) {}
 
   /** A task an orchestrator runs on a queue. */
   public record Served(String queue, String task) {}
@@ -55,7 +60,7 @@ public final class OrchestratorStore {
         "register tasks",
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("select pgconductor.register_tasks(?, ?, ?, ?, ?)")) {
+              c.prepareStatement("select pgconductor.register_tasks(?, ?, ?, ?, ?, ?)")) {
             ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
             ps.setArray(
@@ -64,6 +69,8 @@ public final class OrchestratorStore {
                 4, c.createArrayOf("bool", tasks.stream().map(TaskRow::invocable).toArray()));
             ps.setArray(
                 5, c.createArrayOf("int4", tasks.stream().map(TaskRow::concurrency).toArray()));
+            ps.setArray(
+                6, c.createArrayOf("bool", tasks.stream().map(TaskRow::freesDedupeKey).toArray()));
             ps.execute();
             return null;
           }

@@ -193,7 +193,8 @@ public final class OrchestratorRuntime<C> {
                     task.isInvocable(),
                     task.options().concurrency().isPresent()
                         ? task.options().concurrency().getAsInt()
-                        : null));
+                        : null,
+                    task.options().freesDedupeKeyOnFinish()));
             served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
           }
         }

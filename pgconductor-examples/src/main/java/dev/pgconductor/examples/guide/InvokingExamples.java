@@ -3,7 +3,10 @@ package dev.pgconductor.examples.guide;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Invocation;
 import dev.pgconductor.InvokeOptions;
+import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
+import dev.pgconductor.TaskOptions;
+import dev.pgconductor.Trigger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -42,6 +45,27 @@ public final class InvokingExamples {
             .orElseThrow();
     // end::dedupe[]
     return id;
+  }
+
+  /** The reindex task: each edit after a reindex completed needs a reindex again. */
+  public static Task<Reindex, Void> reindexTask(Conductor<?> conductor, SearchIndex index) {
+    // tag::free-key[]
+    Task<Reindex, Void> reindex =
+        conductor.createTask(
+            TaskOptions.of(REINDEX)
+                .freeDedupeKeyOnFinish(), // an edit after a reindex needs another
+            Trigger.invocable(),
+            (event, ctx) -> {
+              index.rebuild(event.payload().documentId());
+              return null;
+            });
+    // end::free-key[]
+    return reindex;
+  }
+
+  /** The search index the reindex task rebuilds entries of. */
+  public interface SearchIndex {
+    void rebuild(String documentId);
   }
 
   /** A reminder due in an hour, ahead of other work on the queue once it is due. */
