@@ -33,6 +33,7 @@ public final class TaskOptions<P, R> {
     int concurrency; // 0: unlimited
     Duration timeout; // null: none
     boolean freesDedupeKey; // a completed execution frees its dedupe key too
+    RetryPolicy retry = RetryPolicy.DEFAULT;
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -130,6 +131,16 @@ public final class TaskOptions<P, R> {
     return with(v -> v.freesDedupeKey = true);
   }
 
+  /**
+   * How long a failed execution waits before its next attempt, and which failures are not retried
+   * (default {@link RetryPolicy#DEFAULT}: 15 s, 30 s, then 60 s). Attempts stay limited by {@link
+   * #maxAttempts(int)}.
+   */
+  public TaskOptions<P, R> retry(RetryPolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    return with(v -> v.retry = policy);
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -160,6 +171,11 @@ public final class TaskOptions<P, R> {
     return Optional.ofNullable(values.timeout);
   }
 
+  /** The retry policy. */
+  public RetryPolicy retryPolicy() {
+    return values.retry;
+  }
+
   /** Whether a completed execution frees its dedupe key ({@link #freeDedupeKeyOnFinish()}). */
   public boolean freesDedupeKeyOnFinish() {
     return values.freesDedupeKey;
@@ -172,7 +188,8 @@ public final class TaskOptions<P, R> {
         && values.maxAttempts == other.values.maxAttempts
         && values.concurrency == other.values.concurrency
         && Objects.equals(values.timeout, other.values.timeout)
-        && values.freesDedupeKey == other.values.freesDedupeKey;
+        && values.freesDedupeKey == other.values.freesDedupeKey
+        && values.retry.equals(other.values.retry);
   }
 
   @Override
@@ -182,7 +199,8 @@ public final class TaskOptions<P, R> {
         values.maxAttempts,
         values.concurrency,
         values.timeout,
-        values.freesDedupeKey);
+        values.freesDedupeKey,
+        values.retry);
   }
 
   @Override
@@ -196,6 +214,7 @@ public final class TaskOptions<P, R> {
         + (values.concurrency == 0 ? "" : ", concurrency=" + values.concurrency)
         + (values.timeout == null ? "" : ", timeout=" + values.timeout)
         + (values.freesDedupeKey ? ", freeDedupeKeyOnFinish" : "")
+        + (values.retry == RetryPolicy.DEFAULT ? "" : ", retry=" + values.retry)
         + "]";
   }
 }

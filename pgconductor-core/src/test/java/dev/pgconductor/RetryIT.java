@@ -158,6 +158,99 @@ class RetryIT {
     }
   }
 
+  static final TaskDefinition<Job, Void> BACKOFF = TaskDefinition.of("backoff", Job.class);
+  static final TaskDefinition<Job, Void> PICKY = TaskDefinition.of("picky", Job.class);
+
+  @Test
+  void anExponentialPolicyDoublesTheWaitUpToItsCap() {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BACKOFF)).clock(clock).build());
+    var task =
+        conductor.createTask(
+            TaskOptions.of(BACKOFF)
+                .maxAttempts(5)
+                .retry(RetryPolicy.exponential(Duration.ofSeconds(2), Duration.ofSeconds(5))),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              throw new IllegalStateException("attempt " + ctx.attempt());
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(BACKOFF, new Job("x")).orElseThrow();
+    try (var orchestrator =
+        db.closeAfter(
+            Orchestrator.builder(conductor)
+                .tasks(task)
+                .defaultWorker(FAST_POLL)
+                .handleSignals(false)
+                .build())) {
+      orchestrator.start();
+      // waits of 2 s, 4 s, then 5 s (the cap) after each failed attempt
+      for (int attempt = 1; attempt <= 4; attempt++) {
+        Instant failedAt = clock.instant();
+        var waiting = awaitAttemptsFailed(conductor, id, attempt);
+        long expected = Math.min(2L << (attempt - 1), 5);
+        assertThat(waiting.runAt()).isEqualTo(failedAt.plusSeconds(expected));
+        clock.advance(Duration.ofSeconds(expected));
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.FAILED);
+    }
+    assertThat(conductor.getExecution(id).orElseThrow().attempts()).isEqualTo(5);
+  }
+
+  @Test
+  void aPolicyFailsAtOnceWhatItDoesNotRetryAndRetriesTheRest() {
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PICKY, BROKEN)).clock(clock).build());
+    var picky =
+        conductor.createTask(
+            TaskOptions.of(PICKY)
+                .maxAttempts(5)
+                .retry(
+                    RetryPolicy.fixed(Duration.ofSeconds(1))
+                        .notRetrying(IllegalArgumentException.class)),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (event.payload().name().equals("invalid")) {
+                // wrapped: the policy looks down the cause chain
+                throw new RuntimeException(new IllegalArgumentException("not a number"));
+              }
+              throw new IllegalStateException("service down");
+            });
+    var never =
+        conductor.createTask(
+            TaskOptions.of(BROKEN).maxAttempts(5).retry(RetryPolicy.none()),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              throw new IllegalStateException("no second chance");
+            });
+    conductor.ensureInstalled();
+    String invalid = conductor.invoke(PICKY, new Job("invalid")).orElseThrow();
+    String down = conductor.invoke(PICKY, new Job("down")).orElseThrow();
+    String once = conductor.invoke(BROKEN, new Job("once")).orElseThrow();
+    try (var orchestrator =
+        db.closeAfter(
+            Orchestrator.builder(conductor)
+                .tasks(picky, never)
+                .defaultWorker(FAST_POLL)
+                .handleSignals(false)
+                .build())) {
+      orchestrator.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  state(conductor, invalid) == ExecutionState.FAILED
+                      && state(conductor, once) == ExecutionState.FAILED);
+      var retried = awaitAttemptsFailed(conductor, down, 1);
+      assertThat(retried.lastError()).isEqualTo("service down");
+    }
+    assertThat(conductor.getExecution(invalid).orElseThrow().attempts()).isEqualTo(1);
+    assertThat(conductor.getExecution(invalid).orElseThrow().lastError()).contains("not a number");
+    assertThat(conductor.getExecution(once).orElseThrow().attempts()).isEqualTo(1);
+  }
+
   private static Execution<Object, Object> awaitAttemptsFailed(
       Conductor<?> conductor, String id, int attempts) {
     await()

@@ -36,6 +36,8 @@ create type pgconductor.outcome as (
   error         text,                     -- failed, interrupted
   stack         text,                     -- failed
   max_attempts  int,                      -- failed, interrupted
+  retry_delay_ms int,                     -- failed: the wait before the next attempt, as the
+                                          -- task's retry policy says (null: retry_delay)
   run_at        timestamptz,              -- sleeping: until; waiting: the deadline, if any;
                                           -- completed, failed, cancelled, interrupted of a
                                           -- scheduled execution: when its schedule's next
@@ -61,6 +63,7 @@ create type pgconductor.outcome_batch as (
   errors         text[],
   stacks         text[],
   max_attempts   int[],
+  retry_delays_ms int[],
   run_ats        timestamptz[],
   steps          text[],
   child_ids      uuid[],
@@ -337,11 +340,13 @@ create function pgconductor.outcome_rows(p_ids uuid[], b pgconductor.outcome_bat
 returns setof pgconductor.outcome
 language sql immutable as $$
   select * from unnest(p_ids, b.leases, b.kinds, b.results, b.errors, b.stacks, b.max_attempts,
-                       b.run_ats, b.steps, b.child_ids, b.child_tasks, b.child_queues,
+                       b.retry_delays_ms, b.run_ats, b.steps, b.child_ids, b.child_tasks,
+                       b.child_queues,
                        b.child_payloads, b.attempts, b.has_steps)
 $$;
 
--- Backoff before the next attempt, after `attempts` attempts were made: 15 s, 30 s, then 60 s.
+-- Backoff before the next attempt, after `attempts` attempts were made: 15 s, 30 s, then 60 s. The
+-- default retry policy, which workers send with each failure; used for failures sent without one.
 create function pgconductor.retry_delay(attempts int) returns interval
 language sql immutable as $$
   select case when attempts <= 1 then interval '15 seconds'
@@ -1590,7 +1595,8 @@ begin
                      else e.attempts - 1 end,
         abandoned_runs = e.abandoned_runs + (r.kind = 'interrupted')::int,
         run_at = case r.kind
-                   when 'failed' then v_now + pgconductor.retry_delay(e.attempts)
+                   when 'failed' then v_now + coalesce(r.retry_delay_ms * interval '1 millisecond',
+                                                       pgconductor.retry_delay(e.attempts))
                    when 'released' then e.run_at
                    when 'interrupted' then e.run_at
                    when 'unstarted' then e.run_at

@@ -23,9 +23,23 @@ public sealed interface Outcome {
   /** Finished with a result (JSON). */
   record Completed(Claimed claimed, boolean hasSteps, String resultJson) implements Outcome {}
 
-  /** The attempt failed; retried with backoff until {@code maxAttempts} (0: final at once). */
-  record Failed(Claimed claimed, boolean hasSteps, String error, String stack, int maxAttempts)
-      implements Outcome {}
+  /**
+   * The attempt failed; retried until {@code maxAttempts} (0: final at once), after {@code
+   * retryDelay} (null: the schema's default backoff).
+   */
+  record Failed(
+      Claimed claimed,
+      boolean hasSteps,
+      String error,
+      String stack,
+      int maxAttempts,
+      java.time.Duration retryDelay)
+      implements Outcome {
+    /** A failure retried after the schema's default backoff. */
+    public Failed(Claimed claimed, boolean hasSteps, String error, String stack, int maxAttempts) {
+      this(claimed, hasSteps, error, stack, maxAttempts, null);
+    }
+  }
 
   /** Handed back after its handler ran (a stop or a lost lease); the attempt is not counted. */
   record Released(Claimed claimed, boolean hasSteps) implements Outcome {}

@@ -22,6 +22,7 @@ final class OutcomeBatch {
   private final String[] errors;
   private final String[] stacks;
   private final Integer[] maxAttempts;
+  private final Integer[] retryDelaysMs;
   private final Instant[] runAts;
   private final String[] steps;
   private final UUID[] childIds;
@@ -41,6 +42,7 @@ final class OutcomeBatch {
     errors = new String[size];
     stacks = new String[size];
     maxAttempts = new Integer[size];
+    retryDelaysMs = new Integer[size];
     runAts = new Instant[size];
     steps = new String[size];
     childIds = new UUID[size];
@@ -110,6 +112,9 @@ final class OutcomeBatch {
             errors[i] = f.error();
             stacks[i] = f.stack();
             maxAttempts[i] = f.maxAttempts();
+            if (f.retryDelay() != null) {
+              retryDelaysMs[i] = (int) Math.min(Integer.MAX_VALUE, f.retryDelay().toMillis());
+            }
             yield "failed";
           }
           case Outcome.Released r -> "released";
@@ -155,6 +160,7 @@ final class OutcomeBatch {
       errors,
       stacks,
       maxAttempts,
+      retryDelaysMs,
       runAts,
       steps,
       childIds,

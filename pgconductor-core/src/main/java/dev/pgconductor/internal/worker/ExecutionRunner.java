@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -150,8 +151,16 @@ final class ExecutionRunner<C> {
         task.name(),
         timeout);
     boolean hasSteps = ctx != null ? ctx.hasSteps() : claimed.stepsJson() != null;
+    Optional<Duration> delay =
+        task.options().retryPolicy().delay(claimed.attempt(), new TimeoutException(error));
     Outcome failed =
-        new Outcome.Failed(claimed, hasSteps, error, null, task.options().maxAttempts());
+        new Outcome.Failed(
+            claimed,
+            hasSteps,
+            error,
+            null,
+            delay.isEmpty() ? 0 : task.options().maxAttempts(),
+            delay.orElse(null));
     if (listeners.active()) {
       report(task.name(), new Run(failed, new TimeoutException(error)), timeout);
     }
@@ -204,10 +213,14 @@ final class ExecutionRunner<C> {
         // stopped by the shutdown, not a failed attempt
         return new Run(new Outcome.Released(claimed, ctx.hasSteps()));
       }
-      // errors that another attempt cannot change fail at once, without using up retries
-      int maxAttempts = isPermanent(e) ? 0 : task.options().maxAttempts();
+      // errors that another attempt cannot change fail at once, without using up retries, and
+      // so do those the task's retry policy does not retry
+      Optional<Duration> delay = task.options().retryPolicy().delay(claimed.attempt(), e);
+      int maxAttempts = isPermanent(e) || delay.isEmpty() ? 0 : task.options().maxAttempts();
       return new Run(
-          new Outcome.Failed(claimed, ctx.hasSteps(), message(e), stackTrace(e), maxAttempts), e);
+          new Outcome.Failed(
+              claimed, ctx.hasSteps(), message(e), stackTrace(e), maxAttempts, delay.orElse(null)),
+          e);
     } finally {
       running.remove(claimed.id());
       ctx.bindThread(null);
