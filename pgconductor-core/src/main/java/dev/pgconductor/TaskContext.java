@@ -115,6 +115,21 @@ public interface TaskContext<C> {
   boolean unschedule(TaskDefinition<?, ?> task, String scheduleName);
 
   /**
+   * Cancels another execution, as {@link Conductor#cancel(String, String)} does: one that is not
+   * running fails at once with the reason, a running one stops at its next step or checkpoint, and
+   * its unfinished children go with it. Not memoized: cancelling again is harmless. Returns false
+   * when the execution is unknown or already finished.
+   *
+   * @throws IllegalArgumentException if {@code id} is not an execution id (a UUID)
+   */
+  boolean cancel(String id, String reason);
+
+  /** {@link #cancel(String, String)} with the reason "Cancelled by user". */
+  default boolean cancel(String id) {
+    return cancel(id, "Cancelled by user");
+  }
+
+  /**
    * Emits a custom event from the handler, memoized like a step named {@code name}: the event is
    * emitted once, whatever happens to this run, and a later run returns the recorded event id
    * without emitting again. See {@link Conductor#emit}.

@@ -452,6 +452,54 @@ class CancelIT {
         });
   }
 
+  static final TaskDefinition<Job, Boolean> CANCELLER =
+      TaskDefinition.of("canceller", Job.class, Boolean.class);
+
+  @Test
+  void aHandlerCancelsAnotherExecutionThroughItsContext() {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(NEVER, CANCELLER)).build());
+    AtomicInteger runs = new AtomicInteger();
+    var never =
+        conductor.createTask(
+            TaskOptions.of(NEVER),
+            Trigger.invocable(),
+            (e, ctx) -> {
+              runs.incrementAndGet();
+              return null;
+            });
+    conductor.ensureInstalled();
+    String target =
+        conductor
+            .invoke(
+                NEVER,
+                new Job(1),
+                InvokeOptions.builder().runAt(java.time.Instant.now().plusSeconds(3600)).build())
+            .orElseThrow();
+    var canceller =
+        conductor.createTask(
+            TaskOptions.of(CANCELLER),
+            Trigger.invocable(),
+            (e, ctx) -> {
+              assertThatThrownBy(() -> ctx.cancel("not-an-id"))
+                  .isInstanceOf(IllegalArgumentException.class);
+              return ctx.cancel(target, "superseded by " + ctx.executionId());
+            });
+    String id = conductor.invoke(CANCELLER, new Job(2)).orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(never, canceller)
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
+      orchestrator.drain();
+    }
+    assertThat(conductor.getExecution(CANCELLER, id).orElseThrow().result()).isTrue();
+    var cancelled = conductor.getExecution(target).orElseThrow();
+    assertThat(cancelled.state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(cancelled.lastError()).isEqualTo("superseded by " + id);
+    assertThat(runs).hasValue(0);
+  }
+
   private static void drain(Conductor<?> conductor, Task<?, ?> task) {
     try (var orchestrator =
         Orchestrator.builder(conductor)

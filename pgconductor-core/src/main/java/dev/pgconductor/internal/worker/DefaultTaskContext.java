@@ -455,6 +455,30 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   }
 
   @Override
+  public boolean cancel(String id, String reason) {
+    usable("cancel");
+    java.util.Objects.requireNonNull(reason, "reason");
+    java.util.UUID uuid;
+    try {
+      uuid = java.util.UUID.fromString(java.util.Objects.requireNonNull(id, "id"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + id + "' is not an execution id (a UUID)", e);
+    }
+    var cancelled = environment.executions().cancel(uuid, reason);
+    if (environment.listeners().active()) {
+      for (var c : cancelled) {
+        if (!c.running()) {
+          var event =
+              new dev.pgconductor.ConductorListener.Cancelled(
+                  c.id().toString(), c.taskName(), c.queue());
+          environment.listeners().fire(l -> l.executionCancelled(event));
+        }
+      }
+    }
+    return !cancelled.isEmpty();
+  }
+
+  @Override
   public <E> String emit(String name, EventDefinition<E> event, E payload) throws Exception {
     environment.events().requireDefined(event);
     return runStep(
