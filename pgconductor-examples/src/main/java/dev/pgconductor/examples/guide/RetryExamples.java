@@ -3,6 +3,7 @@ package dev.pgconductor.examples.guide;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.Execution;
 import dev.pgconductor.Orchestrator;
+import dev.pgconductor.RetryPolicy;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
@@ -53,6 +54,26 @@ public final class RetryExamples {
               return null;
             });
     // end::timeout[]
+    return sync;
+  }
+
+  /** The sync task with a retry policy of its own. */
+  public static Task<Sync, Void> patientSyncTask(Conductor<?> conductor, PartnerApi partner) {
+    // tag::retry-policy[]
+    Task<Sync, Void> sync =
+        conductor.createTask(
+            TaskOptions.of(SYNC)
+                .maxAttempts(8)
+                .retry(
+                    RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofMinutes(10))
+                        .withJitter(0.2) // 0.8 s to 1.2 s, then 1.6 s to 2.4 s, … at most 12 min
+                        .notRetrying(IllegalArgumentException.class)), // fails at once
+            Trigger.invocable(),
+            (event, ctx) -> {
+              partner.pull(event.payload().accountId());
+              return null;
+            });
+    // end::retry-policy[]
     return sync;
   }
 
