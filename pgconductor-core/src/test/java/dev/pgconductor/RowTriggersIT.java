@@ -207,10 +207,17 @@ class RowTriggersIT {
         .containsExactly(
             "{\"id\":10,\"email\":\"while-down@example.com\"}", "{\"id\":11,\"active\":true}");
 
+    // the condition changed: the trigger is made again and filters with it
+    runOnce(Trigger.onInsert("public", "contacts").columns("id").when("new.id > 100"), rows, 0);
+    db.execute("insert into public.contacts (id, email) values (50, 'small@example.com')");
+    db.execute("insert into public.contacts (id, email) values (150, 'large@example.com')");
+    runOnce(Trigger.onInsert("public", "contacts").columns("id").when("new.id > 100"), rows, 1);
+    assertThat(rows.get("welcome-contact").getLast().toString()).isEqualTo("{\"id\":150}");
+
     // 3. the task no longer subscribes: its trigger is dropped, inserts create nothing
     runOnce(Trigger.invocable(), rows, 0);
     db.execute("insert into public.contacts (id, email) values (12, 'unheard@example.com')");
-    assertThat(db.queryLong("select count(*) from pgconductor.all_executions")).isEqualTo(2);
+    assertThat(db.queryLong("select count(*) from pgconductor.all_executions")).isEqualTo(3);
     assertThat(
             db.queryLong(
                 "select count(*) from pg_trigger where tgrelid = 'public.contacts'::regclass"))
