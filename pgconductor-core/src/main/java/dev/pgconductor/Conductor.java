@@ -150,8 +150,9 @@ public final class Conductor<C> implements AutoCloseable {
    * completed with that key and is still retained (nothing is stored; see {@link
    * TaskOptions#freeDedupeKeyOnFinish()}). The payload is validated first: an invalid one is an
    * {@link InvalidPayloadException} and nothing is written. Concurrent calls share one round trip
-   * and one commit. The result is empty only for an invoke that flow control drops; today every
-   * invoke returns an id.
+   * and one commit. The result is empty only for an invoke that a throttle drops ({@link
+   * InvokeOptions#throttle()}: a later invoke of a slot that has its execution). A throttled or
+   * debounced invoke is a statement of its own.
    *
    * @throws UnknownTaskException if the task is not in this Conductor's {@link TaskSchemas}
    * @throws TaskNotInvocableException if the task is registered without {@link Trigger#invocable()}
@@ -159,6 +160,9 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> Optional<String> invoke(TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
     Objects.requireNonNull(options, "options");
     requireInvocable(task);
+    if (options.throttle() != null || options.debounce() != null) {
+      return invokeInSlot(null, task, newExecution(task, payload, options), options);
+    }
     var request =
         new InvokeCoalescer.Request(
             task.name(), task.queue(), newExecution(task, payload, options));
@@ -179,12 +183,33 @@ public final class Conductor<C> implements AutoCloseable {
   /**
    * Stores many executions of one task in one round trip and one transaction, and returns their ids
    * in order. Every payload is checked first; if one is invalid nothing is written. Within one
-   * batch, the last of several invocations with the same dedupe key wins.
+   * batch, the last of several invocations with the same dedupe key wins. A batch with throttled
+   * invocations is stored one statement per invocation, still in one transaction, and an invocation
+   * its slot drops has {@code null} in its place.
+   *
+   * @throws IllegalArgumentException if an invocation is debounced (debounce stands alone)
    */
   public <P> List<String> invokeBatch(TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
     requireInvocable(task);
     if (invocations.isEmpty()) {
       return List.of();
+    }
+    if (throttledBatch(invocations)) {
+      return db.call(
+          "invoke task '" + task.name() + "'",
+          c -> {
+            c.setAutoCommit(false);
+            try {
+              List<String> ids = invokeOneByOne(c, task, invocations);
+              c.commit();
+              return ids;
+            } catch (RuntimeException | SQLException e) {
+              c.rollback();
+              throw e;
+            } finally {
+              c.setAutoCommit(true);
+            }
+          });
     }
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
@@ -197,6 +222,70 @@ public final class Conductor<C> implements AutoCloseable {
       throw notInvocableOr(task, e);
     }
     return heardInvoked(task, ids);
+  }
+
+  /**
+   * Whether a batch holds throttled invocations, which are stored one by one; a debounced one is
+   * refused: debouncing a batch would keep only its last element.
+   */
+  private static <P> boolean throttledBatch(List<Invocation<P>> invocations) {
+    boolean throttled = false;
+    for (Invocation<P> invocation : invocations) {
+      if (invocation.options().debounce() != null) {
+        throw new IllegalArgumentException(
+            "invokeBatch cannot debounce: a debounced invoke stands alone (use invoke)");
+      }
+      throttled |= invocation.options().throttle() != null;
+    }
+    return throttled;
+  }
+
+  /**
+   * The invocations of a batch that has throttled ones, each in turn on {@code c} (one statement
+   * each, in the caller's transaction); a throttled one its slot drops has a null id.
+   */
+  private <P> List<String> invokeOneByOne(
+      Connection c, TaskDefinition<P, ?> task, List<Invocation<P>> invocations)
+      throws SQLException {
+    List<NewExecution> rows = new ArrayList<>(invocations.size());
+    for (Invocation<P> invocation : invocations) {
+      rows.add(newExecution(task, invocation.payload(), invocation.options()));
+    }
+    List<String> ids = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      InvokeOptions o = invocations.get(i).options();
+      UUID id =
+          o.throttle() != null
+              ? executions.invokeInSlot(
+                  c, task.name(), task.queue(), rows.get(i), o.throttle(), null)
+              : executions
+                  .invokeInCallersTransaction(c, task.name(), task.queue(), List.of(rows.get(i)))
+                  .getFirst();
+      ids.add(id == null ? null : id.toString());
+    }
+    heardInvoked(task, ids.stream().filter(Objects::nonNull).map(UUID::fromString).toList());
+    return java.util.Collections.unmodifiableList(ids);
+  }
+
+  /** A throttled or debounced invoke: one statement, on the caller's connection when given. */
+  private <P> Optional<String> invokeInSlot(
+      Connection connection, TaskDefinition<P, ?> task, NewExecution row, InvokeOptions o) {
+    UUID id;
+    try {
+      id =
+          executions.invokeInSlot(
+              connection, task.name(), task.queue(), row, o.throttle(), o.debounce());
+    } catch (SQLException e) {
+      throw notInvocableOr(
+          task,
+          new PgConductorException(
+              "Could not invoke task '" + task.name() + "': " + e.getMessage(), e));
+    }
+    if (id == null) {
+      return Optional.empty();
+    }
+    heardInvoked(task, List.of(id));
+    return Optional.of(id.toString());
   }
 
   private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
@@ -218,6 +307,11 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> Optional<String> invoke(
       Connection connection, TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
     Objects.requireNonNull(options, "options");
+    if (options.throttle() != null || options.debounce() != null) {
+      Objects.requireNonNull(connection, "connection");
+      requireInvocable(task);
+      return invokeInSlot(connection, task, newExecution(task, payload, options), options);
+    }
     return Optional.of(
         invokeOn(connection, task, List.of(newExecution(task, payload, options))).getFirst());
   }
@@ -234,6 +328,18 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> List<String> invokeBatch(
       Connection connection, TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
     Objects.requireNonNull(invocations, "invocations");
+    if (throttledBatch(invocations)) {
+      Objects.requireNonNull(connection, "connection");
+      requireInvocable(task);
+      try {
+        return invokeOneByOne(connection, task, invocations);
+      } catch (SQLException e) {
+        throw notInvocableOr(
+            task,
+            new PgConductorException(
+                "Could not invoke task '" + task.name() + "': " + e.getMessage(), e));
+      }
+    }
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
       rows.add(newExecution(task, invocation.payload(), invocation.options()));

@@ -1,5 +1,6 @@
 package dev.pgconductor;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 
@@ -18,8 +19,15 @@ import java.util.Objects;
  *     {@code null} for none
  * @param priority higher runs first within a queue (default 0)
  * @param runAt not run before this instant; {@code null} for now
+ * @param throttle slots of this length: the first invoke of a slot (per task, and per dedupe key
+ *     when one is given) runs, later ones in the slot store nothing and return no id; {@code null}
+ *     for none
+ * @param debounce slots of this length: the last invoke of a slot (per task, and per dedupe key
+ *     when one is given) wins, with its payload, and runs at the start of the next slot; every
+ *     invoke of the slot returns its id; {@code null} for none
  */
-public record InvokeOptions(String dedupeKey, int priority, Instant runAt) {
+public record InvokeOptions(
+    String dedupeKey, int priority, Instant runAt, Duration throttle, Duration debounce) {
 
   /** No key, priority 0, run now. */
   public static final InvokeOptions DEFAULT = new InvokeOptions(null, 0, null);
@@ -27,6 +35,27 @@ public record InvokeOptions(String dedupeKey, int priority, Instant runAt) {
   public InvokeOptions {
     if (dedupeKey != null && dedupeKey.isEmpty()) {
       throw new IllegalArgumentException("dedupeKey must not be empty; pass null for none");
+    }
+    requirePositive(throttle, "throttle");
+    requirePositive(debounce, "debounce");
+    if (throttle != null && debounce != null) {
+      throw new IllegalArgumentException("an invoke may be throttled or debounced, not both");
+    }
+    if (debounce != null && runAt != null) {
+      throw new IllegalArgumentException(
+          "a debounced invoke runs at the start of the next slot; it takes no runAt");
+    }
+  }
+
+  /** Options without throttle or debounce. */
+  public InvokeOptions(String dedupeKey, int priority, Instant runAt) {
+    this(dedupeKey, priority, runAt, null, null);
+  }
+
+  private static void requirePositive(Duration slot, String what) {
+    if (slot != null && (slot.isNegative() || slot.isZero() || slot.toMillis() < 1)) {
+      throw new IllegalArgumentException(
+          what + " needs a slot of at least a millisecond, got " + slot);
     }
   }
 
@@ -37,17 +66,27 @@ public record InvokeOptions(String dedupeKey, int priority, Instant runAt) {
 
   /** These options with another dedupe key ({@code null}: none). */
   public InvokeOptions withDedupeKey(String dedupeKey) {
-    return new InvokeOptions(dedupeKey, priority, runAt);
+    return new InvokeOptions(dedupeKey, priority, runAt, throttle, debounce);
   }
 
   /** These options with another priority. */
   public InvokeOptions withPriority(int priority) {
-    return new InvokeOptions(dedupeKey, priority, runAt);
+    return new InvokeOptions(dedupeKey, priority, runAt, throttle, debounce);
   }
 
   /** These options with another due time ({@code null}: now). */
   public InvokeOptions withRunAt(Instant runAt) {
-    return new InvokeOptions(dedupeKey, priority, runAt);
+    return new InvokeOptions(dedupeKey, priority, runAt, throttle, debounce);
+  }
+
+  /** These options throttled to one invoke per slot of {@code slot} ({@code null}: none). */
+  public InvokeOptions withThrottle(Duration slot) {
+    return new InvokeOptions(dedupeKey, priority, runAt, slot, debounce);
+  }
+
+  /** These options debounced over slots of {@code slot} ({@code null}: none). */
+  public InvokeOptions withDebounce(Duration slot) {
+    return new InvokeOptions(dedupeKey, priority, runAt, throttle, slot);
   }
 
   /** Builder of {@link InvokeOptions}. */
@@ -71,6 +110,18 @@ public record InvokeOptions(String dedupeKey, int priority, Instant runAt) {
     /** See {@link InvokeOptions#runAt()}. */
     public Builder runAt(Instant runAt) {
       options = options.withRunAt(runAt);
+      return this;
+    }
+
+    /** See {@link InvokeOptions#throttle()}. */
+    public Builder throttle(Duration slot) {
+      options = options.withThrottle(slot);
+      return this;
+    }
+
+    /** See {@link InvokeOptions#debounce()}. */
+    public Builder debounce(Duration slot) {
+      options = options.withDebounce(slot);
       return this;
     }
 

@@ -185,6 +185,18 @@ create table pgconductor.row_changes (
 );
 create index row_changes_queue_idx on pgconductor.row_changes (queue, id);
 
+-- Time slots of throttled and debounced invokes, one row per task, kind and key (the dedupe key
+-- given with the invoke; '' without one): the slot the last invoke fell in and, for debounce, the
+-- execution that runs at the start of the next slot. Slots are cut from the database's clock.
+create table pgconductor.invoke_slots (
+  task_key     text not null,
+  kind         text not null check (kind in ('throttle', 'debounce')),
+  slot_key     text not null,
+  slot         timestamptz not null,
+  execution_id uuid,
+  primary key (task_key, kind, slot_key)
+);
+
 -- Queues that have their own partition of pgconductor.executions.
 create table pgconductor.queues (
   name       text primary key,
@@ -576,6 +588,77 @@ begin
     perform pgconductor.notify_ready(array[p_queue]); -- last, so only the commit is left
   end if;
   return v_ids;
+end $$;
+
+-- The start of the slot of p_seconds that p_now falls in, counted from the Unix epoch: the same
+-- on every clock that agrees with the database's.
+create function pgconductor.slot_start(p_now timestamptz, p_seconds double precision)
+returns timestamptz
+language sql immutable as $$
+  select to_timestamp(floor(extract(epoch from p_now) / p_seconds) * p_seconds)
+$$;
+
+-- A throttled invoke: the first invoke of a slot of the task and key stores its execution (as
+-- pgconductor.invoke, without a dedupe key) and returns its id; later ones in the same slot store
+-- nothing and return null. Concurrent invokes of one slot wait for each other on the slot's row.
+create function pgconductor.invoke_throttled(
+  p_task text, p_queue text, p_id uuid, p_payload text, p_key text, p_priority int,
+  p_run_at timestamptz, p_seconds double precision, p_now timestamptz,
+  p_notify_always boolean default false)
+returns uuid
+language plpgsql set jit = off as $$
+declare
+  v_slot timestamptz := pgconductor.slot_start(coalesce(p_now, now()), p_seconds);
+  v_won  int;
+begin
+  insert into pgconductor.invoke_slots as s (task_key, kind, slot_key, slot)
+  values (p_task, 'throttle', coalesce(p_key, ''), v_slot)
+  on conflict (task_key, kind, slot_key) do update set slot = excluded.slot
+    where s.slot < excluded.slot
+  returning 1 into v_won;
+  if v_won is null then
+    return null; -- the slot has its execution
+  end if;
+  perform pgconductor.invoke(p_task, p_queue, array[p_id], array[p_payload], array[null::text],
+                             array[p_priority], array[p_run_at], p_now, p_notify_always);
+  return p_id;
+end $$;
+
+-- A debounced invoke: the first invoke of a slot of the task and key stores an execution due at
+-- the start of the next slot; later ones in the same slot replace its payload and priority and
+-- return its id, so the last invoke of a burst is the one that runs. Returns the id.
+create function pgconductor.invoke_debounced(
+  p_task text, p_queue text, p_id uuid, p_payload text, p_key text, p_priority int,
+  p_seconds double precision, p_now timestamptz, p_notify_always boolean default false)
+returns uuid
+language plpgsql set jit = off as $$
+declare
+  v_slot timestamptz := pgconductor.slot_start(coalesce(p_now, now()), p_seconds);
+  v_id   uuid;
+begin
+  insert into pgconductor.invoke_slots as s (task_key, kind, slot_key, slot, execution_id)
+  values (p_task, 'debounce', coalesce(p_key, ''), v_slot, p_id)
+  on conflict (task_key, kind, slot_key) do update
+    set slot = excluded.slot,
+        execution_id = case when s.slot = excluded.slot then s.execution_id
+                             else excluded.execution_id end
+  returning execution_id into v_id;
+  if v_id <> p_id then
+    update pgconductor.executions e
+    set payload = p_payload::jsonb, priority = coalesce(p_priority, 0)
+    where e.queue = p_queue and e.id = v_id
+      and e.attempts = 0 and e.locked_by is null and e.wait_kind is null;
+    if found then
+      return v_id;
+    end if;
+    -- it started already (a clock ahead of the database's) or was cancelled: this one runs
+    update pgconductor.invoke_slots s set execution_id = p_id
+    where s.task_key = p_task and s.kind = 'debounce' and s.slot_key = coalesce(p_key, '');
+  end if;
+  perform pgconductor.invoke(p_task, p_queue, array[p_id], array[p_payload], array[null::text],
+                             array[p_priority], array[v_slot + p_seconds * interval '1 second'],
+                             p_now, p_notify_always);
+  return p_id;
 end $$;
 
 -- ============================================================================================

@@ -92,6 +92,62 @@ public final class ExecutionStore {
     return invoke(c, true, task, queue, rows);
   }
 
+  /**
+   * Stores one throttled or debounced execution (pgconductor.invoke_throttled, invoke_debounced):
+   * returns its id, the id of the slot's execution (debounce), or null when the slot already has
+   * one (throttle). On {@code c} when given, the caller's transaction; else on a pooled connection.
+   */
+  public UUID invokeInSlot(
+      Connection c,
+      String task,
+      String queue,
+      NewExecution row,
+      java.time.Duration throttle,
+      java.time.Duration debounce)
+      throws SQLException {
+    if (c == null) {
+      try (Connection own = db.connection()) {
+        return invokeInSlot(own, false, task, queue, row, throttle, debounce);
+      }
+    }
+    return invokeInSlot(c, true, task, queue, row, throttle, debounce);
+  }
+
+  private UUID invokeInSlot(
+      Connection c,
+      boolean callers,
+      String task,
+      String queue,
+      NewExecution row,
+      java.time.Duration throttle,
+      java.time.Duration debounce)
+      throws SQLException {
+    String sql =
+        throttle != null
+            ? "select pgconductor.invoke_throttled(?, ?, ?, ?, ?, ?, ?::timestamptz, ?,"
+                + " ?::timestamptz, ?)"
+            : "select pgconductor.invoke_debounced(?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?)";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int i = 1;
+      ps.setString(i++, task);
+      ps.setString(i++, queue);
+      ps.setObject(i++, row.id());
+      ps.setString(i++, row.payloadJson());
+      ps.setString(i++, row.dedupeKey());
+      ps.setInt(i++, row.priority());
+      if (throttle != null) {
+        ps.setString(i++, row.runAt() == null ? null : row.runAt().toString());
+      }
+      ps.setDouble(i++, (throttle != null ? throttle : debounce).toMillis() / 1000.0);
+      ps.setString(i++, db.nowParam());
+      ps.setBoolean(i, callers);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getObject(1, UUID.class);
+      }
+    }
+  }
+
   private List<UUID> invoke(
       Connection c, boolean callers, String task, String queue, List<NewExecution> rows)
       throws SQLException {
