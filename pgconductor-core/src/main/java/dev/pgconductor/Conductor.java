@@ -195,21 +195,25 @@ public final class Conductor<C> implements AutoCloseable {
       return List.of();
     }
     if (throttledBatch(invocations)) {
-      return db.call(
-          "invoke task '" + task.name() + "'",
-          c -> {
-            c.setAutoCommit(false);
-            try {
-              List<String> ids = invokeOneByOne(c, task, invocations);
-              c.commit();
-              return ids;
-            } catch (RuntimeException | SQLException e) {
-              c.rollback();
-              throw e;
-            } finally {
-              c.setAutoCommit(true);
-            }
-          });
+      try {
+        return db.call(
+            "invoke task '" + task.name() + "'",
+            c -> {
+              c.setAutoCommit(false);
+              try {
+                List<String> ids = invokeOneByOne(c, task, invocations);
+                c.commit();
+                return ids;
+              } catch (RuntimeException | SQLException e) {
+                c.rollback();
+                throw e;
+              } finally {
+                c.setAutoCommit(true);
+              }
+            });
+      } catch (PgConductorException e) {
+        throw notInvocableOr(task, e);
+      }
     }
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
