@@ -7,14 +7,10 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgconductor cancel ID}: cancels an execution. */
 @Command(
@@ -26,12 +22,7 @@ import picocli.CommandLine.Spec;
           + " unfinished children are cancelled with it.",
       "Exits with 1 when the execution is unknown or already finished."
     })
-final class CancelCommand implements Callable<Integer>, DatabaseCommand {
-  private final CliEnvironment environment;
-
-  @Spec CommandSpec spec;
-  @Mixin DatabaseOptions database = new DatabaseOptions();
-  @Mixin JsonOption json = new JsonOption();
+final class CancelCommand extends DatabaseCommandBase {
 
   @Parameters(paramLabel = "ID", description = "The execution's id.")
   String id;
@@ -44,12 +35,7 @@ final class CancelCommand implements Callable<Integer>, DatabaseCommand {
   String reason;
 
   CancelCommand(CliEnvironment environment) {
-    this.environment = environment;
-  }
-
-  @Override
-  public DatabaseOptions database() {
-    return database;
+    super(environment);
   }
 
   @Override

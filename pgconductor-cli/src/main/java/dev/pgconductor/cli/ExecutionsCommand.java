@@ -11,10 +11,8 @@ import dev.pgconductor.cli.query.ExecutionSummary;
 import dev.pgconductor.cli.query.StepRecord;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -64,12 +62,7 @@ final class ExecutionsCommand implements Runnable {
         "Lists executions, newest first, a page at a time. The last line gives the option that"
             + " shows the next page."
       })
-  static final class ListCommand implements Callable<Integer>, DatabaseCommand {
-    private final CliEnvironment environment;
-
-    @Spec CommandSpec spec;
-    @Mixin DatabaseOptions database = new DatabaseOptions();
-    @Mixin JsonOption json = new JsonOption();
+  static final class ListCommand extends DatabaseCommandBase {
 
     @Option(names = "--task", paramLabel = "NAME", description = "Only executions of this task.")
     String task;
@@ -116,12 +109,7 @@ final class ExecutionsCommand implements Runnable {
     int limit;
 
     ListCommand(CliEnvironment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public DatabaseOptions database() {
-      return database;
+      super(environment);
     }
 
     @Override
@@ -178,23 +166,13 @@ final class ExecutionsCommand implements Runnable {
         "Shows one execution: payload, result, state, attempts, origin, timings, last error and"
             + " stack trace, recorded steps, parent and children."
       })
-  static final class ShowCommand implements Callable<Integer>, DatabaseCommand {
-    private final CliEnvironment environment;
-
-    @Spec CommandSpec spec;
-    @Mixin DatabaseOptions database = new DatabaseOptions();
-    @Mixin JsonOption json = new JsonOption();
+  static final class ShowCommand extends DatabaseCommandBase {
 
     @Parameters(paramLabel = "ID", description = "The execution's id.")
     String id;
 
     ShowCommand(CliEnvironment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public DatabaseOptions database() {
-      return database;
+      super(environment);
     }
 
     @Override

@@ -8,12 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code pgconductor install}: creates or upgrades the pgconductor schema. */
 @Command(
@@ -23,20 +19,10 @@ import picocli.CommandLine.Spec;
       "Creates the pgconductor schema, or upgrades it to this version; does nothing when it is"
           + " current. Safe to run while orchestrators run, and from several places at once."
     })
-final class InstallCommand implements Callable<Integer>, DatabaseCommand {
-  private final CliEnvironment environment;
-
-  @Spec CommandSpec spec;
-  @Mixin DatabaseOptions database = new DatabaseOptions();
-  @Mixin JsonOption json = new JsonOption();
+final class InstallCommand extends DatabaseCommandBase {
 
   InstallCommand(CliEnvironment environment) {
-    this.environment = environment;
-  }
-
-  @Override
-  public DatabaseOptions database() {
-    return database;
+    super(environment);
   }
 
   @Override

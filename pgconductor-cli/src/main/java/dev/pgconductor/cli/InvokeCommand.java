@@ -23,14 +23,10 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgconductor invoke TASK --payload JSON}: stores an execution of a task. */
 @Command(
@@ -43,14 +39,8 @@ import picocli.CommandLine.Spec;
       "With a dedupe key that a not yet started execution of the task holds, that execution's"
           + " payload, priority and run time are replaced and its id is printed."
     })
-final class InvokeCommand implements Callable<Integer>, DatabaseCommand {
+final class InvokeCommand extends DatabaseCommandBase {
   private static final ObjectMapper TREES = new ObjectMapper();
-
-  private final CliEnvironment environment;
-
-  @Spec CommandSpec spec;
-  @Mixin DatabaseOptions database = new DatabaseOptions();
-  @Mixin JsonOption json = new JsonOption();
 
   @Parameters(paramLabel = "TASK", description = "The task's name.")
   String task;
@@ -85,12 +75,7 @@ final class InvokeCommand implements Callable<Integer>, DatabaseCommand {
   TimeArgument runAt;
 
   InvokeCommand(CliEnvironment environment) {
-    this.environment = environment;
-  }
-
-  @Override
-  public DatabaseOptions database() {
-    return database;
+    super(environment);
   }
 
   @Override

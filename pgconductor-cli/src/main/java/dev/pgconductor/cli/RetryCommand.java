@@ -8,13 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code pgconductor retry ID}: runs a failed or cancelled execution again. */
 @Command(
@@ -25,23 +21,13 @@ import picocli.CommandLine.Spec;
           + " attempts counted from zero, and its handler starts from the beginning.",
       "Exits with 1 when the execution is unknown, or is not failed or cancelled."
     })
-final class RetryCommand implements Callable<Integer>, DatabaseCommand {
-  private final CliEnvironment environment;
-
-  @Spec CommandSpec spec;
-  @Mixin DatabaseOptions database = new DatabaseOptions();
-  @Mixin JsonOption json = new JsonOption();
+final class RetryCommand extends DatabaseCommandBase {
 
   @Parameters(paramLabel = "ID", description = "The execution's id.")
   String id;
 
   RetryCommand(CliEnvironment environment) {
-    this.environment = environment;
-  }
-
-  @Override
-  public DatabaseOptions database() {
-    return database;
+    super(environment);
   }
 
   @Override

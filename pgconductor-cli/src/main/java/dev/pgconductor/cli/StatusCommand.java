@@ -6,13 +6,9 @@ import dev.pgconductor.cli.query.Status;
 import dev.pgconductor.cli.query.StatusQuery;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code pgconductor status}: queues and orchestrators at a glance. */
 @Command(
@@ -24,12 +20,7 @@ import picocli.CommandLine.Spec;
           + " due, how many finished recently, and the registered orchestrators with what they"
           + " serve."
     })
-final class StatusCommand implements Callable<Integer>, DatabaseCommand {
-  private final CliEnvironment environment;
-
-  @Spec CommandSpec spec;
-  @Mixin DatabaseOptions database = new DatabaseOptions();
-  @Mixin JsonOption json = new JsonOption();
+final class StatusCommand extends DatabaseCommandBase {
 
   @Option(
       names = "--window",
@@ -40,12 +31,7 @@ final class StatusCommand implements Callable<Integer>, DatabaseCommand {
   Duration window;
 
   StatusCommand(CliEnvironment environment) {
-    this.environment = environment;
-  }
-
-  @Override
-  public DatabaseOptions database() {
-    return database;
+    super(environment);
   }
 
   @Override

@@ -7,9 +7,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -39,20 +37,10 @@ final class TriggersCommand implements Runnable {
             + " missing or out of date: an orchestrator's next start, or 'triggers apply', makes"
             + " it."
       })
-  static final class ListCommand implements Callable<Integer>, DatabaseCommand {
-    private final CliEnvironment environment;
-
-    @Spec CommandSpec spec;
-    @Mixin DatabaseOptions database = new DatabaseOptions();
-    @Mixin JsonOption json = new JsonOption();
+  static final class ListCommand extends DatabaseCommandBase {
 
     ListCommand(CliEnvironment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public DatabaseOptions database() {
-      return database;
+      super(environment);
     }
 
     @Override
@@ -97,20 +85,10 @@ final class TriggersCommand implements Runnable {
             + " code declares, fail to start until the triggers exist, and start once they do.",
         "Prints what it did; nothing when everything was in place."
       })
-  static final class ApplyCommand implements Callable<Integer>, DatabaseCommand {
-    private final CliEnvironment environment;
-
-    @Spec CommandSpec spec;
-    @Mixin DatabaseOptions database = new DatabaseOptions();
-    @Mixin JsonOption json = new JsonOption();
+  static final class ApplyCommand extends DatabaseCommandBase {
 
     ApplyCommand(CliEnvironment environment) {
-      this.environment = environment;
-    }
-
-    @Override
-    public DatabaseOptions database() {
-      return database;
+      super(environment);
     }
 
     @Override
