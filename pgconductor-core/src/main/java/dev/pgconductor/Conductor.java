@@ -15,6 +15,7 @@ import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.event.Subscriptions;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.maintenance.Maintenance;
 import dev.pgconductor.internal.schedule.CronExpressions;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
@@ -70,6 +71,7 @@ public final class Conductor<C> implements AutoCloseable {
   private final InvokeCoalescer coalescer;
   private final DynamicSchedules schedules;
   private final EventEmitter events;
+  private final Maintenance maintenance;
 
   private Conductor(
       Db db,
@@ -93,6 +95,7 @@ public final class Conductor<C> implements AutoCloseable {
     this.coalescer = new InvokeCoalescer(executions);
     this.schedules = new DynamicSchedules(db, tasks);
     this.events = new EventEmitter(db, events, json);
+    this.maintenance = new Maintenance(db);
   }
 
   /** A builder; set a connection string or a data source, and the task definitions. */
@@ -652,6 +655,48 @@ public final class Conductor<C> implements AutoCloseable {
    */
   public boolean retry(String id) {
     return executions.retry(uuid(id));
+  }
+
+  /**
+   * Runs the maintenance of a queue now, as its daily run would: removes its finished executions
+   * whose retention ran out ({@link TaskOptions#removeOnComplete}, {@link
+   * TaskOptions#removeOnFail}), in short batches, and tells the listeners. For operators and tests;
+   * orchestrators run it by themselves once a day per queue.
+   */
+  public MaintenanceReport runMaintenance(String queue) {
+    Objects.requireNonNull(queue, "queue");
+    MaintenanceReport report;
+    try {
+      report = maintenance.run(queue, () -> false);
+    } catch (SQLException e) {
+      throw new PgConductorException(
+          "Could not run the maintenance of queue '" + queue + "': " + e.getMessage(), e);
+    }
+    if (listeners.active()) {
+      listeners.fire(l -> l.maintenanceCompleted(report));
+    }
+    return report;
+  }
+
+  /**
+   * Removes a queue's executions, unfinished and finished alike, for an operator retiring a queue
+   * or clearing it out. Refused while a registered orchestrator serves the queue: stop those first
+   * (an orchestrator that crashed counts until its peers declare it dead). A parent execution on
+   * another queue waiting for a child of this queue sees the child cancelled. Schedules of the
+   * queue's tasks get a new pending occurrence when an orchestrator running them starts;
+   * subscriptions and row-change triggers keep creating executions on the queue while tasks on it
+   * declare them. Returns how many executions were removed.
+   *
+   * @throws IllegalStateException while an orchestrator serves the queue (the message names it)
+   * @throws IllegalArgumentException when there is no queue of that name
+   */
+  public long dropQueue(String queue) {
+    Objects.requireNonNull(queue, "queue");
+    try {
+      return maintenance.dropQueue(queue);
+    } catch (SQLException e) {
+      throw new PgConductorException("Could not drop queue '" + queue + "': " + e.getMessage(), e);
+    }
   }
 
   /**

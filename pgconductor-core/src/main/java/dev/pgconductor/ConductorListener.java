@@ -62,6 +62,13 @@ public interface ConductorListener {
   default void executionsUnserved(Unserved event) {}
 
   /**
+   * A maintenance run of a queue removed the finished executions whose retention ran out: the daily
+   * run an orchestrator of this process made, or {@link Conductor#runMaintenance} here. Called
+   * after every run, also when it removed nothing.
+   */
+  default void maintenanceCompleted(MaintenanceReport report) {}
+
+  /**
    * An execution was stored.
    *
    * @param executionId its id (an existing one when a dedupe key matched a pending execution)

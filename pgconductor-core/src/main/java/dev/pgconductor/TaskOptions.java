@@ -15,6 +15,7 @@ import java.util.function.Consumer;
  * TaskOptions.of(CHARGE).concurrency(2)            // at most 2 running, across all orchestrators
  * TaskOptions.named("send-digest").queue("mail")   // a task without payload or result
  * TaskOptions.of(EXPORT).timeout(Duration.ofMinutes(10))
+ * TaskOptions.of(GREET).removeOnComplete(Duration.ofDays(7))
  * }</pre>
  *
  * @param <P> payload type
@@ -34,6 +35,8 @@ public final class TaskOptions<P, R> {
     Duration timeout; // null: none
     boolean freesDedupeKey; // a completed execution frees its dedupe key too
     RetryPolicy retry = RetryPolicy.DEFAULT;
+    Retention keepCompleted = Retention.forever();
+    Retention keepFailed = Retention.forever();
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -141,6 +144,43 @@ public final class TaskOptions<P, R> {
     return with(v -> v.retry = policy);
   }
 
+  /**
+   * How long completed executions are kept: removed by the queue's daily maintenance once this long
+   * has passed since they completed. Default: kept for ever. Same as {@code
+   * removeOnComplete(Retention.after(keep))}.
+   */
+  public TaskOptions<P, R> removeOnComplete(Duration keep) {
+    return removeOnComplete(Retention.after(keep));
+  }
+
+  /**
+   * How long completed executions are kept: for ever (the default), for a while ({@link
+   * Retention#after}) or not at all ({@link Retention#immediately()}). Removing a completed
+   * execution frees its dedupe key.
+   */
+  public TaskOptions<P, R> removeOnComplete(Retention retention) {
+    Objects.requireNonNull(retention, "retention");
+    return with(v -> v.keepCompleted = retention);
+  }
+
+  /**
+   * How long failed and cancelled executions are kept: removed by the queue's daily maintenance
+   * once this long has passed since they ended. Default: kept for ever. Same as {@code
+   * removeOnFail(Retention.after(keep))}.
+   */
+  public TaskOptions<P, R> removeOnFail(Duration keep) {
+    return removeOnFail(Retention.after(keep));
+  }
+
+  /**
+   * How long failed and cancelled executions are kept: for ever (the default), for a while ({@link
+   * Retention#after}) or not at all ({@link Retention#immediately()}).
+   */
+  public TaskOptions<P, R> removeOnFail(Retention retention) {
+    Objects.requireNonNull(retention, "retention");
+    return with(v -> v.keepFailed = retention);
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -181,6 +221,16 @@ public final class TaskOptions<P, R> {
     return values.freesDedupeKey;
   }
 
+  /** How long completed executions are kept ({@link #removeOnComplete(Retention)}). */
+  public Retention completedRetention() {
+    return values.keepCompleted;
+  }
+
+  /** How long failed and cancelled executions are kept ({@link #removeOnFail(Retention)}). */
+  public Retention failedRetention() {
+    return values.keepFailed;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof TaskOptions<?, ?> other
@@ -189,7 +239,9 @@ public final class TaskOptions<P, R> {
         && values.concurrency == other.values.concurrency
         && Objects.equals(values.timeout, other.values.timeout)
         && values.freesDedupeKey == other.values.freesDedupeKey
-        && values.retry.equals(other.values.retry);
+        && values.retry.equals(other.values.retry)
+        && values.keepCompleted.equals(other.values.keepCompleted)
+        && values.keepFailed.equals(other.values.keepFailed);
   }
 
   @Override
@@ -200,7 +252,9 @@ public final class TaskOptions<P, R> {
         values.concurrency,
         values.timeout,
         values.freesDedupeKey,
-        values.retry);
+        values.retry,
+        values.keepCompleted,
+        values.keepFailed);
   }
 
   @Override
@@ -215,6 +269,8 @@ public final class TaskOptions<P, R> {
         + (values.timeout == null ? "" : ", timeout=" + values.timeout)
         + (values.freesDedupeKey ? ", freeDedupeKeyOnFinish" : "")
         + (values.retry == RetryPolicy.DEFAULT ? "" : ", retry=" + values.retry)
+        + (values.keepCompleted.isForever() ? "" : ", removeOnComplete=" + values.keepCompleted)
+        + (values.keepFailed.isForever() ? "" : ", removeOnFail=" + values.keepFailed)
         + "]";
   }
 }

@@ -111,6 +111,10 @@ create table pgconductor.tasks (
   -- a finished execution frees its dedupe key, also once it completed (by default a completed
   -- execution keeps it while it is retained)
   frees_dedupe_key boolean not null default false,
+  -- how long finished executions are kept (null: for ever; zero: removed as they finish), after
+  -- they completed, and after they failed or were cancelled (pgconductor.remove_expired)
+  keep_completed interval,
+  keep_failed    interval,
   updated_at   timestamptz not null default now()
 );
 
@@ -272,17 +276,32 @@ create table pgconductor.finished_executions (
   last_error_stack text,
   created_at       timestamptz not null,
   started_at       timestamptz,
-  finished_at      timestamptz not null default now()
+  finished_at      timestamptz not null default now(),
+  -- when maintenance removes it, as its task's retention said when it finished (null: never)
+  remove_at        timestamptz
 );
 
 create index finished_executions_parent_idx on pgconductor.finished_executions (parent_id)
   where parent_id is not null;
 -- Recent outcomes (the command line's status, dashboards) without a scan of every finished row.
 create index finished_executions_finished_at_idx on pgconductor.finished_executions (finished_at);
+-- What maintenance removes next; executions kept for ever are not in it, so they cost nothing.
+create index finished_executions_remove_at_idx on pgconductor.finished_executions (queue, remove_at)
+  where remove_at is not null;
 -- Completed executions keep their dedupe keys while they are retained (pgconductor.invoke).
 create index finished_executions_dedupe_idx
   on pgconductor.finished_executions (task_key, dedupe_key, queue, finished_at)
   where dedupe_key is not null and state = 'completed';
+
+-- When each queue's daily maintenance runs next: a time of day of its own, derived from its name
+-- (pgconductor.maintenance_time), so queues spread over the day and every orchestrator agrees.
+create table pgconductor.maintenance (
+  queue            text primary key,
+  next_at          timestamptz not null,
+  last_started_at  timestamptz,
+  last_finished_at timestamptz,
+  last_removed     bigint -- finished executions the last run removed
+);
 
 -- One row per completed step of an unfinished execution, and per sleep or child invocation in
 -- progress. Removed when the execution finishes (its result lives on in finished_executions).
@@ -332,6 +351,15 @@ from pgconductor.finished_executions;
 -- Helpers
 -- ============================================================================================
 
+-- When maintenance removes an execution of a task that finished in a state at a time, by the
+-- task's retention (null: kept for ever). Failed and cancelled executions share one retention.
+create function pgconductor.remove_at(p_task text, p_state text, p_finished_at timestamptz)
+returns timestamptz
+language sql stable as $$
+  select p_finished_at + case p_state when 'completed' then t.keep_completed else t.keep_failed end
+  from pgconductor.tasks t where t.key = p_task
+$$;
+
 -- The row an execution leaves in finished_executions: cancel and release_abandoned delete the
 -- executions they finish `returning e` and insert this. The flush, which finishes nearly every
 -- execution, writes the same columns from its own list: whole rows on that path were measured to
@@ -340,10 +368,10 @@ create function pgconductor.finished_row(
   e pgconductor.executions, p_state text, p_result jsonb, p_error text, p_stack text,
   p_finished_at timestamptz)
 returns setof pgconductor.finished_executions
-language sql immutable rows 1 as $$
+language sql stable rows 1 as $$
   select e.id, e.queue, e.task_key, p_state, e.payload, p_result, e.priority, e.attempts,
          e.dedupe_key, e.parent_id, e.origin, e.origin_name, p_error, p_stack, e.created_at,
-         e.locked_at, p_finished_at
+         e.locked_at, p_finished_at, pgconductor.remove_at(e.task_key, p_state, p_finished_at)
 $$;
 
 -- The outcomes of a batch as rows. Inlined by Postgres into the statement that reads it, so the
@@ -466,7 +494,7 @@ end $$;
 -- gated here, once; those of tasks that lost their limit are ungated.
 create function pgconductor.register_tasks(
   p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[],
-  p_frees_dedupe_keys boolean[])
+  p_frees_dedupe_keys boolean[], p_keep_completed interval[], p_keep_failed interval[])
 returns void
 language plpgsql set jit = off as $$
 declare
@@ -478,13 +506,15 @@ begin
     and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.concurrency is not null);
 
   insert into pgconductor.tasks as t
-    (key, queue, max_attempts, invocable, concurrency, frees_dedupe_key)
+    (key, queue, max_attempts, invocable, concurrency, frees_dedupe_key, keep_completed,
+     keep_failed)
   select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency,
-                       p_frees_dedupe_keys)
+                       p_frees_dedupe_keys, p_keep_completed, p_keep_failed)
   on conflict (key) do update
     set queue = excluded.queue, max_attempts = excluded.max_attempts,
         invocable = excluded.invocable, concurrency = excluded.concurrency,
-        frees_dedupe_key = excluded.frees_dedupe_key, updated_at = now();
+        frees_dedupe_key = excluded.frees_dedupe_key, keep_completed = excluded.keep_completed,
+        keep_failed = excluded.keep_failed, updated_at = now();
 
   if cardinality(v_newly_limited) > 0 then
     update pgconductor.executions e set gated = true
@@ -1600,6 +1630,7 @@ declare
   v_scheduled  uuid[];         -- finished scheduled executions with a next occurrence
   v_next_ats   timestamptz[];
   v_next_ids   uuid[];
+  v_unkept     uuid[];         -- finished children removed as they finish, once parents read them
   v_ready      text[] := '{}'; -- queues with work made ready by this flush
   v_ready_here boolean;
 begin
@@ -1626,11 +1657,17 @@ begin
                         and r.kind in ('completed', 'failed', 'cancelled', 'interrupted')
                    then r.child_id end as next_id
   ),
+  kept as (
+    -- how long each is kept, by its task's retention (zero: removed now)
+    select d.*, case when d.final = 'completed' then t.keep_completed else t.keep_failed end as keep
+    from done d left join pgconductor.tasks t on t.key = d.task_key
+  ),
   moved as (
     -- the columns of pgconductor.finished_row, listed out (see there why)
     insert into pgconductor.finished_executions
       (id, queue, task_key, state, payload, result, priority, attempts, dedupe_key, parent_id,
-       origin, origin_name, last_error, last_error_stack, created_at, started_at, finished_at)
+       origin, origin_name, last_error, last_error_stack, created_at, started_at, finished_at,
+       remove_at)
     select d.id, d.queue, d.task_key,
            case d.final when 'completed' then 'completed' when 'cancelled' then 'cancelled'
                         else 'failed' end,
@@ -1642,19 +1679,26 @@ begin
            case d.final when 'completed' then d.last_error_stack
                         when 'cancelled' then null
                         else d.stack end,
-           d.created_at, d.locked_at, v_now
-    from done d
+           d.created_at, d.locked_at, v_now, v_now + d.keep
+    from kept d
+    -- removed as they finish: not written at all, but for a child, whose parent reads it first
+    where d.keep is distinct from interval '0' or d.parent_id is not null
   )
   select count(*),
          coalesce(array_agg(d.id) filter (where d.parent_id is not null), '{}'),
          coalesce(array_agg(d.id) filter (where d.has_steps), '{}'),
          coalesce(array_agg(d.id) filter (where d.next_at is not null), '{}'),
          coalesce(array_agg(d.next_at) filter (where d.next_at is not null), '{}'),
-         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}')
-    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids
-  from done d;
+         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}'),
+         coalesce(array_agg(d.id) filter (where d.parent_id is not null
+                                           and d.keep = interval '0'), '{}')
+    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids, v_unkept
+  from kept d;
   if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
     v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
+  end if;
+  if cardinality(v_unkept) > 0 then
+    delete from pgconductor.finished_executions f where f.id = any (v_unkept);
   end if;
   if cardinality(v_scheduled) > 0 then
     v_ready := v_ready || pgconductor.advance_schedules(v_scheduled, v_next_ats, v_next_ids, p_now);
@@ -2154,3 +2198,134 @@ create trigger orchestrators_removed after delete on pgconductor.orchestrators
   for each statement execute function pgconductor.orchestrators_removed();
 create trigger orchestrators_truncated after truncate on pgconductor.orchestrators
   for each statement execute function pgconductor.orchestrators_removed();
+
+-- ============================================================================================
+-- Maintenance
+-- ============================================================================================
+
+-- The first time after p_after at the queue's own time of day: a second of the day (UTC) derived
+-- from the queue's name, so every orchestrator computes the same time and queues spread out.
+create function pgconductor.maintenance_time(p_queue text, p_after timestamptz)
+returns timestamptz
+language sql immutable as $$
+  select case when t > p_after then t else t + interval '1 day' end
+  from (select date_trunc('day', p_after at time zone 'UTC') at time zone 'UTC'
+               + ((hashtext('pgconductor.maintenance:' || p_queue)::bigint & 2147483647) % 86400)
+                 * interval '1 second' as t) d
+$$;
+
+-- The queues among p_queues whose daily maintenance is due, each taken by one caller only: its
+-- next time moves a day on as it is handed out. A queue seen for the first time is due at its
+-- time of day.
+create function pgconductor.start_maintenance(p_queues text[], p_now timestamptz)
+returns setof text
+language plpgsql set jit = off as $$
+declare
+  v_now timestamptz := coalesce(p_now, now());
+begin
+  insert into pgconductor.maintenance (queue, next_at)
+  select q, pgconductor.maintenance_time(q, v_now) from unnest(p_queues) q
+  on conflict do nothing;
+  -- a second caller waits for the first's row lock, then finds the time moved on
+  return query
+  update pgconductor.maintenance m
+  set next_at = pgconductor.maintenance_time(m.queue, v_now), last_started_at = v_now
+  where m.queue = any (p_queues) and m.next_at <= v_now
+  returning m.queue;
+end $$;
+
+-- Removes up to p_limit finished executions of a queue whose retention ran out, oldest first; a
+-- short transaction of its own, so a maintenance run never holds locks for long. Returns how many
+-- it removed in each final state.
+create function pgconductor.remove_expired(p_queue text, p_limit int, p_now timestamptz,
+  out completed int, out failed int, out cancelled int)
+language plpgsql set enable_seqscan = off set jit = off as $$
+begin
+  with expired as (
+    select f.id from pgconductor.finished_executions f
+    where f.queue = p_queue and f.remove_at <= coalesce(p_now, now())
+    order by f.remove_at
+    limit p_limit
+    for update skip locked
+  ),
+  removed as (
+    delete from pgconductor.finished_executions f using expired x where f.id = x.id
+    returning f.state
+  )
+  select count(*) filter (where r.state = 'completed'), count(*) filter (where r.state = 'failed'),
+         count(*) filter (where r.state = 'cancelled')
+    into completed, failed, cancelled
+  from removed r;
+end $$;
+
+-- Records the end of a queue's maintenance run.
+create function pgconductor.finish_maintenance(p_queue text, p_removed bigint, p_now timestamptz)
+returns void
+language sql set jit = off as $$
+  update pgconductor.maintenance
+  set last_finished_at = coalesce(p_now, now()), last_removed = p_removed
+  where queue = p_queue
+$$;
+
+-- Removes every execution of a queue, unfinished and finished, for an operator; refused while a
+-- registered orchestrator serves the queue. A parent on another queue waiting for a child of this
+-- one gets the child's end as a cancellation. The queue's partition stays, empty, ready for reuse.
+-- Returns how many unfinished and finished executions it removed.
+create function pgconductor.drop_queue(p_queue text, p_now timestamptz,
+  out unfinished bigint, out finished bigint)
+language plpgsql set jit = off as $$
+declare
+  v_serving  text;
+  v_orphans  uuid[];
+  v_woken    text[];
+begin
+  -- as pgconductor.ensure_queue: an orchestrator starting now waits until this has committed
+  perform pg_advisory_xact_lock(hashtext('pgconductor.ensure_queue'));
+  select string_agg(distinct format('%s on %s (pid %s)', o.id, o.host, o.pid), ', ')
+    into v_serving
+  from pgconductor.served_tasks s join pgconductor.orchestrators o on o.id = s.orchestrator
+  where s.queue = p_queue;
+  if v_serving is not null then
+    raise exception 'queue "%" is served by orchestrator %: stop it before dropping the queue',
+      p_queue, v_serving using errcode = 'P0001', hint = 'pgconductor:queue-served';
+  end if;
+  if not exists (select 1 from pgconductor.queues q where q.name = p_queue)
+     and not exists (select 1 from pgconductor.executions e where e.queue = p_queue)
+     and not exists (select 1 from pgconductor.finished_executions f where f.queue = p_queue) then
+    raise exception 'there is no queue named "%"', p_queue
+      using errcode = 'P0001', hint = 'pgconductor:unknown-queue';
+  end if;
+
+  with orphans as (
+    insert into pgconductor.finished_executions
+    select f.*
+    from pgconductor.executions e,
+         lateral pgconductor.finished_row(e, 'cancelled', null,
+                                          'queue "' || p_queue || '" was dropped', null,
+                                          coalesce(p_now, now())) f
+    where e.queue = p_queue and e.parent_id is not null
+      and exists (select 1 from pgconductor.executions p
+                  where p.id = e.parent_id and p.queue <> p_queue)
+    returning id
+  )
+  select coalesce(array_agg(o.id), '{}') into v_orphans from orphans o;
+  if cardinality(v_orphans) > 0 then
+    v_woken := pgconductor.after_finish(v_orphans, '{}', p_now);
+    perform pgconductor.notify_ready(v_woken);
+  end if;
+
+  delete from pgconductor.steps s
+  using pgconductor.executions e
+  where e.queue = p_queue and s.execution_id = e.id;
+  update pgconductor.schedules s set next_id = null, next_at = null
+  from pgconductor.executions e
+  where e.queue = p_queue and s.next_id = e.id;
+  delete from pgconductor.executions e where e.queue = p_queue;
+  get diagnostics unfinished = row_count;
+  delete from pgconductor.finished_executions f where f.queue = p_queue;
+  get diagnostics finished = row_count;
+  finished := finished - cardinality(v_orphans);
+  delete from pgconductor.row_changes r where r.queue = p_queue;
+  delete from pgconductor.idle_workers w where w.queue = p_queue;
+  delete from pgconductor.maintenance m where m.queue = p_queue;
+end $$;

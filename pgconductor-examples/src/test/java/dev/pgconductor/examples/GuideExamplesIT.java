@@ -31,6 +31,9 @@ import dev.pgconductor.examples.guide.ListenerExamples.TaskStats;
 import dev.pgconductor.examples.guide.ListenerExamples.TaskStats.Counts;
 import dev.pgconductor.examples.guide.OrchestratorExamples;
 import dev.pgconductor.examples.guide.ReadingExamples;
+import dev.pgconductor.examples.guide.RetentionExamples;
+import dev.pgconductor.examples.guide.RetentionExamples.Refresh;
+import dev.pgconductor.examples.guide.RetentionExamples.Webhook;
 import dev.pgconductor.examples.guide.RetryExamples;
 import dev.pgconductor.examples.guide.RowTriggerExamples;
 import dev.pgconductor.examples.guide.TestClock;
@@ -495,6 +498,49 @@ class GuideExamplesIT {
 
       assertThat(uploaded).hasValue(20);
       assertThat(most).hasValue(2);
+    }
+  }
+
+  @Test
+  void webhooksAreKeptAWeekAndCacheRefreshesNotAtAll() {
+    TestClock clock = new TestClock();
+    TaskDefinition<String, Void> legacy =
+        TaskDefinition.of("import-legacy", String.class).onQueue("legacy-imports");
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(
+                TaskSchemas.of(
+                    RetentionExamples.HANDLE_WEBHOOK, RetentionExamples.REFRESH_CACHE, legacy))
+            .clock(clock)
+            .listener(new RetentionExamples.MaintenanceLog())
+            .build()) {
+      var webhooks = RetentionExamples.webhooks(conductor);
+      var refresh = RetentionExamples.cacheRefresh(conductor);
+      conductor.ensureInstalled();
+      var delivery = InvokeOptions.builder().dedupeKey("evt_1").build();
+      String webhook =
+          conductor
+              .invoke(RetentionExamples.HANDLE_WEBHOOK, new Webhook("evt_1", "{}"), delivery)
+              .orElseThrow();
+      String refreshed =
+          conductor.invoke(RetentionExamples.REFRESH_CACHE, new Refresh("rates")).orElseThrow();
+      conductor.invoke(legacy, "file-1.csv");
+      Orchestrator.builder(conductor).tasks(webhooks, refresh).build().drain();
+
+      assertThat(conductor.getExecution(refreshed)).as("removed as it completed").isEmpty();
+      assertThat(conductor.getExecution(webhook).orElseThrow().state())
+          .isEqualTo(ExecutionState.COMPLETED);
+      // a redelivery within the week answers with the first execution
+      assertThat(
+              conductor.invoke(
+                  RetentionExamples.HANDLE_WEBHOOK, new Webhook("evt_1", "{}"), delivery))
+          .contains(webhook);
+
+      clock.advance(Duration.ofDays(8));
+      assertThat(conductor.runMaintenance("default").completed()).isEqualTo(1);
+      assertThat(conductor.getExecution(webhook)).isEmpty();
+      assertThat(RetentionExamples.retire(conductor)).as("the legacy import").isEqualTo(1);
     }
   }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 /** SQL calls about orchestrators, their heartbeats, registered tasks and queue partitions. */
@@ -26,7 +27,9 @@ public final class OrchestratorStore {
       int maxAttempts,
       boolean invocable,
       Integer concurrency,
-      boolean freesDedupeKey) {}
+      boolean freesDedupeKey,
+      Duration keepCompleted, // null: for ever
+      Duration keepFailed) {}
 
   /** A task an orchestrator runs on a queue. */
   public record Served(String queue, String task) {}
@@ -60,7 +63,9 @@ public final class OrchestratorStore {
         "register tasks",
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("select pgconductor.register_tasks(?, ?, ?, ?, ?, ?)")) {
+              c.prepareStatement(
+                  "select pgconductor.register_tasks(?, ?, ?, ?, ?, ?, ?::interval[],"
+                      + " ?::interval[])")) {
             ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
             ps.setArray(
@@ -71,6 +76,17 @@ public final class OrchestratorStore {
                 5, c.createArrayOf("int4", tasks.stream().map(TaskRow::concurrency).toArray()));
             ps.setArray(
                 6, c.createArrayOf("bool", tasks.stream().map(TaskRow::freesDedupeKey).toArray()));
+            // ISO 8601 durations (PT168H), which Postgres reads as intervals
+            ps.setArray(
+                7,
+                c.createArrayOf(
+                    "text",
+                    tasks.stream().map(t -> Objects.toString(t.keepCompleted(), null)).toArray()));
+            ps.setArray(
+                8,
+                c.createArrayOf(
+                    "text",
+                    tasks.stream().map(t -> Objects.toString(t.keepFailed(), null)).toArray()));
             ps.execute();
             return null;
           }

@@ -1,6 +1,7 @@
 package dev.pgconductor.internal.worker;
 
 import dev.pgconductor.ConductorListener;
+import dev.pgconductor.MaintenanceReport;
 import dev.pgconductor.OrchestratorInfo;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskSignal;
@@ -12,6 +13,7 @@ import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.maintenance.Maintenance;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.TaskRegistry;
@@ -99,6 +101,8 @@ public final class OrchestratorRuntime<C> {
   private StepWriter stepWriter;
   private ScheduledExecutorService heartbeat;
   private ScheduledExecutorService timers;
+  private java.util.concurrent.ExecutorService maintenanceRuns; // one queue's run at a time
+  private final Maintenance maintenance;
   private NotificationListener listener;
   private Thread listenerThread;
   private Thread shutdownHook;
@@ -121,6 +125,7 @@ public final class OrchestratorRuntime<C> {
     this.liveness = new Liveness(settings.heartbeatTimeout());
     this.schedules = new ScheduleKeeper(store, db, workers, this::dueAt);
     this.executions = new ExecutionStore(db);
+    this.maintenance = new Maintenance(db);
     this.environment =
         new RunEnvironment<>(
             json,
@@ -194,7 +199,9 @@ public final class OrchestratorRuntime<C> {
                     task.options().concurrency().isPresent()
                         ? task.options().concurrency().getAsInt()
                         : null,
-                    task.options().freesDedupeKeyOnFinish()));
+                    task.options().freesDedupeKeyOnFinish(),
+                    task.options().completedRetention().duration().orElse(null),
+                    task.options().failedRetention().duration().orElse(null)));
             served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
           }
         }
@@ -230,6 +237,9 @@ public final class OrchestratorRuntime<C> {
               worker.queue(),
               new WorkerRunner<>(environment, store, id, worker, stepWriter, timers, threadPrefix));
         }
+        maintenanceRuns =
+            Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name(threadPrefix + "maintenance").daemon().factory());
         stillStarting();
         heartbeat =
             Executors.newSingleThreadScheduledExecutor(
@@ -464,6 +474,9 @@ public final class OrchestratorRuntime<C> {
       if (timers != null) {
         timers.shutdownNow();
       }
+      if (maintenanceRuns != null) {
+        maintenanceRuns.shutdownNow(); // a run in progress stops after its current batch
+      }
       joinQuietly(listenerThread);
       if (registered) {
         int released = store.deregister(id);
@@ -547,9 +560,40 @@ public final class OrchestratorRuntime<C> {
         lookForUnserved();
         schedules.fill();
         releaseOrphans();
+        startMaintenance();
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * The daily maintenance of this orchestrator's queues that is due (each queue's run is taken by
+   * one orchestrator), run one queue after the other on a thread of its own.
+   */
+  private void startMaintenance() throws java.sql.SQLException {
+    for (String queue : maintenance.due(List.copyOf(runners.keySet()))) {
+      maintenanceRuns.execute(
+          () -> {
+            try {
+              MaintenanceReport report = maintenance.run(queue, () -> phase.get() != Phase.RUNNING);
+              LOG.info(
+                  "Maintenance of queue '{}' removed {} finished executions ({} completed, {}"
+                      + " failed, {} cancelled) in {} ms{}",
+                  queue,
+                  report.removed(),
+                  report.completed(),
+                  report.failed(),
+                  report.cancelled(),
+                  report.duration().toMillis(),
+                  report.finished() ? "" : "; cut short by a stop");
+              if (listeners.active()) {
+                listeners.fire(l -> l.maintenanceCompleted(report));
+              }
+            } catch (java.sql.SQLException | RuntimeException e) {
+              LOG.warn("Maintenance of queue '{}' failed: {}", queue, e.getMessage());
+            }
+          });
     }
   }
 
