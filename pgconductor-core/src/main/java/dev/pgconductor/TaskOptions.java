@@ -1,6 +1,10 @@
 package dev.pgconductor;
 
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -16,6 +20,7 @@ import java.util.function.Consumer;
  * TaskOptions.named("send-digest").queue("mail")   // a task without payload or result
  * TaskOptions.of(EXPORT).timeout(Duration.ofMinutes(10))
  * TaskOptions.of(GREET).removeOnComplete(Duration.ofDays(7))
+ * TaskOptions.named("send-digest").window("09:00", "17:00")  // office hours, UTC
  * }</pre>
  *
  * @param <P> payload type
@@ -37,6 +42,7 @@ public final class TaskOptions<P, R> {
     RetryPolicy retry = RetryPolicy.DEFAULT;
     Retention keepCompleted = Retention.forever();
     Retention keepFailed = Retention.forever();
+    TimeWindow window; // null: any time
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -181,6 +187,47 @@ public final class TaskOptions<P, R> {
     return with(v -> v.keepFailed = retention);
   }
 
+  /**
+   * Executions of the task run only between {@code from} and {@code to} each day, local times of
+   * {@code zone}; a window whose start is later than its end wraps midnight. Outside it, pending
+   * executions wait in the queue without taking a worker's slot or holding up other tasks, and a
+   * running one is released at its next step or checkpoint and resumes where it was when the window
+   * opens. Default: any time.
+   *
+   * @throws IllegalArgumentException when {@code from} equals {@code to}
+   */
+  public TaskOptions<P, R> window(LocalTime from, LocalTime to, ZoneId zone) {
+    TimeWindow window = new TimeWindow(from, to, zone);
+    return with(v -> v.window = window);
+  }
+
+  /**
+   * A time window in UTC, as {@code "HH:MM"} (or {@code "HH:MM:SS"}) strings; see {@link
+   * #window(LocalTime, LocalTime, ZoneId)}.
+   *
+   * @throws IllegalArgumentException when a time cannot be read, or both are equal
+   */
+  public TaskOptions<P, R> window(String from, String to) {
+    return window(time(from, "start"), time(to, "end"), ZoneOffset.UTC);
+  }
+
+  private LocalTime time(String text, String which) {
+    Objects.requireNonNull(text, which);
+    try {
+      return LocalTime.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "the window "
+              + which
+              + " of task '"
+              + name()
+              + "' is not a time of day as HH:MM: '"
+              + text
+              + "'",
+          e);
+    }
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -221,6 +268,11 @@ public final class TaskOptions<P, R> {
     return values.freesDedupeKey;
   }
 
+  /** The time window of the task, or empty when it runs at any time. */
+  public Optional<TimeWindow> window() {
+    return Optional.ofNullable(values.window);
+  }
+
   /** How long completed executions are kept ({@link #removeOnComplete(Retention)}). */
   public Retention completedRetention() {
     return values.keepCompleted;
@@ -241,7 +293,8 @@ public final class TaskOptions<P, R> {
         && values.freesDedupeKey == other.values.freesDedupeKey
         && values.retry.equals(other.values.retry)
         && values.keepCompleted.equals(other.values.keepCompleted)
-        && values.keepFailed.equals(other.values.keepFailed);
+        && values.keepFailed.equals(other.values.keepFailed)
+        && Objects.equals(values.window, other.values.window);
   }
 
   @Override
@@ -254,7 +307,8 @@ public final class TaskOptions<P, R> {
         values.freesDedupeKey,
         values.retry,
         values.keepCompleted,
-        values.keepFailed);
+        values.keepFailed,
+        values.window);
   }
 
   @Override
@@ -271,6 +325,7 @@ public final class TaskOptions<P, R> {
         + (values.retry == RetryPolicy.DEFAULT ? "" : ", retry=" + values.retry)
         + (values.keepCompleted.isForever() ? "" : ", removeOnComplete=" + values.keepCompleted)
         + (values.keepFailed.isForever() ? "" : ", removeOnFail=" + values.keepFailed)
+        + (values.window == null ? "" : ", window=" + values.window)
         + "]";
   }
 }

@@ -108,6 +108,11 @@ create table pgconductor.tasks (
   max_attempts int not null check (max_attempts >= 1),
   invocable    boolean not null,
   concurrency  int check (concurrency >= 1), -- null: unlimited
+  -- the time window its executions may run in: from (inclusive) to (exclusive), local times of
+  -- window_zone; wraps midnight when from is later than to. Null: any time.
+  window_from  time,
+  window_to    time,
+  window_zone  text,
   -- a finished execution frees its dedupe key, also once it completed (by default a completed
   -- execution keeps it while it is retained)
   frees_dedupe_key boolean not null default false,
@@ -115,7 +120,11 @@ create table pgconductor.tasks (
   -- they completed, and after they failed or were cancelled (pgconductor.remove_expired)
   keep_completed interval,
   keep_failed    interval,
-  updated_at   timestamptz not null default now()
+  updated_at   timestamptz not null default now(),
+  -- its executions wait in the gated claim index: it has a concurrency limit or a time window
+  gated        boolean generated always as (concurrency is not null or window_from is not null) stored,
+  check ((window_from is null) = (window_to is null) and (window_from is null) = (window_zone is null)
+         and (window_from is null or window_from <> window_to))
 );
 
 -- Cron schedules. Static ones come from the cron triggers of the tasks (written when an
@@ -235,7 +244,7 @@ create table pgconductor.executions (
   -- runs that ended without an outcome: its orchestrator died, or stopped while the handler ran
   -- on past its grace period. The first few do not count as attempts (pgconductor.free_abandoned_runs).
   abandoned_runs   int not null default 0,
-  gated            boolean not null default false, -- its task has a concurrency limit
+  gated            boolean not null default false, -- its task has a concurrency limit or a window
   created_at       timestamptz not null default now(),
   primary key (id, queue)
 ) partition by list (queue);
@@ -243,7 +252,8 @@ create table pgconductor.executions (
 create table pgconductor.executions_default partition of pgconductor.executions default;
 
 -- The claim scan: ready rows in priority, run_at, id order. Executions of tasks with a
--- concurrency limit have their own index, so a backlog of one never sits in front of the rest.
+-- concurrency limit or a time window have their own index, so a backlog of one never sits in
+-- front of the rest.
 create index executions_claim_idx on pgconductor.executions (priority desc, run_at, id)
   where locked_by is null and not gated;
 create index executions_gated_claim_idx on pgconductor.executions (task_key, priority desc, run_at, id)
@@ -485,36 +495,54 @@ begin
   update pgconductor.executions e
   set gated = false
   from pgconductor.tasks t
-  where t.concurrency is null and e.task_key = t.key and e.gated and e.locked_by is null;
+  where not t.gated and e.task_key = t.key and e.gated and e.locked_by is null;
   get diagnostics v_count = row_count;
   return v_count;
 end $$;
 
--- Upserts the tasks an orchestrator serves. Executions waiting for a task that gains a limit are
--- gated here, once; those of tasks that lost their limit are ungated.
+-- Whether a time window is open at p_now: null when it is, else when it opens next. The window
+-- runs from p_from (inclusive) to p_to (exclusive) in local time of p_zone, across midnight when
+-- p_from is later than p_to.
+create function pgconductor.window_opens(p_from time, p_to time, p_zone text, p_now timestamptz)
+returns timestamptz
+language sql stable as $$
+  select case
+           when case when p_from < p_to then l.t >= p_from and l.t < p_to
+                     else l.t >= p_from or l.t < p_to end then null
+           when l.t < p_from then (l.d + p_from) at time zone p_zone
+           else (l.d + 1 + p_from) at time zone p_zone
+         end
+  from (select (p_now at time zone p_zone)::time as t, (p_now at time zone p_zone)::date as d) l
+$$;
+
+-- Upserts the tasks an orchestrator serves. Executions waiting for a task that gains a limit or a
+-- window are gated here, once; those of tasks that lost both are ungated.
 create function pgconductor.register_tasks(
   p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[],
-  p_frees_dedupe_keys boolean[], p_keep_completed interval[], p_keep_failed interval[])
+  p_frees_dedupe_keys boolean[], p_keep_completed interval[], p_keep_failed interval[],
+  p_window_froms time[], p_window_tos time[], p_window_zones text[])
 returns void
 language plpgsql set jit = off as $$
 declare
   v_newly_limited text[];
 begin
   select coalesce(array_agg(n.key), '{}') into v_newly_limited
-  from unnest(p_keys, p_concurrency) as n(key, concurrency)
-  where n.concurrency is not null
-    and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.concurrency is not null);
+  from unnest(p_keys, p_concurrency, p_window_froms) as n(key, concurrency, window_from)
+  where (n.concurrency is not null or n.window_from is not null)
+    and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.gated);
 
   insert into pgconductor.tasks as t
     (key, queue, max_attempts, invocable, concurrency, frees_dedupe_key, keep_completed,
-     keep_failed)
+     keep_failed, window_from, window_to, window_zone)
   select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency,
-                       p_frees_dedupe_keys, p_keep_completed, p_keep_failed)
+                       p_frees_dedupe_keys, p_keep_completed, p_keep_failed, p_window_froms,
+                       p_window_tos, p_window_zones)
   on conflict (key) do update
     set queue = excluded.queue, max_attempts = excluded.max_attempts,
         invocable = excluded.invocable, concurrency = excluded.concurrency,
         frees_dedupe_key = excluded.frees_dedupe_key, keep_completed = excluded.keep_completed,
-        keep_failed = excluded.keep_failed, updated_at = now();
+        keep_failed = excluded.keep_failed, window_from = excluded.window_from,
+        window_to = excluded.window_to, window_zone = excluded.window_zone, updated_at = now();
 
   if cardinality(v_newly_limited) > 0 then
     update pgconductor.executions e set gated = true
@@ -547,7 +575,7 @@ declare
   v_gated     boolean;
   v_frees     boolean;
 begin
-  select invocable, concurrency is not null, frees_dedupe_key into v_invocable, v_gated, v_frees
+  select invocable, gated, frees_dedupe_key into v_invocable, v_gated, v_frees
   from pgconductor.tasks where key = p_task;
   v_gated := coalesce(v_gated, false);
   v_frees := coalesce(v_frees, false);
@@ -706,7 +734,7 @@ language sql set jit = off as $$
     insert into pgconductor.executions
       (id, queue, task_key, payload, run_at, origin, origin_name, gated)
     select o.id, t.queue, o.task_key, coalesce(s.payload, 'null'), o.at, 'scheduled', o.name,
-           t.concurrency is not null
+           t.gated
     from unnest(p_tasks, p_names, p_ats, p_ids) as o(task_key, name, at, id)
     join pgconductor.tasks t on t.key = o.task_key
     join pgconductor.schedules s on s.task_key = o.task_key and s.name = o.name
@@ -973,7 +1001,7 @@ begin
                   || substring(decode(md5(e.id::text || '/' || s.task_key), 'hex') from 7 for 10),
                   'hex')::uuid,
            t.queue, s.task_key, pgconductor.select_fields(e.payload, s.fields),
-           coalesce(p_now, now()), 'emitted', p_name, t.concurrency is not null
+           coalesce(p_now, now()), 'emitted', p_name, t.gated
     from stored e
     join pgconductor.subscriptions s on s.event = p_name
     join pgconductor.tasks t on t.key = s.task_key
@@ -1143,7 +1171,7 @@ begin
       (id, queue, task_key, payload, run_at, origin, origin_name, gated)
     select pgconductor.row_id(v_id.high, v_id.low, row_number() over ()),
            v_task.queue, v_task.key, %2$s, now(), 'row_changed', %3$L,
-           v_task.concurrency is not null
+           v_task.gated
     from %4$s
     where %6$s;
   end if;
@@ -1197,7 +1225,7 @@ begin
                          else jsonb_build_object('old', (e.change->'old') - 'pgconductor_row',
                                                  'new', (e.change->'new') - 'pgconductor_row')
                        end,
-         t.created_at, 'row_changed', t.origin_name, coalesce(k.concurrency is not null, false),
+         t.created_at, 'row_changed', t.origin_name, coalesce(k.gated, false),
          t.created_at
   from taken t
   cross join lateral jsonb_array_elements(t.rows::jsonb) as e(change)
@@ -1376,6 +1404,8 @@ end $$;
 -- claimed executions in a fresh snapshot, and takes at most the free slots from the gated index;
 -- the two scans are merged in claim order. Rows of a limited task met in the main index (an invoke
 -- that raced the registration, children created by a flush) are gated and left for later claims.
+-- A task with a time window is gated too: outside its window it has no free slot, so its
+-- executions wait in the gated index without a claim ever walking over them.
 --
 -- A claim does not wait for its WAL to reach disk: a claim lost in a crash leaves the execution
 -- claimable again, and any later durable commit flushes it. Plans are generic (re-planning every
@@ -1431,7 +1461,7 @@ begin
 
   select coalesce(array_agg(t.key order by t.key), '{}') into v_limited
   from pgconductor.tasks t
-  where t.key = any (p_tasks) and t.concurrency is not null;
+  where t.key = any (p_tasks) and t.gated;
 
   if cardinality(v_limited) > 0 then
     if v_keys && v_limited then
@@ -1445,15 +1475,25 @@ begin
       where e.queue = p_queue and e.id = any (v_gated);
     end if;
 
-    select coalesce(array_agg(k), '{}') into v_locked
-    from unnest(v_limited) k
-    where pg_try_advisory_xact_lock(hashtext('pgconductor.concurrency'), hashtext(k));
+    -- a task with only a window has no slots to count, so no lock either
+    select coalesce(array_agg(t.key order by t.key), '{}') into v_locked
+    from pgconductor.tasks t
+    where t.key = any (v_limited)
+      and case when t.concurrency is null then true
+               else pg_try_advisory_xact_lock(hashtext('pgconductor.concurrency'), hashtext(t.key))
+          end;
 
-    -- a new statement, so a new snapshot: taken after the locks were granted
+    -- a new statement, so a new snapshot: taken after the locks were granted. A task outside its
+    -- window has no free slot.
     select coalesce(array_agg(t.key), '{}'),
-           coalesce(array_agg(t.concurrency - (select count(*) from pgconductor.executions r
-                                               where r.task_key = t.key and r.gated
-                                                 and r.locked_by is not null)), '{}')
+           coalesce(array_agg(
+             case when t.window_from is not null
+                       and pgconductor.window_opens(t.window_from, t.window_to, t.window_zone,
+                                                    v_now) is not null then 0
+                  when t.concurrency is null then p_limit
+                  else t.concurrency - (select count(*) from pgconductor.executions r
+                                        where r.task_key = t.key and r.gated
+                                          and r.locked_by is not null) end), '{}')
       into v_locked, v_free
     from pgconductor.tasks t
     where t.key = any (v_locked);
@@ -1909,7 +1949,7 @@ begin
      origin_name, last_error, last_error_stack, gated, created_at)
   select g.id, g.queue, g.task_key, g.payload, g.priority, coalesce(p_now, now()), 0,
          g.dedupe_key, g.parent_id, g.origin, g.origin_name, g.last_error, g.last_error_stack,
-         coalesce(t.concurrency is not null, false), g.created_at
+         coalesce(t.gated, false), g.created_at
   from gone g left join pgconductor.tasks t on t.key = g.task_key
   returning e.task_key, e.queue into v_task, v_queue;
   if v_task is null then

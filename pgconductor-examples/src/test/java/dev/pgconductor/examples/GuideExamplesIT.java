@@ -14,6 +14,7 @@ import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
+import dev.pgconductor.TimeWindow;
 import dev.pgconductor.Trigger;
 import dev.pgconductor.examples.guide.ConcurrencyExamples;
 import dev.pgconductor.examples.guide.ConductorSetup;
@@ -37,11 +38,15 @@ import dev.pgconductor.examples.guide.RetentionExamples.Webhook;
 import dev.pgconductor.examples.guide.RetryExamples;
 import dev.pgconductor.examples.guide.RowTriggerExamples;
 import dev.pgconductor.examples.guide.TestClock;
+import dev.pgconductor.examples.guide.WindowExamples;
+import dev.pgconductor.examples.guide.WindowExamples.Reindex;
 import dev.pgconductor.examples.guide.WorkerConfigExample;
 import dev.pgconductor.examples.guide.WorkerConfigExample.Notify;
 import dev.pgconductor.examples.guide.WorkerConfigExample.Resize;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -541,6 +546,58 @@ class GuideExamplesIT {
       assertThat(conductor.runMaintenance("default").completed()).isEqualTo(1);
       assertThat(conductor.getExecution(webhook)).isEmpty();
       assertThat(RetentionExamples.retire(conductor)).as("the legacy import").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theNightlyReindexPausesWhenTheNightEndsAndGoesOnTheNextNight() {
+    TestClock clock = new TestClock();
+    // to a quarter past ten at night, UTC: the window is open
+    TimeWindow night = new TimeWindow(LocalTime.of(22, 0), LocalTime.of(6, 0), ZoneOffset.UTC);
+    clock.advance(
+        Duration.between(
+                clock.instant(), night.nextOpening(clock.instant()).orElse(clock.instant()))
+            .plusMinutes(15));
+    AtomicInteger pagesRead = new AtomicInteger();
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(WindowExamples.REINDEX, WindowExamples.CALL_BACK))
+            .clock(clock)
+            .build()) {
+      var reindex =
+          WindowExamples.nightlyReindex(
+              conductor,
+              n -> {
+                pagesRead.incrementAndGet();
+                if (n == 1) {
+                  clock.advance(Duration.ofHours(8)); // the night ends while page 1 is read
+                }
+                return n < 2 ? List.of("a-" + n, "b-" + n) : List.of();
+              });
+      var callbacks = WindowExamples.callbacks(conductor);
+      conductor.ensureInstalled();
+      String id = conductor.invoke(WindowExamples.REINDEX, new Reindex("shoes")).orElseThrow();
+      try (var orchestrator =
+          Orchestrator.builder(conductor).tasks(reindex, callbacks).handleSignals(false).build()) {
+        orchestrator.start();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.WAITING);
+        assertThat(pagesRead).as("page 2 waits for the next night").hasValue(2);
+        Instant resumes = conductor.getExecution(id).orElseThrow().runAt();
+        assertThat(night.isOpen(resumes)).isTrue();
+
+        clock.advance(Duration.between(clock.instant(), resumes));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+        assertThat(conductor.getExecution(WindowExamples.REINDEX, id).orElseThrow().result())
+            .isEqualTo(4);
+        assertThat(pagesRead).as("pages 0 and 1 were not read again").hasValue(3);
+      }
     }
   }
 }

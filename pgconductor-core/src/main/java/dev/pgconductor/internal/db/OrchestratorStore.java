@@ -29,7 +29,8 @@ public final class OrchestratorStore {
       Integer concurrency,
       boolean freesDedupeKey,
       Duration keepCompleted, // null: for ever
-      Duration keepFailed) {}
+      Duration keepFailed,
+      dev.pgconductor.TimeWindow window) {} // null: any time
 
   /** A task an orchestrator runs on a queue. */
   public record Served(String queue, String task) {}
@@ -65,7 +66,7 @@ public final class OrchestratorStore {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "select pgconductor.register_tasks(?, ?, ?, ?, ?, ?, ?::interval[],"
-                      + " ?::interval[])")) {
+                      + " ?::interval[], ?::time[], ?::time[], ?)")) {
             ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
             ps.setArray(
@@ -87,10 +88,18 @@ public final class OrchestratorStore {
                 c.createArrayOf(
                     "text",
                     tasks.stream().map(t -> Objects.toString(t.keepFailed(), null)).toArray()));
+            ps.setArray(9, c.createArrayOf("text", windowPart(tasks, w -> w.from().toString())));
+            ps.setArray(10, c.createArrayOf("text", windowPart(tasks, w -> w.to().toString())));
+            ps.setArray(11, c.createArrayOf("text", windowPart(tasks, w -> w.zone().getId())));
             ps.execute();
             return null;
           }
         });
+  }
+
+  private static Object[] windowPart(
+      List<TaskRow> tasks, java.util.function.Function<dev.pgconductor.TimeWindow, String> part) {
+    return tasks.stream().map(t -> t.window() == null ? null : part.apply(t.window())).toArray();
   }
 
   /** A static schedule (a cron trigger) and its next occurrence, as computed now. */

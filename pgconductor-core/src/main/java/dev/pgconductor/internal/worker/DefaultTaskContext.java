@@ -13,6 +13,7 @@ import dev.pgconductor.TaskContext;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskLogger;
 import dev.pgconductor.TaskSignal;
+import dev.pgconductor.TimeWindow;
 import dev.pgconductor.TransactionalStepBody;
 import dev.pgconductor.TypeRef;
 import dev.pgconductor.internal.db.Claimed;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -53,6 +55,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private final Listeners listeners;
   private final Map<String, StepState> steps = new HashMap<>();
   private final String executionId;
+  private final TimeWindow window; // null: the task runs at any time
 
   private volatile Reason abortReason;
   private volatile boolean timedOut;
@@ -92,8 +95,10 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       String queue,
       UUID orchestratorId,
       TaskLogger logger,
-      StepWriter stepWriter) {
+      StepWriter stepWriter,
+      TimeWindow window) {
     this.environment = environment;
+    this.window = window;
     this.listeners = environment.listeners();
     this.claimed = claimed;
     this.queue = queue;
@@ -519,9 +524,13 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
    */
   void startBoundary() {
     held();
+    windowBoundary();
   }
 
-  /** Ends the run here when it was cancelled, timed out, or the worker is stopping. */
+  /**
+   * Ends the run here when it was cancelled, timed out, the worker is stopping, or its task's time
+   * window closed.
+   */
   private void boundary() {
     if (timedOut) {
       throw suspend(Suspension.release("the run timed out"));
@@ -533,6 +542,17 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     }
     if (reason == Reason.SHUTDOWN) {
       throw suspend(Suspension.release("the worker is stopping"));
+    }
+    windowBoundary();
+  }
+
+  /** Outside its task's time window the run sleeps until the window opens again. */
+  private void windowBoundary() {
+    if (window != null) {
+      Optional<Instant> opens = window.nextOpening(environment.clockNow());
+      if (opens.isPresent()) {
+        throw suspend(Suspension.outsideWindow(window, opens.get()));
+      }
     }
   }
 

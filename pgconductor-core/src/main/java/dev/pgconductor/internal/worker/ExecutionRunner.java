@@ -88,7 +88,14 @@ final class ExecutionRunner<C> {
     String id = claimed.id().toString();
     var logger = new Slf4jTaskLogger(environment.taskLogger(), task.name(), id, queue);
     var ctx =
-        new DefaultTaskContext<>(environment, claimed, queue, orchestratorId, logger, stepWriter);
+        new DefaultTaskContext<>(
+            environment,
+            claimed,
+            queue,
+            orchestratorId,
+            logger,
+            stepWriter,
+            task.options().window().orElse(null));
     long startedNanos = System.nanoTime();
     if (listeners.active()) {
       var event =

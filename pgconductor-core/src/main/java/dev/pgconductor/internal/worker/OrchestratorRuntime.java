@@ -201,7 +201,8 @@ public final class OrchestratorRuntime<C> {
                         : null,
                     task.options().freesDedupeKeyOnFinish(),
                     task.options().completedRetention().duration().orElse(null),
-                    task.options().failedRetention().duration().orElse(null)));
+                    task.options().failedRetention().duration().orElse(null),
+                    task.options().window().orElse(null)));
             served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
           }
         }

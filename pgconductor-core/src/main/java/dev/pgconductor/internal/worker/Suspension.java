@@ -38,6 +38,12 @@ final class Suspension extends Error {
         Kind.SLEEP, until, step, null, "sleeping in step '" + step + "' until " + until);
   }
 
+  /** Its task's time window closed: the run sleeps until it opens (no step is recorded). */
+  static Suspension outsideWindow(dev.pgconductor.TimeWindow window, Instant opens) {
+    return new Suspension(
+        Kind.SLEEP, opens, null, null, "outside the time window " + window + " until " + opens);
+  }
+
   /** Waits for the child of {@code step}; the flush creates {@code child} if it has a payload. */
   static Suspension waitForChild(String step, Instant deadline, Outcome.Child child) {
     return new Suspension(

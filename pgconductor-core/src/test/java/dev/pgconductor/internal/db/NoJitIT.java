@@ -33,7 +33,8 @@ class NoJitIT {
   @Test
   void everyFunctionOfTheEngineTurnsJitOff() {
     // retry_delay, free_abandoned_runs, finished_row, remove_at, outcome_rows, row_id, slot_start,
-    // maintenance_time and the two names of row-change triggers are SQL functions Postgres inlines
+    // maintenance_time, window_opens and the two names of row-change triggers are SQL functions
+    // Postgres inlines
     // into the statements that call them; a setting would stop that
     long without =
         db.queryLong(
@@ -43,7 +44,7 @@ class NoJitIT {
               and p.proname not in
                 ('retry_delay', 'free_abandoned_runs', 'finished_row', 'remove_at', 'outcome_rows',
                  'row_id', 'row_trigger_name', 'row_trigger_function', 'slot_start',
-                 'maintenance_time')
+                 'maintenance_time', 'window_opens')
               and not coalesce('jit=off' = any (p.proconfig), false)
             """);
     assertThat(without).as("functions of the pgconductor schema without jit=off").isZero();
