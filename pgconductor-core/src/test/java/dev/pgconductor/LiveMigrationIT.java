@@ -56,7 +56,7 @@ class LiveMigrationIT {
         conductor.invokeBatch(
             UpgradeWorkload.JOB,
             IntStream.range(0, JOBS)
-                .mapToObj(n -> Invocation.of(new Job(n, 300 + n * 37 % 2500, 100 + n * 53 % 800)))
+                .mapToObj(n -> Invocation.of(new Job(n, 300 + n * 37 % 2500, 50 + n * 53 % 400)))
                 .toList());
 
     try (ChildJvm old = ChildJvm.start(UpgradeWorkerMain.class, url, "old")) {

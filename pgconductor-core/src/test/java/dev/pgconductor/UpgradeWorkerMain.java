@@ -17,8 +17,8 @@ public final class UpgradeWorkerMain {
     boolean newer = args[1].equals("new");
     Conductor.Builder<Void> builder =
         newer
-            ? UpgradeWorkload.newLibrary(url, UpgradeWorkload.BREAKING)
-            : Conductor.builder().connectionString(url).tasks(UpgradeWorkload.SCHEMAS).poolSize(4);
+            ? UpgradeWorkload.newLibrary(url, UpgradeWorkload.BREAKING).poolSize(12)
+            : Conductor.builder().connectionString(url).tasks(UpgradeWorkload.SCHEMAS).poolSize(12);
     var conductor =
         builder
             .listener(
