@@ -279,6 +279,54 @@ class LiveMigrationIT {
   }
 
   @Test
+  @Timeout(60)
+  void anOlderOrchestratorNotHeardFromDuringTheUpgradeStopsWhenItBeatsAgain() throws Exception {
+    String url = emptyDatabase();
+    var conductor = oldLibrary(url);
+    conductor.ensureInstalled();
+    UpgradeWorkload.createTables(closeAfter(TestPostgres.pool(url, 2)));
+    // it beats every 3 s: to a process that counts 400 ms of silence as death, it looks frozen
+    var old =
+        closeAfter(
+            Orchestrator.builder(conductor)
+                .tasks(UpgradeWorkload.register(conductor))
+                .heartbeatInterval(Duration.ofSeconds(3))
+                .heartbeatTimeout(Duration.ofSeconds(12))
+                .handleSignals(false)
+                .build());
+    old.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                queryLong(
+                        url,
+                        "select count(*) from pgconductor.orchestrators"
+                            + " where last_heartbeat_at < now() - interval '500 ms'")
+                    == 1);
+
+    var newer = closeAfter(UpgradeWorkload.newLibrary(url, UpgradeWorkload.BREAKING).build());
+    var fresh =
+        closeAfter(
+            Orchestrator.builder(newer)
+                .tasks(UpgradeWorkload.register(newer))
+                .heartbeatInterval(Duration.ofMillis(100))
+                .heartbeatTimeout(Duration.ofMillis(400))
+                .handleSignals(false)
+                .build());
+    fresh.start(); // the old one is not waited for
+
+    assertThat(queryLong(url, "select max(version) from pgconductor.schema_migrations"))
+        .isEqualTo(UpgradeWorkload.NEW_VERSION);
+    old.stopped().get(20, TimeUnit.SECONDS);
+    String id = conductor.invoke(UpgradeWorkload.JOB, new Job(1, 10, 0)).orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+    assertThat(fresh.info().running()).isTrue();
+  }
+
+  @Test
   void anOlderOrchestratorMayNotStartWhileANewerVersionWaitsForOlderOnesToDrain() {
     String url = emptyDatabase();
     var conductor = oldLibrary(url);

@@ -337,6 +337,18 @@ public final class OrchestratorStore {
     }
   }
 
+  /** The schema version of the database: its newest applied migration. */
+  public int installedSchemaVersion() throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select coalesce(max(version), 0) from pgconductor.schema_migrations");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   /**
    * Releases or fails what orchestrators that stopped heartbeating held, if {@code rescuer} may
    * judge (see pgconductor.rescue); returns how many executions.

@@ -574,11 +574,12 @@ public final class OrchestratorRuntime<C> {
         drainTo =
             store.register(id, hostName(), ProcessHandle.current().pid(), served, schemaVersion());
       }
-      liveness.beat();
       if (drainTo != null) {
-        drainForUpgrade(drainTo);
+        drainForUpgrade(drainTo); // first: it may void the runs that wait for this beat
+        liveness.beat();
         return;
       }
+      liveness.beat();
       rescued(store.rescue(id, heartbeatTimeout));
       if (++beats % UNSERVED_EVERY_BEATS == 0) {
         lookForUnserved();
@@ -604,6 +605,25 @@ public final class OrchestratorRuntime<C> {
       return;
     }
     draining = true;
+    int installed;
+    try {
+      installed = store.installedSchemaVersion();
+    } catch (java.sql.SQLException e) {
+      LOG.warn("Orchestrator {} could not read the schema version: {}", id, e.getMessage());
+      installed = schemaVersion();
+    }
+    if (installed > schemaVersion()) {
+      // it was frozen through the whole drain, counted as dead and not waited for: what it runs
+      // may already be someone else's, on a schema it does not know, so none of it goes on
+      liveness.registering();
+      LOG.warn(
+          "Orchestrator {} (schema version {}) finds the database already at schema version {}:"
+              + " it was not heard from during the upgrade. Its running executions are void; they"
+              + " are released when it stops",
+          id,
+          schemaVersion(),
+          installed);
+    }
     LOG.warn(
         "Orchestrator {} (schema version {}) drains and stops: a newer version of pgconductor"
             + " (schema version {}) asked the orchestrators of older versions to, before a breaking"
