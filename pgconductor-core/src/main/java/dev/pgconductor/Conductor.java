@@ -82,7 +82,8 @@ public final class Conductor<C> implements AutoCloseable {
       Listeners listeners,
       HikariDataSource ownedPool,
       Runnable reachability,
-      EventSchemas events) {
+      EventSchemas events,
+      List<Migrator.Migration> extraMigrations) {
     this.db = db;
     this.json = json;
     this.tasks = tasks;
@@ -90,7 +91,7 @@ public final class Conductor<C> implements AutoCloseable {
     this.taskLogger = taskLogger;
     this.listeners = listeners;
     this.executions = new ExecutionStore(db);
-    this.migrator = new Migrator(db.dataSource(), reachability);
+    this.migrator = new Migrator(db.dataSource(), reachability, extraMigrations);
     this.ownedPool = ownedPool;
     this.coalescer = new InvokeCoalescer(executions);
     this.schedules = new DynamicSchedules(db, tasks);
@@ -103,7 +104,17 @@ public final class Conductor<C> implements AutoCloseable {
     return new Builder<>();
   }
 
-  /** Creates or upgrades the {@code pgconductor} schema; a no-op when it is current. */
+  /**
+   * Creates or upgrades the {@code pgconductor} schema; a no-op when it is current. Before a
+   * breaking migration it asks the orchestrators of older versions to drain and waits for the live
+   * ones, at most 5 minutes (an orchestrator's start waits as long as its {@link
+   * Orchestrator.Builder#migrationDrainTimeout}); when they are still running then, it throws and
+   * migrates nothing.
+   *
+   * @throws PgConductorException when the database cannot be reached or a migration fails, when
+   *     older orchestrators did not drain in time, or when the schema is newer than this library (a
+   *     newer version of pgconductor upgraded it). See docs/live-migrations.md.
+   */
   public void ensureInstalled() {
     migrator.ensureInstalled();
   }
@@ -901,8 +912,19 @@ public final class Conductor<C> implements AutoCloseable {
     private Clock clock;
     private int poolSize = 10;
     private final List<ConductorListener> listeners = new ArrayList<>();
+    private List<Migrator.Migration> extraMigrations = List.of();
 
     private Builder() {}
+
+    /**
+     * Test support only, not part of the API: migrations this Conductor knows after the library's
+     * own, as a newer version of pgconductor would (the upgrade tests run an "old" and a "new"
+     * library side by side, see LiveMigrationIT).
+     */
+    Builder<C> extraMigrations(List<Migrator.Migration> migrations) {
+      this.extraMigrations = List.copyOf(migrations);
+      return this;
+    }
 
     /**
      * A listener of this Conductor's invokes and cancels and of every orchestrator built on it; may
@@ -1032,7 +1054,8 @@ public final class Conductor<C> implements AutoCloseable {
           Listeners.of(List.copyOf(listeners)),
           pool,
           pool == null ? () -> {} : reachability(pool, connectionString),
-          events);
+          events,
+          extraMigrations);
     }
 
     /**

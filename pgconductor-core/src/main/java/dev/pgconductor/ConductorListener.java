@@ -51,6 +51,15 @@ public interface ConductorListener {
   /** An orchestrator of this process stopped. */
   default void orchestratorStopped(OrchestratorStopped event) {}
 
+  /**
+   * A newer version of pgconductor, about to apply a breaking schema migration, asked the
+   * orchestrators of older versions to drain and stop, and this orchestrator is one of them: it
+   * claims nothing more and stops gracefully ({@link #orchestratorStopped} follows). The process
+   * keeps running; restart it with the newer version. Called on the heartbeat thread. See
+   * docs/live-migrations.md.
+   */
+  default void drainRequested(DrainRequested event) {}
+
   /** An orchestrator of this process found dead peers and released or failed their executions. */
   default void executionsRescued(Rescued event) {}
 
@@ -178,6 +187,15 @@ public interface ConductorListener {
    * @param orchestratorId its id
    */
   record OrchestratorStopped(String orchestratorId) {}
+
+  /**
+   * A newer version asked this orchestrator to drain and stop.
+   *
+   * @param orchestratorId the orchestrator that stops
+   * @param schemaVersion the newest schema version its library knows
+   * @param requestedVersion the schema version of the breaking migration that waits for it
+   */
+  record DrainRequested(String orchestratorId, int schemaVersion, int requestedVersion) {}
 
   /**
    * Dead orchestrators' executions were released (or failed, on their last attempt).

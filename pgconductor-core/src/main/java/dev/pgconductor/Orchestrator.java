@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * <pre>{@code
  * try (Orchestrator orchestrator = Orchestrator.builder(conductor).tasks(greet).build()) {
  *   orchestrator.start();
- *   orchestrator.stopped().join();   // until SIGTERM/SIGINT or stop()
+ *   orchestrator.stopped().join();   // until SIGTERM/SIGINT, stop() or an upgrade's drain
  * }
  * }</pre>
  */
@@ -39,6 +39,11 @@ public final class Orchestrator implements AutoCloseable {
   /**
    * Installs or upgrades the schema, registers, and starts the workers and heartbeats. Returns once
    * everything runs. An orchestrator starts once.
+   *
+   * <p>Before a breaking schema migration it asks the orchestrators of older versions to drain and
+   * waits for them (at most {@link Builder#migrationDrainTimeout}). It refuses to start, with a
+   * {@link PgConductorException}, on a database whose schema is newer than its library, and while a
+   * newer version waits for older orchestrators to drain. See docs/live-migrations.md.
    */
   public void start() {
     runtime.start();
@@ -53,7 +58,11 @@ public final class Orchestrator implements AutoCloseable {
     return runtime.stop();
   }
 
-  /** Completes when the orchestrator has fully stopped. */
+  /**
+   * Completes when the orchestrator has fully stopped: after {@link #stop()}, a signal, or a drain
+   * requested by a newer version before a breaking migration (see {@link
+   * ConductorListener#drainRequested}).
+   */
   public CompletableFuture<Void> stopped() {
     return runtime.stopped();
   }
@@ -99,6 +108,7 @@ public final class Orchestrator implements AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean handleSignals = true;
     private Duration startupTimeout = Duration.ZERO;
+    private Duration migrationDrainTimeout = Duration.ofMinutes(5);
     private final List<ConductorListener> listeners = new ArrayList<>();
 
     private Builder(Conductor<?> conductor) {
@@ -178,6 +188,18 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /**
+     * How long {@link Orchestrator#start()} waits, when it brings a breaking schema migration, for
+     * the live orchestrators of older versions to drain and stop before it migrates (default 5
+     * minutes). They stop within their own shutdown grace, so make this longer than theirs. When it
+     * passes first, the start fails with an error naming the orchestrators still running, and
+     * nothing is migrated. See docs/live-migrations.md.
+     */
+    public Builder migrationDrainTimeout(Duration timeout) {
+      this.migrationDrainTimeout = positive("migrationDrainTimeout", timeout);
+      return this;
+    }
+
+    /**
      * A listener of this orchestrator's work (in addition to the Conductor's listeners); may be
      * called more than once. See {@link ConductorListener}.
      */
@@ -238,7 +260,12 @@ public final class Orchestrator implements AutoCloseable {
           conductor.taskLogger(),
           workers,
           new OrchestratorRuntime.Settings(
-              heartbeatInterval, heartbeatTimeout, shutdownGrace, handleSignals, startupTimeout),
+              heartbeatInterval,
+              heartbeatTimeout,
+              shutdownGrace,
+              handleSignals,
+              startupTimeout,
+              migrationDrainTimeout),
           conductor.listeners().with(List.copyOf(listeners)),
           conductor.eventEmitter());
     }

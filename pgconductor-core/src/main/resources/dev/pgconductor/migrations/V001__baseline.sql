@@ -87,7 +87,21 @@ create table pgconductor.orchestrators (
   started_at        timestamptz not null default now(),
   last_heartbeat_at timestamptz not null default now(),
   -- since when it has heartbeated without a gap (a gap: the timeout less two intervals, or more)
-  live_since        timestamptz not null default now()
+  live_since        timestamptz not null default now(),
+  -- the newest schema version its library knows (0: a row not written by pgconductor.register)
+  schema_version    int not null default 0
+);
+
+-- Requests by a library that brings a breaking migration: every orchestrator whose schema_version
+-- is lower drains and stops (pgconductor.heartbeat tells it), none such may register, and none
+-- such claims (pgconductor.claim). Rows stay after the migration, so an older orchestrator that
+-- was frozen through it still stops when it wakes. Every version of the library relies on this
+-- table, on pgconductor.request_drain and on what pgconductor.register, heartbeat and claim do
+-- with it: a later migration may add to them but never change that (see index.txt).
+create table pgconductor.drain_requests (
+  schema_version int primary key, -- orchestrators of a lower version drain
+  requested_at   timestamptz not null default now(),
+  requested_by   text not null    -- host and pid of the process that asked, for the operator
 );
 
 -- The tasks each registered orchestrator runs, by queue: what "served" means when executions
@@ -1439,7 +1453,11 @@ begin
   -- orchestrator, so it waits for a claim in flight and then releases what that claim took.
   perform pg_advisory_xact_lock_shared(hashtext('pgconductor.orchestrator'),
                                        hashtext(p_orchestrator::text));
-  if not exists (select 1 from pgconductor.orchestrators o where o.id = p_orchestrator) then
+  -- Nor does one older than a drain request (a breaking migration is waiting for it to stop).
+  if not exists (select 1 from pgconductor.orchestrators o
+                 where o.id = p_orchestrator
+                   and not exists (select 1 from pgconductor.drain_requests r
+                                   where r.schema_version > o.schema_version)) then
     return;
   end if;
 
@@ -1967,17 +1985,48 @@ end $$;
 -- ============================================================================================
 
 -- Registers an orchestrator with the tasks it serves, by queue: at start, and again after it
--- was declared dead. Its heartbeat counts as live from now.
+-- was declared dead. Its heartbeat counts as live from now. p_schema_version: the newest schema
+-- version its library knows. Returns null, or, registering nothing, the version of a drain
+-- request above p_schema_version (a newer library waits for older orchestrators to stop before a
+-- breaking migration). The shared lock orders this against pgconductor.request_drain: either the
+-- request is seen here, or the requester sees this orchestrator registered.
 create function pgconductor.register(
-  p_id uuid, p_host text, p_pid bigint, p_queues text[], p_tasks text[])
-returns void
+  p_id uuid, p_host text, p_pid bigint, p_queues text[], p_tasks text[],
+  p_schema_version int default 0)
+returns int
 language plpgsql set jit = off as $$
+declare
+  v_drain int;
 begin
-  insert into pgconductor.orchestrators (id, host, pid) values (p_id, p_host, p_pid)
-  on conflict (id) do update set last_heartbeat_at = now(), live_since = now();
+  perform pg_advisory_xact_lock_shared(hashtext('pgconductor.drain'), 0);
+  select max(r.schema_version) into v_drain
+  from pgconductor.drain_requests r where r.schema_version > p_schema_version;
+  if v_drain is not null then
+    return v_drain;
+  end if;
+  insert into pgconductor.orchestrators (id, host, pid, schema_version)
+  values (p_id, p_host, p_pid, p_schema_version)
+  on conflict (id) do update
+    set last_heartbeat_at = now(), live_since = now(), schema_version = p_schema_version;
   insert into pgconductor.served_tasks (orchestrator, queue, task_key)
   select p_id, s.queue, s.task_key from unnest(p_queues, p_tasks) as s(queue, task_key)
   on conflict do nothing;
+  return null;
+end $$;
+
+-- Asks every orchestrator of a schema version below p_schema_version to drain and stop (see
+-- pgconductor.drain_requests); a request already there is kept as it was. Taken exclusively, the
+-- lock waits for registrations in flight, so the caller's next look at the orchestrators sees
+-- them. Called by a library about to apply a breaking migration, against the older schema: this
+-- signature never changes.
+create function pgconductor.request_drain(p_schema_version int, p_requested_by text)
+returns void
+language plpgsql set jit = off as $$
+begin
+  perform pg_advisory_xact_lock(hashtext('pgconductor.drain'), 0);
+  insert into pgconductor.drain_requests (schema_version, requested_by)
+  values (p_schema_version, p_requested_by)
+  on conflict (schema_version) do nothing;
 end $$;
 
 -- Releases or fails the executions held by the given orchestrators, which are gone (null: every
@@ -2136,16 +2185,27 @@ end $$;
 -- stale for p_timeout has then not had the time to beat again (docs/guarantees.md).
 -- Only this row is written, so a heartbeat never waits on an execution; the rescue of peers is a
 -- separate call (pgconductor.rescue), in a transaction of its own.
+-- drain_to: null, or the version of a drain request above this orchestrator's schema version
+-- (see pgconductor.drain_requests): it must drain and stop. Every version of the library keeps
+-- this signature and these two outputs: older orchestrators call it on a newer schema.
 create function pgconductor.heartbeat(
-  p_orchestrator uuid, p_timeout interval, p_interval interval, out alive boolean)
+  p_orchestrator uuid, p_timeout interval, p_interval interval,
+  out alive boolean, out drain_to int)
 language plpgsql set jit = off as $$
+declare
+  v_version int;
 begin
   update pgconductor.orchestrators
   set live_since = case when last_heartbeat_at <= now() - (p_timeout - 2 * p_interval)
                         then now() else live_since end,
       last_heartbeat_at = now()
-  where id = p_orchestrator;
+  where id = p_orchestrator
+  returning schema_version into v_version;
   alive := found;
+  if alive then
+    select max(r.schema_version) into drain_to
+    from pgconductor.drain_requests r where r.schema_version > v_version;
+  end if;
 end $$;
 
 -- An orchestrator's stop: forgets it and releases what it still holds, in one transaction. The

@@ -13,8 +13,11 @@ import java.util.concurrent.TimeUnit;
 
 /** A JVM running one of the test "main" classes with the test class path, to kill or SIGTERM. */
 public final class ChildJvm implements AutoCloseable {
+  private static final int KEPT_LINES = 2000;
+
   private final Process process;
   private final String orchestratorId;
+  private final java.util.Deque<String> output = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   private static final List<String> MODULE_OPTIONS =
       List.of(
@@ -58,21 +61,29 @@ public final class ChildJvm implements AutoCloseable {
     var reader =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String line;
+    List<String> before = new ArrayList<>();
     while ((line = reader.readLine()) != null) {
       if (line.startsWith("STARTED ")) {
         String id = line.substring("STARTED ".length()).strip();
+        ChildJvm child = new ChildJvm(process, id);
+        before.forEach(child::keep);
         Thread.ofVirtual()
             .start(
                 () -> {
                   try {
-                    reader.lines().forEach(l -> {}); // keep the pipe from filling up
+                    reader.lines().forEach(child::keep); // and keeps the pipe from filling up
                   } catch (UncheckedIOException closed) {
                     // the child is gone
                   }
                 });
-        return new ChildJvm(process, id);
+        return child;
+      }
+      before.add(line);
+      if (before.size() > KEPT_LINES) {
+        before.removeFirst();
       }
     }
+    before.forEach(System.err::println); // why it did not start
     try {
       throw new IllegalStateException(
           mainClass.getSimpleName() + " exited before starting, exit code " + process.waitFor());
@@ -80,6 +91,18 @@ public final class ChildJvm implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private void keep(String line) {
+    output.addLast(line);
+    if (output.size() > KEPT_LINES) {
+      output.pollFirst();
+    }
+  }
+
+  /** What it printed (its logs included), the last lines of it. */
+  public List<String> output() {
+    return List.copyOf(output);
   }
 
   /** The id of the orchestrator it runs. */

@@ -36,21 +36,28 @@ public final class OrchestratorStore {
   public record Served(String queue, String task) {}
 
   /**
-   * Registers the orchestrator, live from now, with the tasks it runs (see pgconductor.register).
+   * Registers the orchestrator, live from now, with the tasks it runs and the newest schema version
+   * its library knows (see pgconductor.register). Returns null, or, having registered nothing, the
+   * version of a drain request above {@code schemaVersion}: a newer library waits for older
+   * orchestrators to stop before a breaking migration.
    */
-  public void register(UUID id, String host, long pid, List<Served> served) {
-    db.call(
+  public Integer register(UUID id, String host, long pid, List<Served> served, int schemaVersion) {
+    return db.call(
         "register orchestrator " + id,
         c -> {
           try (PreparedStatement ps =
-              c.prepareStatement("select pgconductor.register(?, ?, ?, ?, ?)")) {
+              c.prepareStatement("select pgconductor.register(?, ?, ?, ?, ?, ?)")) {
             ps.setObject(1, id);
             ps.setString(2, host);
             ps.setLong(3, pid);
             ps.setArray(4, c.createArrayOf("text", served.stream().map(Served::queue).toArray()));
             ps.setArray(5, c.createArrayOf("text", served.stream().map(Served::task).toArray()));
-            ps.execute();
-            return null;
+            ps.setInt(6, schemaVersion);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              int drainTo = rs.getInt(1);
+              return rs.wasNull() ? null : drainTo;
+            }
           }
         });
   }
@@ -325,22 +332,45 @@ public final class OrchestratorStore {
   }
 
   /**
-   * Beats; returns false when this orchestrator was declared dead (it must register again). Only
-   * its own row is written, so this never waits on an execution.
+   * What a heartbeat learned.
+   *
+   * @param alive false when this orchestrator was declared dead (it must register again)
+   * @param drainTo null, or the version of a drain request above this orchestrator's schema
+   *     version: it must drain and stop
    */
-  public boolean heartbeat(UUID id, Duration timeout, Duration interval) throws SQLException {
+  public record Beat(boolean alive, Integer drainTo) {}
+
+  /**
+   * Beats (see pgconductor.heartbeat). Only its own row is written, so this never waits on an
+   * execution.
+   */
+  public Beat heartbeat(UUID id, Duration timeout, Duration interval) throws SQLException {
     try (var c = db.connection();
         PreparedStatement ps =
             c.prepareStatement(
-                "select alive from pgconductor.heartbeat(?, make_interval(secs => ?::double"
-                    + " precision), make_interval(secs => ?::double precision))")) {
+                "select alive, drain_to from pgconductor.heartbeat(?, make_interval(secs =>"
+                    + " ?::double precision), make_interval(secs => ?::double precision))")) {
       ps.setObject(1, id);
       ps.setDouble(2, timeout.toMillis() / 1000.0);
       ps.setDouble(3, interval.toMillis() / 1000.0);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return rs.getBoolean(1);
+        boolean alive = rs.getBoolean(1);
+        int drainTo = rs.getInt(2);
+        return new Beat(alive, rs.wasNull() ? null : drainTo);
       }
+    }
+  }
+
+  /** The schema version of the database: its newest applied migration. */
+  public int installedSchemaVersion() throws SQLException {
+    try (var c = db.connection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "select coalesce(max(version), 0) from pgconductor.schema_migrations");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
     }
   }
 

@@ -9,10 +9,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +24,16 @@ import org.slf4j.LoggerFactory;
  * Installs and upgrades the {@code pgconductor} schema: numbered SQL files listed in {@code
  * migrations/index.txt}, each applied in its own transaction and recorded in {@code
  * pgconductor.schema_migrations}, all under a session advisory lock so concurrent callers wait for
- * the one that applies them.
+ * the one that applies them. A schema newer than this library is refused; before a breaking
+ * migration (first line {@code -- breaking: why}), live orchestrators of older versions are asked
+ * to drain and waited for ({@link OlderOrchestrators}).
  */
 public final class Migrator {
   private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
   private static final String BASE = "/dev/pgconductor/migrations/";
   // pg_advisory_lock key: "pgconductor.migrate" hashed once, fixed forever
   private static final long LOCK_KEY = 0x7067636f6e647563L;
+  private static final String BREAKING = "-- breaking:";
 
   private final DataSource dataSource;
   private final Runnable reachability;
@@ -38,13 +44,51 @@ public final class Migrator {
    *     so that an install fails at once rather than after a pool's connection timeout
    */
   public Migrator(DataSource dataSource, Runnable reachability) {
+    this(dataSource, reachability, List.of());
+  }
+
+  /**
+   * Test support only: a library that knows {@code extra} migrations after its own, as a newer
+   * version of it would (the upgrade tests run an "old" and a "new" library side by side). No
+   * production code passes any.
+   */
+  public Migrator(DataSource dataSource, Runnable reachability, List<Migration> extra) {
     this.dataSource = dataSource;
     this.reachability = reachability;
-    this.migrations = loadMigrations();
+    List<Migration> all = new ArrayList<>(loadMigrations());
+    for (Migration migration : extra) {
+      if (migration.version() <= all.getLast().version()) {
+        throw new IllegalArgumentException("migrations out of order at " + migration.name());
+      }
+      all.add(migration);
+    }
+    this.migrations = List.copyOf(all);
   }
 
   /** A migration file. */
-  public record Migration(int version, String name, String sql) {}
+  public record Migration(int version, String name, String sql) {
+    /** Why it is breaking, from a first line {@code -- breaking: why}; empty when it is not. */
+    public Optional<String> breakingReason() {
+      String first = sql.strip().lines().findFirst().orElse("").strip();
+      return first.startsWith(BREAKING)
+          ? Optional.of(first.substring(BREAKING.length()).strip())
+          : Optional.empty();
+    }
+  }
+
+  /**
+   * How an install waits for older orchestrators before a breaking migration.
+   *
+   * @param drainTimeout how long at most; then the install fails and applies nothing
+   * @param heartbeatTimeout an orchestrator whose last heartbeat is older is dead: not waited for
+   * @param abandoned polled while waiting: true ends the wait (a stop during a start)
+   */
+  public record Upgrade(
+      Duration drainTimeout, Duration heartbeatTimeout, BooleanSupplier abandoned) {
+    /** The defaults of {@code Conductor.ensureInstalled()} and of an orchestrator's builder. */
+    public static final Upgrade DEFAULT =
+        new Upgrade(Duration.ofMinutes(5), Duration.ofSeconds(30), () -> false);
+  }
 
   /** The newest schema version this library knows. */
   public int latestVersion() {
@@ -53,12 +97,22 @@ public final class Migrator {
 
   /** Applies every missing migration; a no-op when the schema is current. */
   public void ensureInstalled() {
+    ensureInstalled(Upgrade.DEFAULT);
+  }
+
+  /**
+   * Applies every missing migration; a no-op when the schema is current. Refuses a schema newer
+   * than this library. Before a breaking migration of a schema in use, asks the orchestrators of
+   * older versions to drain and waits for them, at most {@code upgrade.drainTimeout()}.
+   */
+  public void ensureInstalled(Upgrade upgrade) {
     reachability.run();
     try (Connection connection = dataSource.getConnection()) {
       int installed = installedVersion(connection);
       if (installed > 0) {
         requireBaseline(connection);
       }
+      requireNotNewer(installed);
       if (installed >= latestVersion()) {
         return;
       }
@@ -66,6 +120,13 @@ public final class Migrator {
         st.execute("select pg_advisory_lock(" + LOCK_KEY + ")");
       }
       try {
+        // again under the lock: another process may have migrated meanwhile
+        int current = installedVersion(connection);
+        requireNotNewer(current);
+        Optional<Migration> breaking = lastBreakingAfter(current);
+        if (current > 0 && breaking.isPresent()) {
+          new OlderOrchestrators(connection).drainBefore(breaking.get(), upgrade);
+        }
         migrate(connection);
       } finally {
         try (Statement st = connection.createStatement()) {
@@ -75,6 +136,30 @@ public final class Migrator {
     } catch (SQLException e) {
       throw new PgConductorException(
           "Could not install the pgconductor schema: " + e.getMessage(), e);
+    }
+  }
+
+  /** The last breaking migration above {@code installed}, if any. */
+  private Optional<Migration> lastBreakingAfter(int installed) {
+    return migrations.reversed().stream()
+        .filter(m -> m.version() > installed && m.breakingReason().isPresent())
+        .findFirst();
+  }
+
+  /**
+   * An older library must not run on a newer schema: a breaking change would break it, and even a
+   * compatible one means a newer version of the application runs, so this one is stale.
+   */
+  private void requireNotNewer(int installed) {
+    if (installed > latestVersion()) {
+      throw new PgConductorException(
+          "The pgconductor schema in this database is version "
+              + installed
+              + ", newer than this library's version "
+              + latestVersion()
+              + ": a newer version of pgconductor upgraded it, and an older one refuses to run"
+              + " on it. Run this application with that newer version (see"
+              + " docs/live-migrations.md)");
     }
   }
 
@@ -98,16 +183,6 @@ public final class Migrator {
         applied.add(rs.getInt(1));
       }
     }
-    int known = latestVersion();
-    applied.stream()
-        .filter(v -> v > known)
-        .findAny()
-        .ifPresent(
-            v ->
-                LOG.warn(
-                    "The database has pgconductor schema version {}, newer than this library's {}",
-                    v,
-                    known));
     for (Migration migration : migrations) {
       if (applied.contains(migration.version())) {
         continue;

@@ -56,13 +56,16 @@ public final class OrchestratorRuntime<C> {
    * @param shutdownGrace how long a stop lets running handlers finish before interrupting them
    * @param handleSignals whether a JVM shutdown hook stops it
    * @param startupTimeout how long a start waits for an unreachable database (zero: not at all)
+   * @param migrationDrainTimeout how long a start that brings a breaking migration waits for
+   *     orchestrators of older versions to drain
    */
   public record Settings(
       Duration heartbeatInterval,
       Duration heartbeatTimeout,
       Duration shutdownGrace,
       boolean handleSignals,
-      Duration startupTimeout) {}
+      Duration startupTimeout,
+      Duration migrationDrainTimeout) {}
 
   /** Every this many heartbeats, look for ready executions of tasks nobody runs. */
   private static final int UNSERVED_EVERY_BEATS = 12;
@@ -86,6 +89,8 @@ public final class OrchestratorRuntime<C> {
   private final Duration shutdownGrace;
   private final boolean handleSignals;
   private final Duration startupTimeout;
+  private final Duration migrationDrainTimeout;
+  private volatile boolean draining; // a newer version asked it to drain: it is stopping
   private final Object lifecycle = new Object(); // start and shutdown run one after the other
   private boolean shutDown; // guarded by lifecycle
   private boolean registered; // guarded by lifecycle
@@ -146,6 +151,7 @@ public final class OrchestratorRuntime<C> {
     this.shutdownGrace = settings.shutdownGrace();
     this.handleSignals = settings.handleSignals();
     this.startupTimeout = settings.startupTimeout();
+    this.migrationDrainTimeout = settings.migrationDrainTimeout();
   }
 
   public String id() {
@@ -224,7 +230,21 @@ public final class OrchestratorRuntime<C> {
         // rescuer has been live for a whole timeout (see pgconductor.rescue); an execution is only
         // ever held by a registered orchestrator, so there is no sweep at start.
         liveness.registering();
-        store.register(id, hostName(), ProcessHandle.current().pid(), this.served);
+        Integer drainTo =
+            store.register(
+                id, hostName(), ProcessHandle.current().pid(), this.served, schemaVersion());
+        if (drainTo != null) {
+          throw new dev.pgconductor.PgConductorException(
+              "Orchestrator "
+                  + id
+                  + " may not start: its pgconductor knows schema version "
+                  + schemaVersion()
+                  + ", and a newer version (schema version "
+                  + drainTo
+                  + ") asked the orchestrators of older versions to drain and stop before a"
+                  + " breaking migration. Run this application with that newer version (see"
+                  + " docs/live-migrations.md)");
+        }
         liveness.beat();
         registered = true;
         stillStarting();
@@ -370,7 +390,9 @@ public final class OrchestratorRuntime<C> {
     long backoff = 250;
     while (true) {
       try {
-        migrator.ensureInstalled();
+        migrator.ensureInstalled(
+            new Migrator.Upgrade(
+                migrationDrainTimeout, heartbeatTimeout, () -> phase.get() != Phase.RUNNING));
         return;
       } catch (RuntimeException e) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -546,14 +568,30 @@ public final class OrchestratorRuntime<C> {
         // fallback for a missed cancellation notification
         executions.cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
-      if (!store.heartbeat(id, heartbeatTimeout, heartbeatInterval)) {
+      OrchestratorStore.Beat beat = store.heartbeat(id, heartbeatTimeout, heartbeatInterval);
+      if (draining) {
+        // it only keeps its row live while the drain ends: no rescue, no registering again
+        if (!beat.alive()) {
+          liveness.registering(); // what was claimed before is void: peers took it over
+        }
+        liveness.beat();
+        return;
+      }
+      Integer drainTo = beat.drainTo();
+      if (!beat.alive()) {
         LOG.warn(
             "Orchestrator {} was declared dead by a peer (no heartbeat for {}); registering"
                 + " again. Work it held was given to others; its late results are discarded.",
             id,
             heartbeatTimeout);
         liveness.registering(); // what was claimed before is void: peers took it over
-        store.register(id, hostName(), ProcessHandle.current().pid(), served);
+        drainTo =
+            store.register(id, hostName(), ProcessHandle.current().pid(), served, schemaVersion());
+      }
+      if (drainTo != null) {
+        drainForUpgrade(drainTo); // first: it may void the runs that wait for this beat
+        liveness.beat();
+        return;
       }
       liveness.beat();
       rescued(store.rescue(id, heartbeatTimeout));
@@ -566,6 +604,56 @@ public final class OrchestratorRuntime<C> {
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
     }
+  }
+
+  /** The newest schema version this orchestrator's library knows. */
+  private int schemaVersion() {
+    return migrator.latestVersion();
+  }
+
+  /**
+   * A newer version asked the orchestrators of older versions to drain before a breaking migration:
+   * stop as {@link #stop()} does (the database already refuses its claims), and say why.
+   */
+  private void drainForUpgrade(int drainTo) {
+    if (phase.get() != Phase.RUNNING) {
+      return;
+    }
+    draining = true;
+    int installed;
+    try {
+      installed = store.installedSchemaVersion();
+    } catch (java.sql.SQLException e) {
+      LOG.warn("Orchestrator {} could not read the schema version: {}", id, e.getMessage());
+      installed = schemaVersion();
+    }
+    if (installed > schemaVersion()) {
+      // it was frozen through the whole drain, counted as dead and not waited for: what it runs
+      // may already be someone else's, on a schema it does not know, so none of it goes on
+      liveness.registering();
+      LOG.warn(
+          "Orchestrator {} (schema version {}) finds the database already at schema version {}:"
+              + " it was not heard from during the upgrade. Its running executions are void; they"
+              + " are released when it stops",
+          id,
+          schemaVersion(),
+          installed);
+    }
+    LOG.warn(
+        "Orchestrator {} (schema version {}) drains and stops: a newer version of pgconductor"
+            + " (schema version {}) asked the orchestrators of older versions to, before a breaking"
+            + " migration. It claims nothing more; running handlers have the shutdown grace ({})"
+            + " to finish. Restart this process with the newer version (see"
+            + " docs/live-migrations.md)",
+        id,
+        schemaVersion(),
+        drainTo,
+        shutdownGrace);
+    if (listeners.active()) {
+      var event = new ConductorListener.DrainRequested(id.toString(), schemaVersion(), drainTo);
+      listeners.fire(l -> l.drainRequested(event));
+    }
+    stop();
   }
 
   /**
