@@ -136,6 +136,59 @@ public final class Conductor<C> implements AutoCloseable {
       TaskOptions<P, R> options, List<Trigger> triggers, TaskHandler<P, R, C> handler) {
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(handler, "handler");
+    if (options.batch().isPresent()) {
+      throw new IllegalArgumentException(
+          "task '"
+              + options.name()
+              + "' has batch options: register it with createBatchTask, whose handler takes a"
+              + " list of events");
+    }
+    triggers = checkedTriggers(options, triggers);
+    Task<P, R> task = new Task<>(options, triggers, handler);
+    tasks.register(task);
+    return task;
+  }
+
+  /**
+   * A batch task with one trigger; see {@link #createBatchTask(TaskOptions, List,
+   * BatchTaskHandler)}.
+   */
+  public <P, R> Task<P, R> createBatchTask(
+      TaskOptions<P, R> options, Trigger trigger, BatchTaskHandler<P, R, C> handler) {
+    return createBatchTask(options, List.of(trigger), handler);
+  }
+
+  /**
+   * Registers a batch handler for a defined task: it gets the task's ready executions up to {@code
+   * options.batch(size, maxWait)} at a time and returns one result per event. Executions are
+   * invoked, scheduled and triggered as for any task, one per event; each has its own id, result
+   * and attempts. The options must have a batch and no timeout; otherwise as {@link
+   * #createTask(TaskOptions, List, TaskHandler)}.
+   *
+   * @throws IllegalArgumentException when the options have no batch, or have a timeout
+   */
+  public <P, R> Task<P, R> createBatchTask(
+      TaskOptions<P, R> options, List<Trigger> triggers, BatchTaskHandler<P, R, C> handler) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(handler, "handler");
+    if (options.batch().isEmpty()) {
+      throw new IllegalArgumentException(
+          "batch task '"
+              + options.name()
+              + "' needs a batch size and wait: TaskOptions.batch(size, maxWait)");
+    }
+    if (options.timeout().isPresent()) {
+      throw new IllegalArgumentException(
+          "batch task '" + options.name() + "' cannot have a timeout; a batch has no time limit");
+    }
+    triggers = checkedTriggers(options, triggers);
+    Task<P, R> task = new Task<>(options, triggers, handler);
+    tasks.register(task);
+    return task;
+  }
+
+  /** The triggers of a task being registered, checked, with projected fields resolved. */
+  private List<Trigger> checkedTriggers(TaskOptions<?, ?> options, List<Trigger> triggers) {
     if (triggers.isEmpty()) {
       throw new IllegalArgumentException(
           "task '" + options.name() + "' needs at least one trigger, e.g. Trigger.invocable()");
@@ -145,9 +198,7 @@ public final class Conductor<C> implements AutoCloseable {
     checkSchedules(options.name(), triggers);
     checkSubscriptions(options.name(), triggers);
     checkRowTriggers(options.name(), triggers);
-    Task<P, R> task = new Task<>(options, triggers, handler);
-    tasks.register(task);
-    return task;
+    return triggers;
   }
 
   /**

@@ -43,6 +43,7 @@ public final class TaskOptions<P, R> {
     Retention keepCompleted = Retention.forever();
     Retention keepFailed = Retention.forever();
     TimeWindow window; // null: any time
+    Batch batch; // null: one execution per run
 
     @SuppressWarnings("unchecked")
     Values<P, R> copy() {
@@ -228,6 +229,48 @@ public final class TaskOptions<P, R> {
     }
   }
 
+  /**
+   * How a batch task ({@link Conductor#createBatchTask}) gathers its executions: a batch of up to
+   * {@code size} runs as soon as that many are ready, and a smaller one once its first execution
+   * has waited {@code maxWait} for others. Only for {@link Conductor#createBatchTask}, which
+   * requires it; {@link Conductor#createTask} refuses options with a batch.
+   *
+   * @param size the most executions one handler call gets (1 to {@value #MAX_BATCH_SIZE})
+   * @param maxWait how long a worker holds a batch that is not full before it runs it (zero: run
+   *     whatever one claim found)
+   * @throws IllegalArgumentException when the size or the wait is out of range
+   */
+  public TaskOptions<P, R> batch(int size, Duration maxWait) {
+    Batch batch = new Batch(size, maxWait);
+    return with(v -> v.batch = batch);
+  }
+
+  /** The largest batch size. */
+  public static final int MAX_BATCH_SIZE = 1_000;
+
+  /**
+   * The batching of a batch task.
+   *
+   * @param size the most executions one handler call gets
+   * @param maxWait how long a batch that is not full waits for more
+   */
+  public record Batch(int size, Duration maxWait) {
+    /**
+     * @throws IllegalArgumentException when the size is not within 1 to {@value
+     *     TaskOptions#MAX_BATCH_SIZE} or the wait is negative
+     */
+    public Batch {
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (size < 1 || size > MAX_BATCH_SIZE) {
+        throw new IllegalArgumentException(
+            "a batch size must be between 1 and " + MAX_BATCH_SIZE + ", got " + size);
+      }
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException("a batch's maxWait may not be negative, got " + maxWait);
+      }
+    }
+  }
+
   /** The task definition these options are for. */
   public TaskDefinition<P, R> definition() {
     return values.definition;
@@ -268,6 +311,11 @@ public final class TaskOptions<P, R> {
     return values.freesDedupeKey;
   }
 
+  /** The batching of a batch task, or empty for an ordinary task. */
+  public Optional<Batch> batch() {
+    return Optional.ofNullable(values.batch);
+  }
+
   /** The time window of the task, or empty when it runs at any time. */
   public Optional<TimeWindow> window() {
     return Optional.ofNullable(values.window);
@@ -294,7 +342,8 @@ public final class TaskOptions<P, R> {
         && values.retry.equals(other.values.retry)
         && values.keepCompleted.equals(other.values.keepCompleted)
         && values.keepFailed.equals(other.values.keepFailed)
-        && Objects.equals(values.window, other.values.window);
+        && Objects.equals(values.window, other.values.window)
+        && Objects.equals(values.batch, other.values.batch);
   }
 
   @Override
@@ -308,7 +357,8 @@ public final class TaskOptions<P, R> {
         values.retry,
         values.keepCompleted,
         values.keepFailed,
-        values.window);
+        values.window,
+        values.batch);
   }
 
   @Override
@@ -326,6 +376,7 @@ public final class TaskOptions<P, R> {
         + (values.keepCompleted.isForever() ? "" : ", removeOnComplete=" + values.keepCompleted)
         + (values.keepFailed.isForever() ? "" : ", removeOnFail=" + values.keepFailed)
         + (values.window == null ? "" : ", window=" + values.window)
+        + (values.batch == null ? "" : ", batch=" + values.batch)
         + "]";
   }
 }

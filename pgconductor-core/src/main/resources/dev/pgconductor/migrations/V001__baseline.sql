@@ -127,6 +127,7 @@ create table pgconductor.tasks (
   window_from  time,
   window_to    time,
   window_zone  text,
+  batch_size   int check (batch_size >= 1), -- a batch task: its handler takes up to this many
   -- a finished execution frees its dedupe key, also once it completed (by default a completed
   -- execution keeps it while it is retained)
   frees_dedupe_key boolean not null default false,
@@ -135,8 +136,10 @@ create table pgconductor.tasks (
   keep_completed interval,
   keep_failed    interval,
   updated_at   timestamptz not null default now(),
-  -- its executions wait in the gated claim index: it has a concurrency limit or a time window
-  gated        boolean generated always as (concurrency is not null or window_from is not null) stored,
+  -- its executions wait in the gated claim index: it has a concurrency limit, a time window, or
+  -- is a batch task (claimed by its own batch claims only)
+  gated        boolean generated always as
+                 (concurrency is not null or window_from is not null or batch_size is not null) stored,
   check ((window_from is null) = (window_to is null) and (window_from is null) = (window_zone is null)
          and (window_from is null or window_from <> window_to))
 );
@@ -350,8 +353,9 @@ create index steps_child_idx on pgconductor.steps (child_id) where child_id is n
 create unlogged table pgconductor.idle_workers (
   orchestrator uuid not null,
   queue        text not null,
+  part         text not null default '', -- '' the worker's fetcher; a task name its batch loop
   since        timestamptz not null default now(),
-  primary key (queue, orchestrator)
+  primary key (queue, orchestrator, part)
 );
 
 -- Every execution, unfinished or finished, with its state as Conductor.getExecution reports it.
@@ -457,15 +461,20 @@ select pgconductor.ensure_queue('default');
 -- Wake-ups
 -- ============================================================================================
 
--- Marks (p_idle) or unmarks a worker as asleep on its empty queue.
-create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean) returns void
+-- Marks (p_idle) or unmarks a worker as asleep on its empty queue: its fetcher (p_part '') or the
+-- batch loop of one of its batch tasks (p_part: the task).
+create function pgconductor.set_idle(p_orchestrator uuid, p_queue text, p_idle boolean,
+  p_part text default '')
+returns void
 language plpgsql set jit = off as $$
 begin
   if p_idle then
-    insert into pgconductor.idle_workers (orchestrator, queue) values (p_orchestrator, p_queue)
+    insert into pgconductor.idle_workers (orchestrator, queue, part)
+    values (p_orchestrator, p_queue, p_part)
     on conflict do nothing;
   else
-    delete from pgconductor.idle_workers where orchestrator = p_orchestrator and queue = p_queue;
+    delete from pgconductor.idle_workers
+    where orchestrator = p_orchestrator and queue = p_queue and part = p_part;
   end if;
 end $$;
 
@@ -534,29 +543,31 @@ $$;
 create function pgconductor.register_tasks(
   p_keys text[], p_queues text[], p_max_attempts int[], p_invocable boolean[], p_concurrency int[],
   p_frees_dedupe_keys boolean[], p_keep_completed interval[], p_keep_failed interval[],
-  p_window_froms time[], p_window_tos time[], p_window_zones text[])
+  p_window_froms time[], p_window_tos time[], p_window_zones text[], p_batch_sizes int[])
 returns void
 language plpgsql set jit = off as $$
 declare
   v_newly_limited text[];
 begin
   select coalesce(array_agg(n.key), '{}') into v_newly_limited
-  from unnest(p_keys, p_concurrency, p_window_froms) as n(key, concurrency, window_from)
-  where (n.concurrency is not null or n.window_from is not null)
+  from unnest(p_keys, p_concurrency, p_window_froms, p_batch_sizes)
+         as n(key, concurrency, window_from, batch_size)
+  where (n.concurrency is not null or n.window_from is not null or n.batch_size is not null)
     and not exists (select 1 from pgconductor.tasks t where t.key = n.key and t.gated);
 
   insert into pgconductor.tasks as t
     (key, queue, max_attempts, invocable, concurrency, frees_dedupe_key, keep_completed,
-     keep_failed, window_from, window_to, window_zone)
+     keep_failed, window_from, window_to, window_zone, batch_size)
   select * from unnest(p_keys, p_queues, p_max_attempts, p_invocable, p_concurrency,
                        p_frees_dedupe_keys, p_keep_completed, p_keep_failed, p_window_froms,
-                       p_window_tos, p_window_zones)
+                       p_window_tos, p_window_zones, p_batch_sizes)
   on conflict (key) do update
     set queue = excluded.queue, max_attempts = excluded.max_attempts,
         invocable = excluded.invocable, concurrency = excluded.concurrency,
         frees_dedupe_key = excluded.frees_dedupe_key, keep_completed = excluded.keep_completed,
         keep_failed = excluded.keep_failed, window_from = excluded.window_from,
-        window_to = excluded.window_to, window_zone = excluded.window_zone, updated_at = now();
+        window_to = excluded.window_to, window_zone = excluded.window_zone,
+        batch_size = excluded.batch_size, updated_at = now();
 
   if cardinality(v_newly_limited) > 0 then
     update pgconductor.executions e set gated = true
@@ -1419,14 +1430,17 @@ end $$;
 -- the two scans are merged in claim order. Rows of a limited task met in the main index (an invoke
 -- that raced the registration, children created by a flush) are gated and left for later claims.
 -- A task with a time window is gated too: outside its window it has no free slot, so its
--- executions wait in the gated index without a claim ever walking over them.
+-- executions wait in the gated index without a claim ever walking over them. A batch task is
+-- gated as well and has no free slot in ordinary claims: its worker's batch loop claims it with
+-- p_batch, which reads the gated index only (and so never walks the queue's other executions).
 --
 -- A claim does not wait for its WAL to reach disk: a claim lost in a crash leaves the execution
 -- claimable again, and any later durable commit flushes it. Plans are generic (re-planning every
 -- call cost more than the claim), and the ordered index scans are kept on partitions autovacuum
 -- has not analyzed yet.
 create function pgconductor.claim(
-  p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz)
+  p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz,
+  p_batch boolean default false)
 returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, parent_id uuid,
                origin pgconductor.origin, origin_name text, priority int, run_at timestamptz,
                queue_wait_ms bigint,
@@ -1467,15 +1481,18 @@ begin
     perform pgconductor.expand_row_changes(p_queue);
   end if;
 
-  select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)
-    into v_ids, v_keys, v_prios, v_runs
-  from (select e.id, e.task_key, e.priority, e.run_at
-        from pgconductor.executions e
-        where e.queue = p_queue and e.locked_by is null and not e.gated
-          and e.run_at <= v_now and e.task_key = any (p_tasks)
-        order by e.priority desc, e.run_at, e.id
-        limit p_limit
-        for update skip locked) c;
+  -- a batch claim takes its batch task's executions from the gated index only
+  if not p_batch then
+    select array_agg(c.id), array_agg(c.task_key), array_agg(c.priority), array_agg(c.run_at)
+      into v_ids, v_keys, v_prios, v_runs
+    from (select e.id, e.task_key, e.priority, e.run_at
+          from pgconductor.executions e
+          where e.queue = p_queue and e.locked_by is null and not e.gated
+            and e.run_at <= v_now and e.task_key = any (p_tasks)
+          order by e.priority desc, e.run_at, e.id
+          limit p_limit
+          for update skip locked) c;
+  end if;
 
   select coalesce(array_agg(t.key order by t.key), '{}') into v_limited
   from pgconductor.tasks t
@@ -1505,7 +1522,8 @@ begin
     -- window has no free slot.
     select coalesce(array_agg(t.key), '{}'),
            coalesce(array_agg(
-             case when t.window_from is not null
+             case when t.batch_size is not null and not p_batch then 0
+                  when t.window_from is not null
                        and pgconductor.window_opens(t.window_from, t.window_to, t.window_zone,
                                                     v_now) is not null then 0
                   when t.concurrency is null then p_limit

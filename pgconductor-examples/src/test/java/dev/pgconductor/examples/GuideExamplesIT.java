@@ -16,6 +16,8 @@ import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.TimeWindow;
 import dev.pgconductor.Trigger;
+import dev.pgconductor.examples.guide.BatchExamples;
+import dev.pgconductor.examples.guide.BatchExamples.IndexProduct;
 import dev.pgconductor.examples.guide.ConcurrencyExamples;
 import dev.pgconductor.examples.guide.ConductorSetup;
 import dev.pgconductor.examples.guide.ConductorSetup.App;
@@ -598,6 +600,76 @@ class GuideExamplesIT {
             .isEqualTo(4);
         assertThat(pagesRead).as("pages 0 and 1 were not read again").hasValue(3);
       }
+    }
+  }
+
+  @Test
+  void productsAreIndexedInBulkAndABackOffSleepsTheWholeBatch() {
+    TestClock clock = new TestClock();
+    List<Integer> requests = new CopyOnWriteArrayList<>();
+    AtomicBoolean throttled = new AtomicBoolean(true);
+    BatchExamples.SearchEngine engine =
+        new BatchExamples.SearchEngine() {
+          @Override
+          public java.util.Map<String, String> bulkIndex(java.util.Map<String, String> titles) {
+            requests.add(titles.size());
+            java.util.Map<String, String> versions = new java.util.HashMap<>();
+            titles.keySet().forEach(sku -> versions.put(sku, "v1-" + sku));
+            return versions;
+          }
+
+          @Override
+          public boolean throttled() {
+            return throttled.getAndSet(false); // the first batch is asked to slow down
+          }
+        };
+    try (Conductor<Void> conductor =
+        Conductor.builder()
+            .connectionString(url)
+            .tasks(TaskSchemas.of(BatchExamples.INDEX_PRODUCT))
+            .clock(clock)
+            .build()) {
+      var index = BatchExamples.indexTask(conductor, engine);
+      conductor.ensureInstalled();
+      List<String> ids =
+          conductor.invokeBatch(
+              BatchExamples.INDEX_PRODUCT,
+              IntStream.range(0, 250)
+                  .mapToObj(i -> Invocation.of(new IndexProduct("sku-" + i, "Product " + i)))
+                  .toList());
+      try (var orchestrator =
+          Orchestrator.builder(conductor).tasks(index).handleSignals(false).build()) {
+        orchestrator.start();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    ids.stream()
+                            .filter(
+                                id ->
+                                    conductor.getExecution(id).orElseThrow().state()
+                                        == ExecutionState.WAITING)
+                            .count()
+                        > 0);
+        clock.advance(Duration.ofMinutes(1));
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () ->
+                    ids.stream()
+                        .allMatch(
+                            id ->
+                                conductor.getExecution(id).orElseThrow().state()
+                                    == ExecutionState.COMPLETED));
+      }
+      assertThat(
+              conductor
+                  .getExecution(BatchExamples.INDEX_PRODUCT, ids.get(7))
+                  .orElseThrow()
+                  .result())
+          .isEqualTo("v1-sku-7");
+      assertThat(requests).allSatisfy(n -> assertThat(n).isBetween(1, 100));
+      assertThat(requests.stream().mapToInt(Integer::intValue).sum()).isEqualTo(250);
     }
   }
 }

@@ -29,6 +29,8 @@ public final class ExecutionStore {
   private static final String INVOKE_IN_CALLERS_TRANSACTION =
       "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz, true)";
   private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
+  private static final String CLAIM_BATCH =
+      "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz, true)";
   private static final String FLUSH =
       "select written, unnotified from pgconductor.flush(?, ?, ?, ?::pgconductor.outcome_batch,"
           + " ?::timestamptz)";
@@ -193,8 +195,19 @@ public final class ExecutionStore {
   /** Claims up to {@code limit} ready executions of the given tasks on one queue. */
   public List<Claimed> claim(UUID orchestrator, String queue, String[] tasks, int limit)
       throws SQLException {
+    return claim(CLAIM, orchestrator, queue, tasks, limit);
+  }
+
+  /** Claims up to {@code limit} ready executions of one batch task (see pgconductor.claim). */
+  public List<Claimed> claimBatch(UUID orchestrator, String queue, String task, int limit)
+      throws SQLException {
+    return claim(CLAIM_BATCH, orchestrator, queue, new String[] {task}, limit);
+  }
+
+  private List<Claimed> claim(
+      String sql, UUID orchestrator, String queue, String[] tasks, int limit) throws SQLException {
     try (Connection c = db.connection();
-        PreparedStatement ps = c.prepareStatement(CLAIM)) {
+        PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
       ps.setArray(3, c.createArrayOf("text", tasks));

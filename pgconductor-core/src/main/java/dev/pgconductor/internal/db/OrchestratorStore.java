@@ -30,7 +30,8 @@ public final class OrchestratorStore {
       boolean freesDedupeKey,
       Duration keepCompleted, // null: for ever
       Duration keepFailed,
-      dev.pgconductor.TimeWindow window) {} // null: any time
+      dev.pgconductor.TimeWindow window, // null: any time
+      Integer batchSize) {} // null: not a batch task
 
   /** A task an orchestrator runs on a queue. */
   public record Served(String queue, String task) {}
@@ -73,7 +74,7 @@ public final class OrchestratorStore {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "select pgconductor.register_tasks(?, ?, ?, ?, ?, ?, ?::interval[],"
-                      + " ?::interval[], ?::time[], ?::time[], ?)")) {
+                      + " ?::interval[], ?::time[], ?::time[], ?, ?)")) {
             ps.setArray(1, c.createArrayOf("text", tasks.stream().map(TaskRow::name).toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.stream().map(TaskRow::queue).toArray()));
             ps.setArray(
@@ -98,6 +99,8 @@ public final class OrchestratorStore {
             ps.setArray(9, c.createArrayOf("text", windowPart(tasks, w -> w.from().toString())));
             ps.setArray(10, c.createArrayOf("text", windowPart(tasks, w -> w.to().toString())));
             ps.setArray(11, c.createArrayOf("text", windowPart(tasks, w -> w.zone().getId())));
+            ps.setArray(
+                12, c.createArrayOf("int4", tasks.stream().map(TaskRow::batchSize).toArray()));
             ps.execute();
             return null;
           }
@@ -441,11 +444,18 @@ public final class OrchestratorStore {
 
   /** Marks or unmarks a worker as asleep on its empty queue (invokes notify only such queues). */
   public void setIdle(UUID orchestrator, String queue, boolean idle) throws SQLException {
+    setIdle(orchestrator, queue, idle, "");
+  }
+
+  /** As {@link #setIdle(UUID, String, boolean)}, for a part of a worker (a batch task's loop). */
+  public void setIdle(UUID orchestrator, String queue, boolean idle, String part)
+      throws SQLException {
     try (var c = db.connection();
-        PreparedStatement ps = c.prepareStatement("select pgconductor.set_idle(?, ?, ?)")) {
+        PreparedStatement ps = c.prepareStatement("select pgconductor.set_idle(?, ?, ?, ?)")) {
       ps.setObject(1, orchestrator);
       ps.setString(2, queue);
       ps.setBoolean(3, idle);
+      ps.setString(4, part);
       ps.execute();
     }
   }

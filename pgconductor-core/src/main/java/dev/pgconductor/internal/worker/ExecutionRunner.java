@@ -241,20 +241,40 @@ final class ExecutionRunner<C> {
   @SuppressWarnings("unchecked")
   private <P, R> String invoke(Task<P, R> task, Claimed claimed, DefaultTaskContext<C> ctx)
       throws Exception {
+    TaskEvent<P> event = eventOf(task, claimed);
+    TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
+    R result = handler.handle(event, ctx);
+    return environment.json().writeStorable(result, "the result of task '" + task.name() + "'");
+  }
+
+  /**
+   * The event a handler receives for a claimed execution.
+   *
+   * @throws IllegalArgumentException (permanent, see {@link #isPermanent}) when the payload cannot
+   *     be read as the task's payload type
+   */
+  <P> TaskEvent<P> eventOf(Task<P, ?> task, Claimed claimed) {
     Class<P> payloadType = task.definition().payloadType();
-    TaskEvent<P> event;
     try {
-      event =
-          "row_changed".equals(claimed.origin())
-              ? rowChanged(claimed, payloadType)
-              : event(claimed, environment.json().read(claimed.payloadJson(), payloadType));
+      return "row_changed".equals(claimed.origin())
+          ? rowChanged(claimed, payloadType)
+          : event(claimed, environment.json().read(claimed.payloadJson(), payloadType));
     } catch (Exception e) {
       throw new UnreadablePayloadException(
           "payload cannot be read as " + payloadType.getName() + ": " + e.getMessage(), e);
     }
-    TaskHandler<P, R, C> handler = (TaskHandler<P, R, C>) task.handler();
-    R result = handler.handle(event, ctx);
-    return environment.json().writeStorable(result, "the result of task '" + task.name() + "'");
+  }
+
+  /** Whether this version runs executions of the trigger that made this one. */
+  static boolean knowsOrigin(Claimed claimed) {
+    return KNOWN_ORIGINS.contains(claimed.origin());
+  }
+
+  /** Tells the listeners how a run ended ({@code error}: what the handler threw, if it failed). */
+  void reported(Outcome outcome, Throwable error, Duration ran) {
+    if (listeners.active()) {
+      report(outcome.claimed().taskName(), new Run(outcome, error), ran);
+    }
   }
 
   /**
@@ -262,7 +282,7 @@ final class ExecutionRunner<C> {
    * created it): back to the queue for a minute, without counting an attempt, for an orchestrator
    * that knows the trigger.
    */
-  private Outcome putBack(Task<?, ?> task, Claimed claimed) {
+  Outcome putBack(Task<?, ?> task, Claimed claimed) {
     Instant now = environment.hasClock() ? environment.clockNow() : claimed.databaseNow();
     LOG.warn(
         "Execution {} of task '{}' was created by a trigger of kind '{}' that this version of"

@@ -4,6 +4,7 @@ import dev.pgconductor.ConductorListener;
 import dev.pgconductor.MaintenanceReport;
 import dev.pgconductor.OrchestratorInfo;
 import dev.pgconductor.Task;
+import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSignal;
 import dev.pgconductor.Worker;
 import dev.pgconductor.internal.db.Db;
@@ -208,7 +209,8 @@ public final class OrchestratorRuntime<C> {
                     task.options().freesDedupeKeyOnFinish(),
                     task.options().completedRetention().duration().orElse(null),
                     task.options().failedRetention().duration().orElse(null),
-                    task.options().window().orElse(null)));
+                    task.options().window().orElse(null),
+                    task.options().batch().map(TaskOptions.Batch::size).orElse(null)));
             served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
           }
         }

@@ -41,6 +41,9 @@ final class WorkerRunner<C> {
   private final OutcomeFlusher flusher;
   private final Dispatcher dispatcher;
   private final FetchLoop fetchLoop;
+  private final List<BatchLoop> batchLoops = new java.util.ArrayList<>();
+  private final List<BatchRunner<C>> batchRunners = new java.util.ArrayList<>();
+  private final List<Thread> batchThreads = new java.util.ArrayList<>();
   private Thread fetcherThread;
   private Thread flusherThread;
 
@@ -60,6 +63,8 @@ final class WorkerRunner<C> {
             .collect(Collectors.toUnmodifiableMap(Task::name, Function.identity()));
     this.taskNames = List.copyOf(tasks.keySet());
     var runner = new ExecutionRunner<>(environment, queue, orchestratorId, stepWriter, running);
+    BatchRunner<C> loneBatch = new BatchRunner<>(environment, runner, queue, orchestratorId);
+    batchRunners.add(loneBatch);
     this.handlers =
         Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name(threadPrefix + "handler-" + queue + "-", 0).factory());
@@ -84,7 +89,15 @@ final class WorkerRunner<C> {
             new Dispatcher.Runner() {
               @Override
               public Outcome run(Claimed claimed, BooleanSupplier end) {
-                return runner.run(tasks.get(claimed.taskName()), claimed, end);
+                Task<?, ?> task = tasks.get(claimed.taskName());
+                if (task.isBatch()) {
+                  // an ordinary claim found it (another orchestrator registered the task as an
+                  // ordinary one): a batch of one
+                  return end.getAsBoolean()
+                      ? loneBatch.run(task, List.of(claimed)).getFirst()
+                      : null;
+                }
+                return runner.run(task, claimed, end);
               }
 
               @Override
@@ -111,6 +124,24 @@ final class WorkerRunner<C> {
             flusher::nudge,
             due,
             environment::clockNow);
+    for (Task<?, ?> task : worker.tasks()) {
+      if (task.isBatch()) {
+        BatchRunner<C> batchRunner = new BatchRunner<>(environment, runner, queue, orchestratorId);
+        batchRunners.add(batchRunner);
+        batchLoops.add(
+            new BatchLoop(
+                environment.executions(),
+                orchestrators,
+                orchestratorId,
+                queue,
+                task,
+                config,
+                batchRunner,
+                flusher,
+                handlers,
+                runner::notRun));
+      }
+    }
   }
 
   /** Work of this queue becomes due at {@code at}: an idle fetcher wakes up then. */
@@ -121,7 +152,9 @@ final class WorkerRunner<C> {
   }
 
   private boolean idleForFlush() {
-    return dispatcher.inFlight() == 0 && fetchLoop.starved();
+    return dispatcher.inFlight() == 0
+        && fetchLoop.starved()
+        && batchLoops.stream().allMatch(b -> b.inFlight() == 0);
   }
 
   private boolean hasRoom(int inFlight) {
@@ -141,12 +174,20 @@ final class WorkerRunner<C> {
         Thread.ofPlatform().name(threadPrefix + "flusher-" + queue).daemon().start(flusher);
     fetcherThread =
         Thread.ofPlatform().name(threadPrefix + "fetcher-" + queue).daemon().start(fetchLoop);
+    for (BatchLoop loop : batchLoops) {
+      batchThreads.add(
+          Thread.ofPlatform()
+              .name(threadPrefix + "batch-" + queue + "-" + loop.taskName())
+              .daemon()
+              .start(loop));
+    }
     LOG.info("Worker for queue '{}' started: tasks {}, {}", queue, taskNames, config);
   }
 
   /** New work may be ready (a notification arrived). */
   void wake() {
     signal.wake();
+    batchLoops.forEach(BatchLoop::wake);
   }
 
   /**
@@ -167,6 +208,8 @@ final class WorkerRunner<C> {
   Set<UUID> knownIds() {
     Set<UUID> ids = new java.util.HashSet<>(running.ids());
     ids.addAll(dispatcher.bufferedIds());
+    batchLoops.forEach(b -> ids.addAll(b.heldIds()));
+    batchRunners.forEach(b -> ids.addAll(b.runningIds()));
     ids.addAll(flusher.heldIds());
     return ids;
   }
@@ -178,7 +221,9 @@ final class WorkerRunner<C> {
 
   /** Nothing claimed is waiting to run or running, and no outcome waits to be written. */
   boolean isIdle() {
-    return dispatcher.inFlight() == 0 && flusher.isEmpty();
+    return dispatcher.inFlight() == 0
+        && batchLoops.stream().allMatch(b -> b.inFlight() == 0)
+        && flusher.isEmpty();
   }
 
   /*
@@ -191,15 +236,20 @@ final class WorkerRunner<C> {
   /** Stops fetching, releases what has not started, and signals running handlers. */
   void beginStop() {
     fetchLoop.stop();
+    batchLoops.forEach(BatchLoop::stop);
     join(fetcherThread);
+    batchThreads.forEach(WorkerRunner::join);
     dispatcher.stop();
+    batchLoops.forEach(BatchLoop::releaseHeld);
     // no interrupt yet: a step in progress may finish and be recorded, so no step runs twice
     running.signalAll(TaskSignal.Reason.SHUTDOWN);
+    batchRunners.forEach(b -> b.signalAll(false));
   }
 
   /** Waits until no handler runs or the deadline ({@link System#nanoTime()}) passes. */
   boolean awaitHandlers(long deadlineNanos) {
-    return dispatcher.awaitIdle(deadlineNanos);
+    return dispatcher.awaitIdle(deadlineNanos)
+        && batchLoops.stream().allMatch(b -> b.awaitIdle(deadlineNanos));
   }
 
   /** Interrupts handlers still running after the grace period. */
@@ -215,6 +265,7 @@ final class WorkerRunner<C> {
         running.abort(id, TaskSignal.Reason.SHUTDOWN);
       }
     }
+    batchRunners.forEach(b -> b.signalAll(true));
   }
 
   /** Writes every outcome back; handlers still running now are abandoned to the deregistration. */
