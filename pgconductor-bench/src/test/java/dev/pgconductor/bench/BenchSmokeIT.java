@@ -49,8 +49,8 @@ class BenchSmokeIT {
 
     List<Row> rows = report.rows();
     assertThat(rows.stream().map(Row::scenario).distinct().sorted())
-        .containsExactlyElementsOf(IntStream.rangeClosed(1, 12).boxed().toList());
-    for (int scenario : List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)) {
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 13).boxed().toList());
+    for (int scenario : List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)) {
       List<Row> pgc =
           rows.stream()
               .filter(r -> r.scenario() == scenario && r.system().equals(Trial.PGCONDUCTOR))
@@ -94,7 +94,7 @@ class BenchSmokeIT {
 
     JsonNode json = new ObjectMapper().readTree(JsonReport.toJson(report));
     assertThat(json.path("results").size()).isEqualTo(rows.size());
-    assertThat(json.path("targets").size()).isEqualTo(15);
+    assertThat(json.path("targets").size()).isEqualTo(16);
     for (JsonNode r : json.path("results")) {
       if (r.path("status").asText().equals("ok") && !r.path("unit").asText().equals("%")) {
         assertThat(r.path("median").asDouble()).as(r.toString()).isPositive();

@@ -1706,7 +1706,6 @@ declare
   v_scheduled  uuid[];         -- finished scheduled executions with a next occurrence
   v_next_ats   timestamptz[];
   v_next_ids   uuid[];
-  v_unkept     uuid[];         -- finished children removed as they finish, once parents read them
   v_ready      text[] := '{}'; -- queues with work made ready by this flush
   v_ready_here boolean;
 begin
@@ -1733,11 +1732,6 @@ begin
                         and r.kind in ('completed', 'failed', 'cancelled', 'interrupted')
                    then r.child_id end as next_id
   ),
-  kept as (
-    -- how long each is kept, by its task's retention (zero: removed now)
-    select d.*, case when d.final = 'completed' then t.keep_completed else t.keep_failed end as keep
-    from done d left join pgconductor.tasks t on t.key = d.task_key
-  ),
   moved as (
     -- the columns of pgconductor.finished_row, listed out (see there why)
     insert into pgconductor.finished_executions
@@ -1755,26 +1749,34 @@ begin
            case d.final when 'completed' then d.last_error_stack
                         when 'cancelled' then null
                         else d.stack end,
-           d.created_at, d.locked_at, v_now, v_now + d.keep
-    from kept d
-    -- removed as they finish: not written at all, but for a child, whose parent reads it first
-    where d.keep is distinct from interval '0' or d.parent_id is not null
+           d.created_at, d.locked_at, v_now,
+           v_now + case when d.final = 'completed' then t.keep_completed else t.keep_failed end
+    -- how long each is kept, by its task's retention
+    from done d left join pgconductor.tasks t on t.key = d.task_key
+    -- removed as they finish (a retention of zero): not written at all, but for a child, whose
+    -- parent reads it first
+    where d.parent_id is not null
+       or (case when d.final = 'completed' then t.keep_completed else t.keep_failed end)
+          is distinct from interval '0'
   )
   select count(*),
          coalesce(array_agg(d.id) filter (where d.parent_id is not null), '{}'),
          coalesce(array_agg(d.id) filter (where d.has_steps), '{}'),
          coalesce(array_agg(d.id) filter (where d.next_at is not null), '{}'),
          coalesce(array_agg(d.next_at) filter (where d.next_at is not null), '{}'),
-         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}'),
-         coalesce(array_agg(d.id) filter (where d.parent_id is not null
-                                           and d.keep = interval '0'), '{}')
-    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids, v_unkept
-  from kept d;
+         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}')
+    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids
+  from done d;
   if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
     v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
   end if;
-  if cardinality(v_unkept) > 0 then
-    delete from pgconductor.finished_executions f where f.id = any (v_unkept);
+  if cardinality(v_children) > 0 then
+    -- children removed as they finish go once their parents have read them
+    delete from pgconductor.finished_executions f
+    using pgconductor.tasks t
+    where f.id = any (v_children) and t.key = f.task_key
+      and (case when f.state = 'completed' then t.keep_completed else t.keep_failed end)
+          = interval '0';
   end if;
   if cardinality(v_scheduled) > 0 then
     v_ready := v_ready || pgconductor.advance_schedules(v_scheduled, v_next_ats, v_next_ids, p_now);

@@ -126,6 +126,12 @@ public final class Targets {
                     bare.get().median() / subscribed.get().median(),
                     fmt(subscribed.get().median()),
                     fmt(bare.get().median()))));
+    checks.add(
+        ratio(
+            "batch handler of 100 (default config) >= the tuned no-op drain rate",
+            r.row(13, PGC, DrainScenario.DEFAULT, TP),
+            drainTuned,
+            1.0));
     return checks;
   }
 

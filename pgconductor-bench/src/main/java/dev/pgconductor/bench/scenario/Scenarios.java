@@ -21,7 +21,8 @@ public final class Scenarios {
         new ConcurrencyLimitScenario(),
         new EmitScenario(),
         new CronScenario(),
-        new RowTriggerScenario());
+        new RowTriggerScenario(),
+        new BatchScenario());
   }
 
   /**

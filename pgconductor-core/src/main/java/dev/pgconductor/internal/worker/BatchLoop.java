@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class BatchLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchLoop.class);
 
+  /**
+   * A claim also takes up to this many whole batches ahead, one for each free slot: with a backlog,
+   * claims of 1,000 rows took about 20% less time per row than claims of 400.
+   */
+  private static final int AHEAD = 9;
+
   private final ExecutionStore executions;
   private final OrchestratorStore orchestrators;
   private final UUID orchestratorId;
@@ -116,10 +122,18 @@ final class BatchLoop implements Runnable {
           slot = slots.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
           continue;
         }
-        int want;
+        int holdingBefore;
         synchronized (lock) {
-          want = size - held.size();
+          holdingBefore = held.size();
         }
+        if (holdingBefore >= size) {
+          dispatch(); // a full batch claimed ahead, now that a slot is free
+          slot = false;
+          continue;
+        }
+        // the rest of this batch, and whole batches ahead for the slots that are free now, so
+        // that one round trip feeds several batches when there is a backlog
+        int want = size - holdingBefore + size * Math.min(slots.availablePermits(), AHEAD);
         List<Claimed> claimed = executions.claimBatch(orchestratorId, queue, task.name(), want);
         errorDelayMs = 100;
         long waitedNanos;
@@ -181,12 +195,17 @@ final class BatchLoop implements Runnable {
     }
   }
 
-  /** Runs what is held as one batch, on a handler thread; the batch's slot is freed at its end. */
+  /**
+   * Runs the first {@code size} executions held (or all, if fewer) as one batch, on a handler
+   * thread; the batch's slot is freed at its end.
+   */
   private void dispatch() {
     List<Claimed> batch;
     synchronized (lock) {
-      batch = List.copyOf(held);
-      held.clear();
+      List<Claimed> first = held.subList(0, Math.min(size, held.size()));
+      batch = List.copyOf(first);
+      first.clear();
+      // executions left were claimed no earlier than those that go: the oldest time stays
     }
     try {
       handlers.execute(
