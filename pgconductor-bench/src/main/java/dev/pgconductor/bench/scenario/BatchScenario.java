@@ -28,6 +28,13 @@ public final class BatchScenario implements Scenario {
   /** The batch size. */
   public static final int SIZE = 100;
 
+  /**
+   * How long a batch that is not full waits for more. The end of a drain waits this long once for
+   * its last, partial batch: with 10,000 jobs draining in a quarter of a second, 100 ms of it cost
+   * the measured rate a quarter.
+   */
+  public static final int MAX_WAIT_MS = 20;
+
   @Override
   public int number() {
     return 13;
@@ -52,7 +59,7 @@ public final class BatchScenario implements Scenario {
     try (Conductor<Void> conductor = PgcHarness.conductor(db, BATCH_NOOP)) {
       var task =
           conductor.createBatchTask(
-              TaskOptions.of(BATCH_NOOP).batch(SIZE, Duration.ofMillis(100)),
+              TaskOptions.of(BATCH_NOOP).batch(SIZE, Duration.ofMillis(MAX_WAIT_MS)),
               Trigger.invocable(),
               (events, ctx) -> {
                 List<Void> results = new ArrayList<>(events.size());
