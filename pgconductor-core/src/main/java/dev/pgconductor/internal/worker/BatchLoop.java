@@ -119,7 +119,8 @@ final class BatchLoop implements Runnable {
     while (fetching) {
       try {
         if (!slot) {
-          slot = slots.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
+          // briefly, so that a stop is noticed soon
+          slot = slots.tryAcquire(Math.min(pollMillis, 100), TimeUnit.MILLISECONDS);
           continue;
         }
         int holdingBefore;
