@@ -69,8 +69,8 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Starts (if needed), runs until no ready or running work is left on the served queues, including
-   * work created while draining, then stops. Executions due later are left alone. Meant for tests
-   * and batch jobs. Blocks.
+   * work created while draining, then stops. Executions due later, or outside their task's time
+   * window, are left alone. Meant for tests and batch jobs. Blocks.
    */
   public void drain() {
     runtime.drain(Duration.ofMillis(25), null);

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -101,7 +100,7 @@ class BatchTaskIT {
 
   @Test
   void aThrowFailsTheWholeBatchAndEachExecutionIsRetriedOnItsOwn() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     AtomicInteger calls = new AtomicInteger();
     var task =
@@ -177,7 +176,7 @@ class BatchTaskIT {
 
   @Test
   void aSleepPutsTheWholeBatchToSleepAndItResumesTogether() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     List<Integer> sizes = new CopyOnWriteArrayList<>();
     AtomicInteger afterSleep = new AtomicInteger();

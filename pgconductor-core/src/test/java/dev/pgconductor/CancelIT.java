@@ -274,7 +274,7 @@ class CancelIT {
   @Test
   void cancellingTheChildAParentWaitsOnFailsTheParentWithTheChildsReason() {
     // a frozen test clock: the parent must wake by that clock, not the database's
-    var clock = new dev.pgconductor.testing.MutableClock(java.time.Instant.now());
+    var clock = new dev.pgconductor.testing.TestClock(java.time.Instant.now());
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).clock(clock).build());
     var parent =
         conductor.createTask(

@@ -3,11 +3,9 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -214,7 +212,7 @@ class ChildInvokeIT {
 
   @Test
   void aTimeoutFailsTheParentsAttemptAndTheChildKeepsRunning() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor =
         db.closeAfter(db.conductor(TaskSchemas.of(IMPATIENT, PRICE)).clock(clock).build());
     CountDownLatch childMayFinish = new CountDownLatch(1);
@@ -303,7 +301,7 @@ class ChildInvokeIT {
 
   @Test
   void aParentRetriedAfterItsChildFinishedGetsTheMemoizedResultWithoutANewChild() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor =
         db.closeAfter(db.conductor(TaskSchemas.of(RETRIED_PARENT, PRICE)).clock(clock).build());
     AtomicInteger childRuns = new AtomicInteger();

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -175,7 +173,7 @@ class ConcurrencyLimitIT {
 
   @Test
   void aSleepingExecutionGivesUpItsSlot() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     AtomicInteger woke = new AtomicInteger();
     var limited =

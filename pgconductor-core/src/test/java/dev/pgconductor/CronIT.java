@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -43,7 +43,7 @@ class CronIT {
 
   @Test
   void staticSchedulesRunAtTheirOccurrencesAndTheHandlerTellsThemApart() {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     List<String> heard = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).clock(clock).build()) {
       var task =
@@ -87,7 +87,7 @@ class CronIT {
   @Test
   void severalOrchestratorsCreateExactlyOneExecutionPerOccurrenceOfASecondsSchedule()
       throws Exception {
-    MutableClock clock = new MutableClock(START.plusMillis(500));
+    TestClock clock = new TestClock(START.plusMillis(500));
     Set<Instant> occurrences = ConcurrentHashMap.newKeySet();
     List<Instant> runs = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).clock(clock).build()) {
@@ -160,7 +160,7 @@ class CronIT {
 
   @Test
   void aMissedOccurrenceRunsOnceWhenTheSystemIsBackAndTheNextOneIsInTheFuture() {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     List<Instant> runs = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).clock(clock).build()) {
       var task =
@@ -209,7 +209,7 @@ class CronIT {
 
   @Test
   void anExpressionIsEvaluatedInItsTimeZone() {
-    MutableClock clock = new MutableClock(Instant.parse("2026-07-01T00:00:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-07-01T00:00:00Z"));
     try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).clock(clock).build()) {
       var task =
           conductor.createTask(
@@ -252,7 +252,7 @@ class CronIT {
 
   @Test
   void dynamicSchedulesAreReplacedByNameSurviveRestartsAndCanBeRemoved() {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     List<String> heard = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TaskSchemas.of(DIGEST)).clock(clock).build()) {
       var task =

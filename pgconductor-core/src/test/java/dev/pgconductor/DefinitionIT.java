@@ -9,8 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Email;
 import jakarta.validation.constraints.Min;
@@ -162,7 +162,7 @@ class DefinitionIT {
 
   @Test
   void withDefaultOptionsAFailingHandlerIsAttemptedThreeTimes() {
-    var clock = MutableClock.startingNow();
+    var clock = new TestClock();
     var conductor = track(db.conductor(TaskSchemas.of(GREET)).poolSize(4).clock(clock).build());
     var attempts = new AtomicInteger();
     var task =

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import dev.pgconductor.testing.TestPostgres;
 import jakarta.validation.constraints.NotBlank;
 import java.sql.Connection;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -176,7 +174,7 @@ class EventsIT {
 
   @Test
   void anEmitFromAHandlerIsMemoizedLikeAStep() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     AtomicInteger runs = new AtomicInteger();
     List<String> ids = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TASKS).events(EVENTS).clock(clock).build()) {

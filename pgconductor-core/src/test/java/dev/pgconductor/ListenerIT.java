@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.ConductorListener.Reason;
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -173,7 +171,7 @@ class ListenerIT {
 
   @Test
   void aFailureSaysWhetherItWillBeRetriedAndCarriesWhatTheHandlerThrew() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     Recorder heard = new Recorder();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).listener(heard).build());
     var flaky =
@@ -216,7 +214,7 @@ class ListenerIT {
 
   @Test
   void sleepsAndChildWaitsAreReleasesAndACancelOfAPendingExecutionIsHeardWhereItWasMade() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     Recorder heard = new Recorder();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).listener(heard).build());
     var work =

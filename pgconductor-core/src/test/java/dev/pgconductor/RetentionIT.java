@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,7 +53,7 @@ class RetentionIT {
 
   @Test
   void finishedExecutionsAreRemovedOnceTheirRetentionRanOutAndKeptOtherwise() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     var shortLived =
         conductor.createTask(
@@ -143,7 +142,7 @@ class RetentionIT {
 
   @Test
   void eachQueuesDailyMaintenanceRunsOnceAmongOrchestratorsAtItsOwnTimeAndTellsTheListeners() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     List<MaintenanceReport> heard = new CopyOnWriteArrayList<>();
     ConductorListener listener =
         new ConductorListener() {

@@ -3,11 +3,10 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,7 +27,7 @@ class RetryIT {
 
   @Test
   void failedAttemptsAreRetriedAfter15Then30SecondsAndThenSucceed() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(FLAKY)).clock(clock).build());
     AtomicInteger runs = new AtomicInteger();
     var task =
@@ -91,7 +90,7 @@ class RetryIT {
 
   @Test
   void afterTheLastAttemptTheExecutionFailsForGoodWithItsLastErrorKept() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BROKEN)).clock(clock).build());
     AtomicInteger runs = new AtomicInteger();
     var task =
@@ -163,7 +162,7 @@ class RetryIT {
 
   @Test
   void anExponentialPolicyDoublesTheWaitUpToItsCap() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(BACKOFF)).clock(clock).build());
     var task =
         conductor.createTask(
@@ -201,7 +200,7 @@ class RetryIT {
 
   @Test
   void aPolicyFailsAtOnceWhatItDoesNotRetryAndRetriesTheRest() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PICKY, BROKEN)).clock(clock).build());
     var picky =
         conductor.createTask(

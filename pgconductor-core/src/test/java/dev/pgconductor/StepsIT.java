@@ -3,11 +3,10 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -38,7 +37,7 @@ class StepsIT {
 
   @Test
   void stepsCompletedBeforeAFailureAreNotRunAgainAndReturnTheSameTypedValues() {
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(CHECKOUT)).clock(clock).build());
     Map<String, AtomicInteger> bodyRuns = new ConcurrentHashMap<>();
     List<Snapshot> seen = Collections.synchronizedList(new ArrayList<>());

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ class ThrottleDebounceIT {
 
   @Test
   void aThrottleLetsTheFirstInvokeOfEachSlotRunPerTaskAndKey() {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     try (var conductor = db.conductor(TaskSchemas.of(PING)).clock(clock).build()) {
       conductor.ensureInstalled();
       var throttled = InvokeOptions.builder().throttle(MINUTE).build();
@@ -78,7 +78,7 @@ class ThrottleDebounceIT {
 
   @Test
   void aDebounceRunsTheLastInvokeOfASlotWithItsPayloadAtTheStartOfTheNextSlot() {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var conductor = db.conductor(TaskSchemas.of(PING)).clock(clock).build()) {
       var task =
@@ -125,7 +125,7 @@ class ThrottleDebounceIT {
 
   @Test
   void concurrentInvokesOfTwoConductorsAgreeOnEachSlot() throws Exception {
-    MutableClock clock = new MutableClock(START);
+    TestClock clock = new TestClock(START);
     List<Conductor<Void>> conductors = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       conductors.add(db.closeAfter(db.conductor(TaskSchemas.of(PING)).clock(clock).build()));

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +46,7 @@ class TimeWindowIT {
 
   @Test
   void executionsWaitForTheWindowWithoutHoldingUpOtherTasksAndRunWhenItOpens() {
-    MutableClock clock = new MutableClock(MORNING);
+    TestClock clock = new TestClock(MORNING);
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     AtomicInteger digests = new AtomicInteger();
     var digest =
@@ -100,7 +100,7 @@ class TimeWindowIT {
   @Test
   void aRunningExecutionIsReleasedAtItsNextStepWhenTheWindowClosesAndResumesWhenItOpens()
       throws Exception {
-    MutableClock clock = new MutableClock(Instant.parse("2026-12-07T16:59:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-12-07T16:59:00Z"));
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     AtomicInteger firstSteps = new AtomicInteger();
     AtomicInteger secondSteps = new AtomicInteger();
@@ -171,7 +171,7 @@ class TimeWindowIT {
   @Test
   void aWindowAcrossMidnightInATimeZoneRunsAtNightThere() {
     // 23:30 in Tokyo is 14:30 UTC
-    MutableClock clock = new MutableClock(Instant.parse("2026-12-07T14:30:00Z"));
+    TestClock clock = new TestClock(Instant.parse("2026-12-07T14:30:00Z"));
     var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
     var nightly =
         conductor.createTask(
@@ -241,6 +241,27 @@ class TimeWindowIT {
         }
       }
     }
+  }
+
+  @Test
+  void aDrainDoesNotWaitForExecutionsOutsideTheirWindow() {
+    TestClock clock = new TestClock(MORNING);
+    var conductor = db.closeAfter(db.conductor(SCHEMAS).clock(clock).build());
+    var digest =
+        conductor.createTask(
+            TaskOptions.of(DIGEST).window("09:00", "17:00"),
+            Trigger.invocable(),
+            (event, ctx) -> "digest " + event.payload());
+    conductor.ensureInstalled();
+    String id = conductor.invoke(DIGEST, 1).orElseThrow();
+    var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(digest)
+            .defaultWorker(FAST_POLL)
+            .handleSignals(false)
+            .build();
+    assertThat(orchestrator.drain(Duration.ofSeconds(10))).as("drained").isTrue();
+    assertThat(is(conductor, id, ExecutionState.PENDING)).isTrue();
   }
 
   @Test

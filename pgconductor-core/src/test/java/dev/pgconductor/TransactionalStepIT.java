@@ -3,12 +3,10 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.pgconductor.testing.MutableClock;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestClock;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,7 +23,7 @@ class TransactionalStepIT {
   @Test
   void theWriteHappensOnceAcrossRetriesAndNotAtAllWhenTheBodyFails() {
     db.execute("create table ledger (id bigserial primary key, order_id text, cents int)");
-    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MILLIS));
+    TestClock clock = new TestClock();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(CHARGE)).clock(clock).build());
     AtomicInteger bodyRuns = new AtomicInteger();
     var task =

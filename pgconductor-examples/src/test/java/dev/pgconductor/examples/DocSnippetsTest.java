@@ -32,6 +32,9 @@ class DocSnippetsTest {
   private static final Pattern TAG = Pattern.compile("//\\s*(tag|end)::([\\w-]+)\\[]");
   private static final String SOURCES =
       "pgconductor-examples/src/main/java/dev/pgconductor/examples";
+  private static final String TEST_SOURCES =
+      "pgconductor-examples/src/test/java/dev/pgconductor/examples";
+  private static final String TEST_PREFIX = "tests/";
 
   private final Path root = projectRoot();
 
@@ -216,7 +219,11 @@ class DocSnippetsTest {
   }
 
   private Path sourceFile(String relative) {
-    Path file = root.resolve(SOURCES).resolve(relative);
+    // "tests/X.java": a test of the examples (the testing guide shows tests)
+    Path file =
+        relative.startsWith(TEST_PREFIX)
+            ? root.resolve(TEST_SOURCES).resolve(relative.substring(TEST_PREFIX.length()))
+            : root.resolve(SOURCES).resolve(relative);
     assertThat(file).as("source of a snippet").exists();
     return file;
   }

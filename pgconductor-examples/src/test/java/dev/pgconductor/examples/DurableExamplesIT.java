@@ -13,7 +13,8 @@ import dev.pgconductor.examples.guide.DurableExamples.Import;
 import dev.pgconductor.examples.guide.DurableExamples.Invoice;
 import dev.pgconductor.examples.guide.DurableExamples.Order;
 import dev.pgconductor.examples.guide.DurableExamples.Receipt;
-import dev.pgconductor.examples.guide.TestClock;
+import dev.pgconductor.testing.TestClock;
+import dev.pgconductor.testing.TestPostgres;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +33,12 @@ class DurableExamplesIT {
 
   @BeforeEach
   void createDatabase() {
-    url = ExampleDatabase.create();
+    url = TestPostgres.createDatabase();
   }
 
   @AfterEach
   void dropDatabase() {
-    ExampleDatabase.drop(url);
+    TestPostgres.dropDatabase(url);
   }
 
   /** A shop that records what it was asked to do; charges fail while {@code failCharges}. */

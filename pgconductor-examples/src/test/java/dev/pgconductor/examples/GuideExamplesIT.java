@@ -39,12 +39,13 @@ import dev.pgconductor.examples.guide.RetentionExamples.Refresh;
 import dev.pgconductor.examples.guide.RetentionExamples.Webhook;
 import dev.pgconductor.examples.guide.RetryExamples;
 import dev.pgconductor.examples.guide.RowTriggerExamples;
-import dev.pgconductor.examples.guide.TestClock;
 import dev.pgconductor.examples.guide.WindowExamples;
 import dev.pgconductor.examples.guide.WindowExamples.Reindex;
 import dev.pgconductor.examples.guide.WorkerConfigExample;
 import dev.pgconductor.examples.guide.WorkerConfigExample.Notify;
 import dev.pgconductor.examples.guide.WorkerConfigExample.Resize;
+import dev.pgconductor.testing.TestClock;
+import dev.pgconductor.testing.TestPostgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -67,12 +68,12 @@ class GuideExamplesIT {
 
   @BeforeEach
   void createDatabase() {
-    url = ExampleDatabase.create();
+    url = TestPostgres.createDatabase();
   }
 
   @AfterEach
   void dropDatabase() {
-    ExampleDatabase.drop(url);
+    TestPostgres.dropDatabase(url);
   }
 
   @Test

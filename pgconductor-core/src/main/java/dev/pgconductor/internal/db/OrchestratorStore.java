@@ -487,17 +487,26 @@ public final class OrchestratorStore {
               c.prepareStatement(
                   """
                   select exists (
-                    select 1 from pgconductor.executions
-                    where queue = any (?) and task_key = any (?)
-                      and (locked_by is not null or run_at <= coalesce(?::timestamptz, now())))
+                    select 1 from pgconductor.executions e
+                    where e.queue = any (?) and e.task_key = any (?)
+                      and (e.locked_by is not null
+                           or (e.run_at <= coalesce(?::timestamptz, now())
+                               -- outside its task's time window it is not ready
+                               and not exists (
+                                 select 1 from pgconductor.tasks t
+                                 where t.key = e.task_key and t.window_from is not null
+                                   and pgconductor.window_opens(
+                                         t.window_from, t.window_to, t.window_zone,
+                                         coalesce(?::timestamptz, now())) is not null))))
                   or exists (
                     select 1 from pgconductor.row_changes
                     where queue = any (?) and task_key = any (?))""")) {
             ps.setArray(1, c.createArrayOf("text", queues.toArray()));
             ps.setArray(2, c.createArrayOf("text", tasks.toArray()));
             ps.setString(3, db.nowParam());
-            ps.setArray(4, c.createArrayOf("text", queues.toArray()));
-            ps.setArray(5, c.createArrayOf("text", tasks.toArray()));
+            ps.setString(4, db.nowParam());
+            ps.setArray(5, c.createArrayOf("text", queues.toArray()));
+            ps.setArray(6, c.createArrayOf("text", tasks.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getBoolean(1);

@@ -9,6 +9,7 @@ import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.Trigger;
+import dev.pgconductor.testing.TestClock;
 import java.time.Duration;
 
 /** The code of docs/retries.md: attempts, the last error, and retries under a test clock. */

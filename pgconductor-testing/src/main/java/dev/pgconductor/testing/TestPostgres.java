@@ -13,9 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Postgres server tests run against: the one named by {@code PGCONDUCTOR_TEST_URL} (a JDBC URL
- * of a database whose user may create databases), or else an embedded Postgres started once per
- * JVM. Each test class gets a database of its own from {@link #createDatabase()}.
+ * The Postgres server tests run against: the one named by the environment variable {@code
+ * PGCONDUCTOR_TEST_URL} (a JDBC URL of a database whose user may create databases), or else an
+ * embedded Postgres started once per JVM (from the {@code io.zonky.test} artifacts, so a machine
+ * with only a JDK runs the tests). Each test gets a database of its own from {@link
+ * #createDatabase()}; {@link PgConductorExtension} does that for you.
  */
 public final class TestPostgres {
   private static final Logger LOG = LoggerFactory.getLogger(TestPostgres.class);
@@ -28,7 +30,8 @@ public final class TestPostgres {
   public static synchronized String adminUrl() {
     if (adminUrl == null) {
       String given = System.getenv("PGCONDUCTOR_TEST_URL");
-      if (given != null && !given.isBlank()) {
+      // an unset variable may arrive as the literal Maven expression
+      if (given != null && !given.isBlank() && !given.startsWith("${")) {
         adminUrl = given.strip();
         LOG.info("Tests use the Postgres at {}", adminUrl);
       } else {
