@@ -83,7 +83,10 @@ class ExampleApplicationIT {
 
     HttpResponse<String> endpoint = get("/actuator/pgconductor");
     assertThat(endpoint.statusCode()).isEqualTo(200);
-    assertThat(endpoint.body()).contains("\"name\":\"mail\"").contains("\"self\":true");
+    assertThat(endpoint.body())
+        .contains("\"name\":\"mail\"")
+        .contains("\"self\":true")
+        .contains("\"sinceHeartbeat\":\"PT");
   }
 
   private HttpResponse<String> post(String path, String json) throws Exception {
