@@ -5,23 +5,35 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.Conductor;
+import dev.pgconductor.ConductorListener;
 import dev.pgconductor.Execution;
 import dev.pgconductor.ExecutionState;
+import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.spring.Greetings.Greet;
+import dev.pgconductor.spring.actuate.PgConductorEndpoint;
+import dev.pgconductor.spring.actuate.PgConductorEndpointAutoConfiguration;
+import dev.pgconductor.spring.actuate.PgConductorHealthAutoConfiguration;
+import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.annotation.Bean;
@@ -206,6 +218,72 @@ class PgConductorAutoConfigurationIT {
     }
   }
 
+  @Test
+  void conductorListenerBeansHearInvokesAndOrchestrators() {
+    runner
+        .withUserConfiguration(Greetings.class, Recording.class)
+        .run(
+            context -> {
+              Recording recording = context.getBean(Recording.class);
+              Conductor<?> conductor = context.getBean(Conductor.class);
+              String id = conductor.invoke(Greetings.GREET, new Greet("Lin")).orElseThrow();
+              assertThat(recording.invoked).contains(id);
+              assertThat(recording.started)
+                  .containsExactly(
+                      context.getBean(OrchestratorLifecycle.class).info().orElseThrow().id());
+            });
+  }
+
+  @Test
+  void healthIsDownOnceTheOrchestratorStoppedByItself() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorHealthAutoConfiguration.class))
+        .withUserConfiguration(Greetings.class)
+        .run(
+            context -> {
+              PgConductorHealthIndicator health = context.getBean(PgConductorHealthIndicator.class);
+              assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+              // as when a newer version asks it to drain: it stops without the context
+              context.getBean(OrchestratorLifecycle.class).orchestrator().orElseThrow().close();
+              assertThat(context.getBean(OrchestratorLifecycle.class).isRunning()).isFalse();
+              assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+              assertThat(health.health().getDetails())
+                  .containsEntry("reason", "the orchestrator is not running");
+            });
+  }
+
+  @Test
+  void withoutActuatorThereIsNoHealthIndicatorNorEndpoint() {
+    runner
+        .withConfiguration(
+            AutoConfigurations.of(
+                PgConductorHealthAutoConfiguration.class,
+                PgConductorEndpointAutoConfiguration.class))
+        .withClassLoader(new FilteredClassLoader(HealthIndicator.class, Endpoint.class))
+        .withPropertyValues(
+            "pgconductor.orchestrator.enabled=false", "management.endpoints.web.exposure.include=*")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(Conductor.class);
+              assertThat(context).doesNotHaveBean(PgConductorHealthIndicator.class);
+              assertThat(context).doesNotHaveBean(PgConductorEndpoint.class);
+            });
+  }
+
+  @Test
+  void twoDifferentDefinitionsOfOneNameFailTheStart() {
+    runner
+        .withUserConfiguration(Clashing.class)
+        .withPropertyValues("pgconductor.orchestrator.enabled=false")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .hasMessageContaining("task 'greet' is defined twice, differently"));
+  }
+
   private static boolean registered(String orchestratorId) throws SQLException {
     return count(
             "select count(*) from pgconductor.orchestrators where id = '" + orchestratorId + "'")
@@ -218,6 +296,36 @@ class PgConductorAutoConfigurationIT {
         ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class Clashing {
+    @Bean
+    TaskSchemas schemas() {
+      return TaskSchemas.of(Greetings.GREET);
+    }
+
+    @Bean
+    TaskDefinition<Greet, Void> otherGreet() {
+      return TaskDefinition.of("greet", Greet.class);
+    }
+  }
+
+  /** A listener bean, as a metrics or tracing module would provide. */
+  @Configuration(proxyBeanMethods = false)
+  static class Recording implements ConductorListener {
+    final List<String> invoked = new CopyOnWriteArrayList<>();
+    final List<String> started = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void executionInvoked(Invoked event) {
+      invoked.add(event.executionId());
+    }
+
+    @Override
+    public void orchestratorStarted(OrchestratorStarted event) {
+      started.add(event.orchestratorId());
     }
   }
 
