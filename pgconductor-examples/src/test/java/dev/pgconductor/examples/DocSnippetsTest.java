@@ -23,8 +23,10 @@ import org.junit.jupiter.api.TestFactory;
  * file, {@code <!-- snippet: guide/GettingStarted.java#task -->} before a {@code ```java} block
  * says that the block is the region between {@code // tag::task[]} and {@code // end::task[]} of
  * {@code pgconductor-examples/src/main/java/dev/pgconductor/examples/guide/GettingStarted.java},
- * compared line by line after removing the common indentation. Every Java block in the docs and the
- * README must carry such a marker, and every tagged region must be used somewhere.
+ * compared line by line after removing the common indentation. Paths are looked up under {@code
+ * dev/pgconductor/examples} of this module and of the Spring Boot example ({@code
+ * spring/ExampleApplication.java}). Every Java block in the docs and the README must carry such a
+ * marker, and every tagged region must be used somewhere.
  */
 class DocSnippetsTest {
   private static final Pattern MARKER =
@@ -35,6 +37,10 @@ class DocSnippetsTest {
   private static final String TEST_SOURCES =
       "pgconductor-examples/src/test/java/dev/pgconductor/examples";
   private static final String TEST_PREFIX = "tests/";
+
+  /** Where snippets come from: this module's examples, then the Spring Boot example's. */
+  private static final List<String> SOURCE_ROOTS =
+      List.of(SOURCES, "pgconductor-spring-boot-example/src/main/java/dev/pgconductor/examples");
 
   private final Path root = projectRoot();
 
@@ -64,14 +70,21 @@ class DocSnippetsTest {
     Set<String> used = new HashSet<>();
     snippets().forEach(s -> used.add(s.source() + "#" + s.tag()));
     List<String> unused = new ArrayList<>();
-    Path sources = root.resolve(SOURCES);
-    try (Stream<Path> files = Files.walk(sources)) {
-      for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-        String relative = sources.relativize(file).toString().replace('\\', '/');
-        for (String line : read(file)) {
-          Matcher m = TAG.matcher(line);
-          if (m.find() && m.group(1).equals("tag") && !used.contains(relative + "#" + m.group(2))) {
-            unused.add(relative + "#" + m.group(2));
+    for (String sourceRoot : SOURCE_ROOTS) {
+      Path sources = root.resolve(sourceRoot);
+      if (!Files.isDirectory(sources)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.walk(sources)) {
+        for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+          String relative = sources.relativize(file).toString().replace('\\', '/');
+          for (String line : read(file)) {
+            Matcher m = TAG.matcher(line);
+            if (m.find()
+                && m.group(1).equals("tag")
+                && !used.contains(relative + "#" + m.group(2))) {
+              unused.add(relative + "#" + m.group(2));
+            }
           }
         }
       }
@@ -219,11 +232,16 @@ class DocSnippetsTest {
   }
 
   private Path sourceFile(String relative) {
-    // "tests/X.java": a test of the examples (the testing guide shows tests)
+    // "tests/X.java": a test of the examples (the testing guide shows tests); else the first
+    // source root that has the file
     Path file =
         relative.startsWith(TEST_PREFIX)
             ? root.resolve(TEST_SOURCES).resolve(relative.substring(TEST_PREFIX.length()))
-            : root.resolve(SOURCES).resolve(relative);
+            : SOURCE_ROOTS.stream()
+                .map(r -> root.resolve(r).resolve(relative))
+                .filter(Files::exists)
+                .findFirst()
+                .orElse(root.resolve(SOURCES).resolve(relative));
     assertThat(file).as("source of a snippet").exists();
     return file;
   }
