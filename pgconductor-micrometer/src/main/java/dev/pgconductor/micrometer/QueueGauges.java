@@ -42,6 +42,9 @@ final class QueueGauges implements AutoCloseable {
       from pgconductor.queue_metrics(?, null) m
       """;
 
+  // undefined schema or function: the schema is not installed yet, or older than this library
+  private static final Set<String> NOT_INSTALLED = Set.of("3F000", "42883");
+
   private final MeterRegistry registry;
   private final Tags tags;
   private final DataSource dataSource;
@@ -50,6 +53,7 @@ final class QueueGauges implements AutoCloseable {
   private final List<Meter> meters = new ArrayList<>();
   private final ScheduledExecutorService scheduler;
   private boolean failing; // guarded by this
+  private boolean notInstalled; // guarded by this
   private boolean closed; // guarded by this
 
   /** What the last refresh read of one queue; NaN after a refresh that failed. */
@@ -104,20 +108,24 @@ final class QueueGauges implements AutoCloseable {
           values(queue).set(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getDouble(5));
         }
       }
-    } catch (SQLException | RuntimeException e) {
-      queues.values().forEach(v -> v.set(Double.NaN, Double.NaN, Double.NaN, Double.NaN));
-      if (!failing) {
-        failing = true;
-        LOG.warn(
-            "Cannot read the depth of the queues for the pgconductor gauges (they read NaN until"
-                + " a refresh succeeds): {}",
-            e.toString(),
-            e);
+    } catch (SQLException e) {
+      if (NOT_INSTALLED.contains(e.getSQLState())) {
+        // metrics are often built before the Conductor installs or upgrades the schema
+        queues.values().forEach(v -> v.set(0, 0, 0, 0));
+        if (!notInstalled) {
+          notInstalled = true;
+          LOG.info(
+              "No queue gauges yet: the pgconductor schema is not installed, or older than this"
+                  + " library ({})",
+              e.getMessage());
+        }
+        return;
       }
-      throw e instanceof RuntimeException r
-          ? r
-          : new PgConductorException("cannot read the depth of the queues", e);
+      throw failed(e);
+    } catch (RuntimeException e) {
+      throw failed(e);
     }
+    notInstalled = false;
     queues.forEach(
         (queue, v) -> {
           if (!seen.contains(queue)) {
@@ -128,6 +136,21 @@ final class QueueGauges implements AutoCloseable {
       failing = false;
       LOG.info("The pgconductor gauges read the depth of the queues again");
     }
+  }
+
+  private RuntimeException failed(Exception e) {
+    queues.values().forEach(v -> v.set(Double.NaN, Double.NaN, Double.NaN, Double.NaN));
+    if (!failing) {
+      failing = true;
+      LOG.warn(
+          "Cannot read the depth of the queues for the pgconductor gauges (they read NaN until a"
+              + " refresh succeeds): {}",
+          e.toString(),
+          e);
+    }
+    return e instanceof RuntimeException r
+        ? r
+        : new PgConductorException("cannot read the depth of the queues", e);
   }
 
   private void refreshQuietly() {

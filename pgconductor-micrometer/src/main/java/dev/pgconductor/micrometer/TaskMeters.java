@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -35,7 +35,7 @@ final class TaskMeters {
   final Lazy<Timer> releasedDuration;
 
   /** Runs of this task in progress in this process. */
-  private final AtomicLong running = new AtomicLong();
+  private final LongAdder running = new LongAdder(); // many handler threads at once
 
   private final Lazy<Gauge> runningGauge;
 
@@ -67,7 +67,7 @@ final class TaskMeters {
     runningGauge =
         new Lazy<>(
             () ->
-                Gauge.builder(PgConductorMetrics.RUNNING, running, AtomicLong::get)
+                Gauge.builder(PgConductorMetrics.RUNNING, running, LongAdder::sum)
                     .tags(tags)
                     .description("Runs in progress in this process")
                     .strongReference(true)
@@ -77,12 +77,12 @@ final class TaskMeters {
   /** A run of this task started here. */
   void runStarted() {
     runningGauge.get();
-    running.incrementAndGet();
+    running.increment();
   }
 
   /** A run of this task that started here ended. */
   void runEnded() {
-    running.decrementAndGet();
+    running.decrement();
   }
 
   Lazy<Counter> released(Reason reason) {
@@ -122,8 +122,8 @@ final class TaskMeters {
   }
 
   /**
-   * A meter registered on first use. Racing first uses may both register: the registry answers the
-   * second with the meter the first registered, so both see the same one.
+   * A meter registered on first use, once: Micrometer warns when a gauge is registered twice, even
+   * with the same state.
    */
   static final class Lazy<M> {
     private final Supplier<M> make;
@@ -134,6 +134,11 @@ final class TaskMeters {
     }
 
     M get() {
+      M m = meter;
+      return m != null ? m : register();
+    }
+
+    private synchronized M register() {
       M m = meter;
       if (m == null) {
         m = make.get();

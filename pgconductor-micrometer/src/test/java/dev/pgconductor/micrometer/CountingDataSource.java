@@ -2,6 +2,7 @@ package dev.pgconductor.micrometer;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,12 +11,20 @@ import javax.sql.DataSource;
 
 /** A data source that counts the connections it hands out, and refuses them once cut. */
 final class CountingDataSource implements DataSource {
-  private final DataSource target;
+  private final DataSource target; // null: connections from DriverManager on url
+  private final String url;
   private final AtomicInteger connections = new AtomicInteger();
   private volatile boolean cut;
 
   CountingDataSource(DataSource target) {
     this.target = target;
+    this.url = null;
+  }
+
+  /** Connections straight from the driver, on a JDBC URL. */
+  CountingDataSource(String url) {
+    this.target = null;
+    this.url = url;
   }
 
   /** How many connections were asked for so far. */
@@ -34,7 +43,7 @@ final class CountingDataSource implements DataSource {
     if (cut) {
       throw new SQLNonTransientConnectionException("cut by the test", "08001");
     }
-    return target.getConnection();
+    return target != null ? target.getConnection() : DriverManager.getConnection(url);
   }
 
   @Override
@@ -43,23 +52,19 @@ final class CountingDataSource implements DataSource {
   }
 
   @Override
-  public PrintWriter getLogWriter() throws SQLException {
-    return target.getLogWriter();
+  public PrintWriter getLogWriter() {
+    return null;
   }
 
   @Override
-  public void setLogWriter(PrintWriter out) throws SQLException {
-    target.setLogWriter(out);
-  }
+  public void setLogWriter(PrintWriter out) {}
 
   @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    target.setLoginTimeout(seconds);
-  }
+  public void setLoginTimeout(int seconds) {}
 
   @Override
-  public int getLoginTimeout() throws SQLException {
-    return target.getLoginTimeout();
+  public int getLoginTimeout() {
+    return 0;
   }
 
   @Override

@@ -16,6 +16,7 @@ import dev.pgconductor.TaskOptions;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.Trigger;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestPostgres;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -311,6 +312,29 @@ class PgConductorMetricsIT {
       assertThatThrownBy(metrics::refresh).isInstanceOf(PgConductorException.class);
       assertThat(depth("default", "ready")).isNaN();
       assertThat(oldestReadyAge("default")).isNaN();
+    }
+  }
+
+  @Test
+  void thereAreNoQueueGaugesUntilTheSchemaIsInstalled() {
+    String url = TestPostgres.createDatabase();
+    try (PgConductorMetrics metrics =
+        PgConductorMetrics.builder(registry)
+            .dataSource(new CountingDataSource(url))
+            .refreshInterval(Duration.ofHours(1))
+            .build()) {
+      metrics.refresh(); // no error: metrics are often built before the schema is installed
+      assertThat(registry.find(PgConductorMetrics.DEPTH).gauges()).isEmpty();
+
+      try (Conductor<Void> conductor =
+          Conductor.builder().connectionString(url).tasks(TASKS).build()) {
+        conductor.ensureInstalled();
+      }
+      metrics.refresh();
+      assertThat(depth("default", "ready")).isZero();
+      assertThat(oldestReadyAge("default")).isZero();
+    } finally {
+      TestPostgres.dropDatabase(url);
     }
   }
 
