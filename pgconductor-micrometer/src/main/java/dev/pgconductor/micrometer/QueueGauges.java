@@ -45,6 +45,8 @@ final class QueueGauges implements AutoCloseable {
   // undefined schema or function: the schema is not installed yet, or older than this library
   private static final Set<String> NOT_INSTALLED = Set.of("3F000", "42883");
 
+  private static final int QUERY_TIMEOUT_SECONDS = 30;
+
   private final MeterRegistry registry;
   private final Tags tags;
   private final DataSource dataSource;
@@ -101,6 +103,8 @@ final class QueueGauges implements AutoCloseable {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(QUERY)) {
       ps.setInt(1, depthLimit);
+      // a refresh takes milliseconds; one stuck behind a lock must not hold the thread for ever
+      ps.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String queue = rs.getString(1);
