@@ -66,6 +66,9 @@ public final class BenchMain implements Callable<Integer> {
   /** Set (to "true") by {@code --noop-listener}; read where the scenarios build orchestrators. */
   public static final String NOOP_LISTENER_PROPERTY = "pgconductor.bench.noopListener";
 
+  /** Set (to "true") by {@code --metrics-listener}; read where scenario 3 builds orchestrators. */
+  public static final String METRICS_LISTENER_PROPERTY = "pgconductor.bench.metricsListener";
+
   @Option(names = "--json", description = "Also write the results as JSON to this file")
   Path json;
 
@@ -100,6 +103,14 @@ public final class BenchMain implements Callable<Integer> {
               + " plain drains, to measure what the listener hook costs")
   boolean noopListener;
 
+  @Option(
+      names = "--metrics-listener",
+      description =
+          "Scenario 3 also drains with pgconductor-micrometer's PgConductorMetrics (meters on a"
+              + " SimpleMeterRegistry, queue gauges refreshed every 10 s), in turns with the plain"
+              + " drains, to measure what the metrics cost")
+  boolean metricsListener;
+
   public static void main(String[] args) {
     int code = new CommandLine(new BenchMain()).execute(args);
     System.exit(code);
@@ -109,6 +120,9 @@ public final class BenchMain implements Callable<Integer> {
   public Integer call() throws Exception {
     if (noopListener) {
       System.setProperty(NOOP_LISTENER_PROPERTY, "true");
+    }
+    if (metricsListener) {
+      System.setProperty(METRICS_LISTENER_PROPERTY, "true");
     }
     BenchOptions options = options();
     BenchReport report = new BenchRunner(options, System.err).run();

@@ -2449,3 +2449,125 @@ begin
   delete from pgconductor.idle_workers w where w.queue = p_queue;
   delete from pgconductor.maintenance m where m.queue = p_queue;
 end $$;
+
+-- ============================================================================================
+-- Metrics
+-- ============================================================================================
+
+-- The depth of each queue that has a partition, for gauges (pgconductor-micrometer): how many
+-- executions are ready (due, not running; also those held back by a concurrency limit, a closed
+-- window or a batch), scheduled (due later: a runAt, a retry backoff) and waiting (in a durable
+-- sleep or for a child), and when the oldest ready one became due (null: none is ready).
+-- Read from the claim indexes with bounded work, never by a scan of the queue: the rows not
+-- running are walked one priority at a time (and, for gated tasks, one task and priority at a
+-- time), each by index probes, and counted up to p_limit ready and p_limit not yet due per queue,
+-- so a count of p_limit means at least that many. After p_limit priorities of one index the walk
+-- stops, so oldest_ready is exact unless a queue holds more distinct priorities than that.
+-- Queues without a partition (no orchestrator served them yet) are not listed.
+create function pgconductor.queue_metrics(p_limit int, p_now timestamptz)
+returns table (queue text, ready bigint, scheduled bigint, waiting bigint, oldest_ready timestamptz)
+language plpgsql stable
+set plan_cache_mode = force_generic_plan set enable_bitmapscan = off set enable_seqscan = off
+set jit = off as $$
+declare
+  v_now   timestamptz := coalesce(p_now, now());
+  v_queue text;
+  v_task  text;
+  v_prio  int;
+  v_steps int;
+  v_first timestamptz;
+  v_n     bigint;
+  v_w     bigint;
+  v_later bigint; -- scheduled + waiting counted so far in this queue
+begin
+  for v_queue in select q.name from pgconductor.queues q order by q.name loop
+    queue := v_queue;
+    ready := 0; scheduled := 0; waiting := 0; v_later := 0; oldest_ready := null;
+
+    -- ungated executions: executions_claim_idx (priority desc, run_at, id)
+    v_steps := 0;
+    v_prio := (select e.priority from pgconductor.executions e
+               where e.queue = v_queue and e.locked_by is null and not e.gated
+               order by e.priority desc limit 1);
+    while v_prio is not null and v_steps < p_limit loop
+      v_steps := v_steps + 1;
+      v_first := (select e.run_at from pgconductor.executions e
+                  where e.queue = v_queue and e.locked_by is null and not e.gated
+                    and e.priority = v_prio
+                  order by e.priority desc, e.run_at limit 1);
+      if v_first <= v_now then
+        oldest_ready := least(oldest_ready, v_first);
+        if ready < p_limit then
+          select count(*) into v_n
+          from (select from pgconductor.executions e
+                where e.queue = v_queue and e.locked_by is null and not e.gated
+                  and e.priority = v_prio and e.run_at <= v_now
+                limit p_limit - ready) x;
+          ready := ready + v_n;
+        end if;
+      end if;
+      if v_later < p_limit then
+        select count(*), count(*) filter (where x.wait_kind in ('sleep', 'child')) into v_n, v_w
+        from (select e.wait_kind from pgconductor.executions e
+              where e.queue = v_queue and e.locked_by is null and not e.gated
+                and e.priority = v_prio and e.run_at > v_now
+              limit p_limit - v_later) x;
+        v_later := v_later + v_n;
+        waiting := waiting + v_w;
+        scheduled := scheduled + v_n - v_w;
+      end if;
+      v_prio := (select e.priority from pgconductor.executions e
+                 where e.queue = v_queue and e.locked_by is null and not e.gated
+                   and e.priority < v_prio
+                 order by e.priority desc limit 1);
+    end loop;
+
+    -- gated executions: executions_gated_claim_idx (task_key, priority desc, run_at, id)
+    v_steps := 0;
+    v_task := (select min(e.task_key) from pgconductor.executions e
+               where e.queue = v_queue and e.gated and e.locked_by is null);
+    while v_task is not null and v_steps < p_limit loop
+      v_prio := (select e.priority from pgconductor.executions e
+                 where e.queue = v_queue and e.gated and e.locked_by is null
+                   and e.task_key = v_task
+                 order by e.priority desc limit 1);
+      while v_prio is not null and v_steps < p_limit loop
+        v_steps := v_steps + 1;
+        v_first := (select e.run_at from pgconductor.executions e
+                    where e.queue = v_queue and e.gated and e.locked_by is null
+                      and e.task_key = v_task and e.priority = v_prio
+                    order by e.priority desc, e.run_at limit 1);
+        if v_first <= v_now then
+          oldest_ready := least(oldest_ready, v_first);
+          if ready < p_limit then
+            select count(*) into v_n
+            from (select from pgconductor.executions e
+                  where e.queue = v_queue and e.gated and e.locked_by is null
+                    and e.task_key = v_task and e.priority = v_prio and e.run_at <= v_now
+                  limit p_limit - ready) x;
+            ready := ready + v_n;
+          end if;
+        end if;
+        if v_later < p_limit then
+          select count(*), count(*) filter (where x.wait_kind in ('sleep', 'child')) into v_n, v_w
+          from (select e.wait_kind from pgconductor.executions e
+                where e.queue = v_queue and e.gated and e.locked_by is null
+                  and e.task_key = v_task and e.priority = v_prio and e.run_at > v_now
+                limit p_limit - v_later) x;
+          v_later := v_later + v_n;
+          waiting := waiting + v_w;
+          scheduled := scheduled + v_n - v_w;
+        end if;
+        v_prio := (select e.priority from pgconductor.executions e
+                   where e.queue = v_queue and e.gated and e.locked_by is null
+                     and e.task_key = v_task and e.priority < v_prio
+                   order by e.priority desc limit 1);
+      end loop;
+      v_task := (select min(e.task_key) from pgconductor.executions e
+                 where e.queue = v_queue and e.gated and e.locked_by is null
+                   and e.task_key > v_task);
+    end loop;
+
+    return next;
+  end loop;
+end $$;

@@ -1,5 +1,6 @@
 package dev.pgconductor.bench.scenario;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.Orchestrator;
@@ -11,14 +12,17 @@ import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.peer.Workload;
 import dev.pgconductor.bench.util.Completions;
+import dev.pgconductor.micrometer.PgConductorMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Scenario 3: drain pre-enqueued no-op executions, with the default worker config and with a tuned
- * one (and, with {@code --noop-listener}, both again with a listener that does nothing). Measured
- * from {@code Orchestrator.start()} until the last outcome is written (the hot table is empty); the
- * time until the last handler ran is kept as a detail.
+ * one (and, with {@code --noop-listener}, both again with a listener that does nothing; with {@code
+ * --metrics-listener}, both again with pgconductor-micrometer's metrics). Measured from {@code
+ * Orchestrator.start()} until the last outcome is written (the hot table is empty); the time until
+ * the last handler ran is kept as a detail.
  */
 public final class DrainScenario implements Scenario {
   /** Variant label of the default worker config. */
@@ -29,6 +33,9 @@ public final class DrainScenario implements Scenario {
 
   /** Added to a variant's label when its orchestrator has a no-op listener (--noop-listener). */
   public static final String WITH_LISTENER = " + no-op listener";
+
+  /** Added to a variant's label when its orchestrator has the metrics (--metrics-listener). */
+  public static final String WITH_METRICS = " + metrics";
 
   @Override
   public int number() {
@@ -46,25 +53,50 @@ public final class DrainScenario implements Scenario {
     List<Trial> trials = new ArrayList<>();
     Trial plainDefault = Trial.subject(DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT));
     Trial plainTuned = Trial.subject(TUNED, db -> run(db, jobs, PgcHarness.TUNED));
+    // variants with a listener run in turns with the plain drains, one before and one after its
+    // plain twin, so that what a run's place in the turn costs falls once on each side
+    List<Trial> before = new ArrayList<>();
+    List<Trial> after = new ArrayList<>();
     if (Boolean.getBoolean(BenchMain.NOOP_LISTENER_PROPERTY)) {
-      // in turns with the plain drains, one before and one after its plain twin, so that what
-      // a run's place in the turn costs falls once on each side
-      trials.add(
+      before.add(
           Trial.subject(
               DEFAULT + WITH_LISTENER,
               db -> run(db, jobs, WorkerConfig.DEFAULT, new ConductorListener() {})));
-      trials.add(plainDefault);
-      trials.add(plainTuned);
-      trials.add(
+      after.add(
           Trial.subject(
               TUNED + WITH_LISTENER,
               db -> run(db, jobs, PgcHarness.TUNED, new ConductorListener() {})));
-    } else {
-      trials.add(plainDefault);
-      trials.add(plainTuned);
     }
+    if (Boolean.getBoolean(BenchMain.METRICS_LISTENER_PROPERTY)) {
+      before.add(
+          Trial.subject(
+              DEFAULT + WITH_METRICS, db -> runWithMetrics(db, jobs, WorkerConfig.DEFAULT)));
+      after.add(
+          Trial.subject(TUNED + WITH_METRICS, db -> runWithMetrics(db, jobs, PgcHarness.TUNED)));
+    }
+    trials.addAll(before);
+    trials.add(plainDefault);
+    trials.add(plainTuned);
+    trials.addAll(after);
     trials.addAll(context.peerTrials(new Workload.Drain(jobs), TUNED));
     return trials;
+  }
+
+  /**
+   * A drain whose orchestrator has pgconductor-micrometer's metrics: meters on a {@link
+   * SimpleMeterRegistry}, and queue gauges on a pool of their own, refreshed every 10 s (the
+   * default). The metrics are built once the schema is installed, so their first refresh runs as
+   * the executions are enqueued, before the drain is timed.
+   */
+  static Measurement runWithMetrics(BenchDatabase db, int jobs, WorkerConfig config)
+      throws Exception {
+    Completions completions = new Completions();
+    try (Conductor<Void> conductor = PgcHarness.conductor(db);
+        HikariDataSource pool = db.pool("bench-metrics", 1);
+        PgConductorMetrics metrics =
+            PgConductorMetrics.builder(new SimpleMeterRegistry()).dataSource(pool).build()) {
+      return drain(db, conductor, completions, jobs, config, metrics);
+    }
   }
 
   static Measurement run(BenchDatabase db, int jobs, WorkerConfig config) throws Exception {
@@ -77,14 +109,25 @@ public final class DrainScenario implements Scenario {
       throws Exception {
     Completions completions = new Completions();
     try (Conductor<Void> conductor = PgcHarness.conductor(db)) {
-      var task = PgcHarness.noopTask(conductor, completions);
-      PgcHarness.enqueue(conductor, jobs, 1_000);
-      Orchestrator.Builder orchestrator =
-          Orchestrator.builder(conductor).tasks(task).defaultWorker(config).handleSignals(false);
-      if (listener != null) {
-        orchestrator.listener(listener);
-      }
-      return PgcHarness.timedDrain(db, orchestrator.build(), completions, jobs);
+      return drain(db, conductor, completions, jobs, config, listener);
     }
+  }
+
+  private static Measurement drain(
+      BenchDatabase db,
+      Conductor<Void> conductor,
+      Completions completions,
+      int jobs,
+      WorkerConfig config,
+      ConductorListener listener)
+      throws Exception {
+    var task = PgcHarness.noopTask(conductor, completions);
+    PgcHarness.enqueue(conductor, jobs, 1_000);
+    Orchestrator.Builder orchestrator =
+        Orchestrator.builder(conductor).tasks(task).defaultWorker(config).handleSignals(false);
+    if (listener != null) {
+      orchestrator.listener(listener);
+    }
+    return PgcHarness.timedDrain(db, orchestrator.build(), completions, jobs);
   }
 }

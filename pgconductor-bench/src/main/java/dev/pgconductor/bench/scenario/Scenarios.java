@@ -1,6 +1,7 @@
 package dev.pgconductor.bench.scenario;
 
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.bench.BenchMain;
 import dev.pgconductor.bench.db.BenchDatabase;
 import java.util.List;
 
@@ -44,6 +45,11 @@ public final class Scenarios {
       }
       DrainScenario.run(db, jobs, PgcHarness.TUNED);
       db.execute("drop schema pgconductor cascade");
+      if (Boolean.getBoolean(BenchMain.METRICS_LISTENER_PROPERTY)) {
+        // the metrics' code is compiled before the drains with metrics are measured
+        DrainScenario.runWithMetrics(db, jobs, PgcHarness.TUNED);
+        db.execute("drop schema pgconductor cascade");
+      }
       TwoStepScenario.run(db, jobs);
       db.execute("drop schema pgconductor cascade");
       ParentChildScenario.run(db, jobs);
