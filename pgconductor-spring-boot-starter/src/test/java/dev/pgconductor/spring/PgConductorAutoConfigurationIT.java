@@ -11,11 +11,15 @@ import dev.pgconductor.ExecutionState;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.micrometer.PgConductorMetrics;
 import dev.pgconductor.spring.Greetings.Greet;
 import dev.pgconductor.spring.actuate.PgConductorEndpoint;
 import dev.pgconductor.spring.actuate.PgConductorEndpointAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
+import dev.pgconductor.spring.metrics.PgConductorMetricsAutoConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -86,6 +90,50 @@ class PgConductorAutoConfigurationIT {
                         assertThat(e.result()).isEqualTo("Hello, Ada");
                       });
             });
+  }
+
+  @Test
+  void withAMeterRegistryTheMetricsCountWhatRuns() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorMetricsAutoConfiguration.class))
+        .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+        .withUserConfiguration(Greetings.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(PgConductorMetrics.class);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              String id =
+                  context
+                      .getBean(ConductorTemplate.class)
+                      .invoke(Greetings.GREET, new Greet("Bo"))
+                      .orElseThrow();
+              Conductor<?> conductor = context.getBean(Conductor.class);
+              await()
+                  .atMost(Duration.ofSeconds(20))
+                  .until(
+                      () ->
+                          conductor.getExecution(id).orElseThrow().state()
+                              == ExecutionState.COMPLETED);
+              await()
+                  .atMost(Duration.ofSeconds(10))
+                  .untilAsserted(
+                      () ->
+                          assertThat(
+                                  registry
+                                      .get("pgconductor.executions.completed")
+                                      .tag("task", Greetings.GREET.name())
+                                      .counter()
+                                      .count())
+                              .isEqualTo(1.0));
+            });
+  }
+
+  @Test
+  void withoutAMeterRegistryThereAreNoMetrics() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorMetricsAutoConfiguration.class))
+        .withPropertyValues("pgconductor.orchestrator.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(PgConductorMetrics.class));
   }
 
   @Test
