@@ -12,6 +12,7 @@ import dev.pgconductor.examples.guide.GettingStarted;
 import dev.pgconductor.examples.guide.GettingStarted.Greet;
 import dev.pgconductor.examples.guide.MetricsExamples;
 import dev.pgconductor.micrometer.PgConductorMetrics;
+import dev.pgconductor.testing.TestPostgres;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -29,12 +30,12 @@ class MetricsExamplesIT {
 
   @BeforeEach
   void createDatabase() {
-    url = ExampleDatabase.create();
+    url = TestPostgres.createDatabase();
   }
 
   @AfterEach
   void dropDatabase() {
-    ExampleDatabase.drop(url);
+    TestPostgres.dropDatabase(url);
   }
 
   @Test
