@@ -15,8 +15,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Maintenance removing a million expired executions holds no long lock: workers draining the same
  * queue meanwhile keep at least 80% of the rate they have without it. The rate is compared within
- * the test, baseline and loaded run back to back, not against a fixed figure. The number of expired
- * rows can be lowered with -Dpgconductor.retention.rows for a quick run.
+ * the test, the median of five drains before the removal against the median of five during it, not
+ * against a fixed figure. The number of expired rows can be lowered with
+ * -Dpgconductor.retention.rows for a quick run.
  */
 class RetentionLoadIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -25,7 +26,7 @@ class RetentionLoadIT {
       TaskDefinition.of("noop", Integer.class, Void.class);
 
   static final int EXPIRED = Integer.getInteger("pgconductor.retention.rows", 1_000_000);
-  static final int DRAIN = 50_000;
+  static final int DRAIN = 20_000;
 
   @Test
   void removingAMillionExpiredExecutionsLeavesWorkersAtLeast80PercentOfTheirRate() {
@@ -56,28 +57,39 @@ class RetentionLoadIT {
         db.closeAfter(Orchestrator.builder(conductor).tasks(noop).handleSignals(false).build())) {
       orchestrator.start();
       drainRate(conductor, done); // warm-up
-      double baseline = drainRate(conductor, done);
+      // the machine's pace drifts by 15-20% between drains: medians of five on each side
+      double baseline = medianOfDrains(conductor, done);
 
       CompletableFuture<MaintenanceReport> maintenance =
           CompletableFuture.supplyAsync(() -> conductor.runMaintenance("default"));
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> expiredLeft() < EXPIRED || maintenance.isDone());
-      double loaded = drainRate(conductor, done);
+      double loaded = medianOfDrains(conductor, done);
       boolean overlapped = !maintenance.isDone();
       MaintenanceReport report = maintenance.join();
 
       assertThat(report.completed()).isGreaterThanOrEqualTo(EXPIRED);
       assertThat(expiredLeft()).isZero();
       assertThat(overlapped)
-          .as("the maintenance was still removing rows when the drain ended")
+          .as("the maintenance was still removing rows when the drains ended")
           .isTrue();
       assertThat(loaded)
           .as(
-              "drain rate with maintenance running (%.0f/s) against without (%.0f/s)",
+              "median drain rate with maintenance running (%.0f/s) against without (%.0f/s)",
               loaded, baseline)
           .isGreaterThanOrEqualTo(0.8 * baseline);
     }
+  }
+
+  /** The median rate of five drains. */
+  private static double medianOfDrains(Conductor<?> conductor, AtomicInteger done) {
+    double[] rates = new double[5];
+    for (int i = 0; i < rates.length; i++) {
+      rates[i] = drainRate(conductor, done);
+    }
+    java.util.Arrays.sort(rates);
+    return rates[2];
   }
 
   private static long expiredLeft() {
