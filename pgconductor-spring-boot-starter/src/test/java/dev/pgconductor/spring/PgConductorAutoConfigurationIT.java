@@ -18,6 +18,7 @@ import dev.pgconductor.spring.actuate.PgConductorEndpointAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
 import dev.pgconductor.spring.metrics.PgConductorMetricsAutoConfiguration;
+import dev.pgconductor.testing.TestPostgres;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -45,7 +46,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The auto-configuration in real application contexts against Postgres. */
 class PgConductorAutoConfigurationIT {
-  private static final String URL = TestDatabase.create();
+  private static final String URL = TestPostgres.createDatabase();
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
@@ -62,7 +63,7 @@ class PgConductorAutoConfigurationIT {
 
   @AfterAll
   static void dropDatabase() {
-    TestDatabase.drop(URL);
+    TestPostgres.dropDatabase(URL);
   }
 
   @Test
@@ -242,7 +243,7 @@ class PgConductorAutoConfigurationIT {
 
   @Test
   void theSchemaIsNotInstalledWhenSwitchedOff() {
-    String url = TestDatabase.create();
+    String url = TestPostgres.createDatabase();
     try {
       runner
           .withPropertyValues(
@@ -262,7 +263,7 @@ class PgConductorAutoConfigurationIT {
                 }
               });
     } finally {
-      TestDatabase.drop(url);
+      TestPostgres.dropDatabase(url);
     }
   }
 

@@ -11,6 +11,7 @@ import dev.pgconductor.spring.Greetings.Greet;
 import dev.pgconductor.spring.actuate.PgConductorEndpoint;
 import dev.pgconductor.spring.actuate.PgConductorEndpoint.Report;
 import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
+import dev.pgconductor.testing.ClassDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -42,8 +43,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * against Postgres: invokes in {@code @Transactional} methods commit and roll back with them, the
  * Task bean runs, the health indicator and the endpoint answer.
  */
-// TestDatabase first: its afterAll (drop the database) runs after Spring's (close the context)
-@ExtendWith({TestDatabase.class, SpringExtension.class})
+// ClassDatabase first: its afterAll (drop the database) runs after Spring's (close the context)
+@ExtendWith({ClassDatabase.class, SpringExtension.class})
 @SpringBootTest(
     classes = SpringApplicationIT.App.class,
     properties = {
@@ -56,7 +57,7 @@ class SpringApplicationIT {
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", () -> TestDatabase.forClass(SpringApplicationIT.class));
+    registry.add("spring.datasource.url", () -> ClassDatabase.urlFor(SpringApplicationIT.class));
   }
 
   @SpringBootConfiguration
@@ -188,7 +189,7 @@ class SpringApplicationIT {
   /** Whether the execution is stored, as another connection sees it. */
   private static boolean storedAnywhere(String id) {
     try (Connection c =
-            DriverManager.getConnection(TestDatabase.forClass(SpringApplicationIT.class));
+            DriverManager.getConnection(ClassDatabase.urlFor(SpringApplicationIT.class));
         PreparedStatement ps =
             c.prepareStatement("select count(*) from pgconductor.all_executions where id = ?")) {
       ps.setObject(1, UUID.fromString(id));

@@ -3,6 +3,7 @@ package dev.pgconductor.examples.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgconductor.testing.ClassDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,7 +26,7 @@ import org.springframework.test.context.junit.jupiter.SpringExtension;
  * The example application on a random port against Postgres: a sign-up over HTTP sends its welcome
  * mail through the orchestrator, a refused one sends none, and Actuator reports pgconductor.
  */
-@ExtendWith({TestDatabase.class, SpringExtension.class})
+@ExtendWith({ClassDatabase.class, SpringExtension.class})
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {"pgconductor.orchestrator.shutdown-grace=2s"})
@@ -36,7 +37,7 @@ class ExampleApplicationIT {
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", () -> TestDatabase.forClass(ExampleApplicationIT.class));
+    registry.add("spring.datasource.url", () -> ClassDatabase.urlFor(ExampleApplicationIT.class));
   }
 
   @Value("${local.server.port}")
