@@ -92,10 +92,8 @@ class PgConductorMetricsIT {
             Trigger.invocable(),
             (e, ctx) -> {
               blockerStarted.countDown();
-              while (true) {
-                ctx.checkpoint(); // ends the run once it is cancelled
-                Thread.sleep(10);
-              }
+              new CountDownLatch(1).await(); // until the cancellation interrupts it
+              return null;
             });
     Orchestrator orchestrator =
         db.closeAfter(
