@@ -118,6 +118,60 @@ class UnservedIT {
     }
   }
 
+  @Test
+  void aResultTooLargeForJsonbFailsAtOnceAndTheRestOfTheBatchIsWritten() {
+    // one character more than a jsonb value holds, once quoted: refused before it is sent
+    String huge = "x".repeat(dev.pgconductor.internal.json.JsonCodec.MAX_JSON_LENGTH - 1);
+    try (var conductor = db.conductor(TaskSchemas.of(SHIP)).build()) {
+      var ship =
+          conductor.createTask(
+              TaskOptions.of(SHIP).maxAttempts(5),
+              Trigger.invocable(),
+              (e, ctx) -> {
+                Order order = e.payload();
+                return order.id().equals("huge") ? huge : "shipped " + order.id();
+              });
+      conductor.ensureInstalled();
+      String hugeId = conductor.invoke(SHIP, new Order("huge", 1)).orElseThrow();
+      List<String> healthy = new java.util.ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        healthy.add(conductor.invoke(SHIP, new Order("o-" + i, i)).orElseThrow());
+      }
+      drain(conductor, ship);
+      var execution = conductor.getExecution(hugeId).orElseThrow();
+      assertThat(execution.state()).isEqualTo(ExecutionState.FAILED);
+      assertThat(execution.attempts()).isOne();
+      assertThat(execution.lastError())
+          .contains(
+              "the result of task 'ship' is 268,435,456 characters of JSON, more than the"
+                  + " 268,435,455 bytes Postgres can store");
+      for (int i = 0; i < healthy.size(); i++) {
+        var done = conductor.getExecution(SHIP, healthy.get(i)).orElseThrow();
+        assertThat(done.state()).isEqualTo(ExecutionState.COMPLETED);
+        assertThat(done.result()).isEqualTo("shipped o-" + i);
+      }
+    }
+  }
+
+  @Test
+  void aPayloadTooLargeForJsonbIsRefusedAtInvoke() {
+    String huge = "x".repeat(dev.pgconductor.internal.json.JsonCodec.MAX_JSON_LENGTH);
+    try (var conductor = db.conductor(TaskSchemas.of(SHIP)).build()) {
+      conductor.createTask(TaskOptions.of(SHIP), Trigger.invocable(), (e, ctx) -> "shipped");
+      conductor.ensureInstalled();
+      String before =
+          db.dataSourceQueryString("select count(*)::text from pgconductor.all_executions");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> conductor.invoke(SHIP, new Order(huge, 1)))
+          .isInstanceOf(InvalidPayloadException.class)
+          .hasMessageContaining(
+              "Invalid payload for task 'ship': is 268,435,474 characters of JSON, more than the"
+                  + " 268,435,455 bytes");
+      assertThat(db.dataSourceQueryString("select count(*)::text from pgconductor.all_executions"))
+          .isEqualTo(before);
+    }
+  }
+
   private static void drain(Conductor<Void> conductor, Task<?, ?> task) {
     try (var orchestrator =
         Orchestrator.builder(conductor)

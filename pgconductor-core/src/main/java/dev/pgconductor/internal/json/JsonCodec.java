@@ -16,6 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** Turns payloads and results into JSON text for jsonb columns, and back. */
 public final class JsonCodec {
+  /**
+   * The longest JSON text stored: Postgres keeps at most 2^28 - 1 bytes in one jsonb value, and
+   * text longer than that is refused here rather than sent to the database to fail there (a 300 MB
+   * result once held a worker's writes for seconds, and its batch with them).
+   */
+  public static final int MAX_JSON_LENGTH = (1 << 28) - 1;
+
   private final ObjectMapper mapper;
   private final Map<Class<?>, ObjectWriter> writers = new ConcurrentHashMap<>();
 
@@ -65,7 +72,19 @@ public final class JsonCodec {
       throw new UnstorableValueException(
           what + " contains the character U+0000 (NUL), which Postgres cannot store", null);
     }
+    if (json.length() > MAX_JSON_LENGTH) {
+      throw new UnstorableValueException(what + " " + tooLarge(json), null);
+    }
     return json;
+  }
+
+  /** The end of the error for JSON text over {@link #MAX_JSON_LENGTH}. */
+  public static String tooLarge(String json) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "is %,d characters of JSON, more than the %,d bytes Postgres can store in a jsonb value",
+        json.length(),
+        MAX_JSON_LENGTH);
   }
 
   /**

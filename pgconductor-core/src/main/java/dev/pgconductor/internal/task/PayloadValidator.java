@@ -60,7 +60,7 @@ public final class PayloadValidator {
 
   /**
    * Rejects payload JSON that Postgres cannot store: jsonb refuses the NUL character (the escape
-   * backslash-u0000), whatever its place in the document.
+   * backslash-u0000), whatever its place in the document, and values over 256 MiB.
    */
   public static void requireStorable(String task, String json) {
     if (JsonCodec.containsNul(json)) {
@@ -68,6 +68,9 @@ public final class PayloadValidator {
           task,
           List.of("contains the character U+0000 (NUL), which Postgres cannot store in jsonb"),
           null);
+    }
+    if (json.length() > JsonCodec.MAX_JSON_LENGTH) {
+      throw new InvalidPayloadException(task, List.of(JsonCodec.tooLarge(json)), null);
     }
   }
 
