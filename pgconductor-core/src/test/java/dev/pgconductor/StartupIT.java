@@ -61,6 +61,47 @@ class StartupIT {
   }
 
   @Test
+  void lostAnswersWhileRegisteringAreTriedAgainAndDoNotFailTheStart() {
+    try (var pool = TestPostgres.pool(db.url(), 10)) {
+      FaultyDataSource database = new FaultyDataSource(pool);
+      try (var conductor =
+          Conductor.builder().dataSource(database).tasks(TaskSchemas.of(ECHO)).build()) {
+        conductor.ensureInstalled();
+        var task =
+            conductor.createTask(
+                TaskOptions.of(ECHO), Trigger.invocable(), (e, ctx) -> "echo " + e.payload());
+        // the registration of the tasks and of the orchestrator take effect, but the answers of
+        // their first tries are lost; no startupTimeout is set
+        database.loseStatementAnswers(
+            sql ->
+                sql.startsWith("select pgconductor.register_tasks(")
+                    || sql.startsWith("select pgconductor.register("),
+            2);
+        try (var orchestrator =
+            Orchestrator.builder(conductor).tasks(task).handleSignals(false).build()) {
+          orchestrator.start();
+          assertThat(database.statementAnswersLeftToLose()).as("both answers lost").isZero();
+          assertThat(orchestrator.info().running()).isTrue();
+          assertThat(
+                  db.dataSourceQueryString(
+                      "select count(*) || ' registered, serving ' || string_agg(s.task_key, ',')"
+                          + " from pgconductor.orchestrators o join pgconductor.served_tasks s"
+                          + " on s.orchestrator = o.id where o.id = '"
+                          + orchestrator.info().id()
+                          + "'"))
+              .isEqualTo("1 registered, serving echo");
+          String id = conductor.invoke(ECHO, "up").orElseThrow();
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
+        }
+      }
+    }
+  }
+
+  @Test
   void withoutAStartupTimeoutAnUnreachableDatabaseFailsTheStartAtOnce() {
     try (var pool = TestPostgres.pool(db.url(), 2)) {
       FaultyDataSource database = new FaultyDataSource(pool);

@@ -24,6 +24,8 @@ public final class FaultyDataSource implements DataSource {
   private final AtomicInteger refused = new AtomicInteger();
   private volatile Predicate<String> loseCommitAnswers = name -> false;
   private final AtomicInteger commitAnswersToLose = new AtomicInteger();
+  private volatile Predicate<String> loseStatementAnswers = sql -> false;
+  private final AtomicInteger statementAnswersToLose = new AtomicInteger();
   private volatile Predicate<String> hold = name -> false;
   private volatile CountDownLatch holdUntil = new CountDownLatch(0);
 
@@ -45,6 +47,7 @@ public final class FaultyDataSource implements DataSource {
   public void heal() {
     refuse = name -> false;
     loseCommitAnswers = name -> false;
+    loseStatementAnswers = sql -> false;
     hold = name -> false;
     holdUntil.countDown();
   }
@@ -61,6 +64,21 @@ public final class FaultyDataSource implements DataSource {
   public void loseCommitAnswers(Predicate<String> threadName, int count) {
     commitAnswersToLose.set(count);
     loseCommitAnswers = threadName;
+  }
+
+  /**
+   * The next {@code count} runs of prepared statements whose SQL matches, in autocommit mode, take
+   * effect in the database, and then the caller gets a connection error (SQLSTATE 08006) instead of
+   * the answer: a statement's ambiguous commit.
+   */
+  public void loseStatementAnswers(Predicate<String> sql, int count) {
+    statementAnswersToLose.set(count);
+    loseStatementAnswers = sql;
+  }
+
+  /** How many statement answers are still to be lost. */
+  public int statementAnswersLeftToLose() {
+    return statementAnswersToLose.get();
   }
 
   /** How many commit answers are still to be lost. */
@@ -105,11 +123,40 @@ public final class FaultyDataSource implements DataSource {
             (proxy, method, args) -> {
               try {
                 Object result = method.invoke(connection, args);
+                if (method.getName().equals("prepareStatement")
+                    && result instanceof java.sql.PreparedStatement statement
+                    && loseStatementAnswers.test((String) args[0])) {
+                  return losingAnswers(connection, statement);
+                }
                 if (method.getName().equals("commit")
                     && loseCommitAnswers.test(Thread.currentThread().getName())
                     && commitAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                   throw new SQLException(
                       "An I/O error occurred after the commit (a fault made by the test)", "08006");
+                }
+                return result;
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  /** A statement whose runs in autocommit mode may lose their answer after taking effect. */
+  private java.sql.PreparedStatement losingAnswers(
+      Connection connection, java.sql.PreparedStatement statement) {
+    return (java.sql.PreparedStatement)
+        Proxy.newProxyInstance(
+            java.sql.PreparedStatement.class.getClassLoader(),
+            new Class<?>[] {java.sql.PreparedStatement.class},
+            (proxy, method, args) -> {
+              try {
+                Object result = method.invoke(statement, args);
+                if (method.getName().startsWith("execute")
+                    && connection.getAutoCommit()
+                    && statementAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                  throw new SQLException(
+                      "An I/O error occurred after the statement ran (a fault made by the test)",
+                      "08006");
                 }
                 return result;
               } catch (InvocationTargetException e) {

@@ -73,6 +73,9 @@ public final class OrchestratorRuntime<C> {
 
   private static final long MAX_STARTUP_BACKOFF_MILLIS = 5_000;
 
+  /** How long a start step is tried again on connection problems when startupTimeout is less. */
+  private static final Duration START_STEP_RETRY_WINDOW = Duration.ofSeconds(5);
+
   private final Db db;
   private final Migrator migrator;
   private final OrchestratorStore store;
@@ -214,35 +217,46 @@ public final class OrchestratorRuntime<C> {
             served.add(new OrchestratorStore.Served(worker.queue(), task.name()));
           }
         }
+        // Each registration step is idempotent, so a connection problem in one (a lost answer, a
+        // dropped connection) is retried rather than failing the start.
         if (!rows.isEmpty()) {
-          store.registerTasks(rows);
+          retryStartStep("registering the tasks", () -> store.registerTasks(rows));
         }
-        schedules.register();
-        registerSubscriptions();
-        registerRowTriggers();
-        try {
-          schedules.fill(); // dynamic schedules made while no orchestrator ran their task
-        } catch (java.sql.SQLException e) {
-          throw new dev.pgconductor.PgConductorException(
-              "Could not create the pending occurrences of schedules: " + e.getMessage(), e);
-        }
+        retryStartStep("registering the schedules", schedules::register);
+        retryStartStep("registering the event subscriptions", this::registerSubscriptions);
+        retryStartStep("registering the row-change triggers", this::registerRowTriggers);
+        retryStartStep(
+            "filling the schedules",
+            () -> {
+              try {
+                schedules.fill(); // dynamic schedules made while no orchestrator ran their task
+              } catch (java.sql.SQLException e) {
+                throw new dev.pgconductor.PgConductorException(
+                    "Could not create the pending occurrences of schedules: " + e.getMessage(), e);
+              }
+            });
         this.served = List.copyOf(served);
         stillStarting();
         // Executions of dead orchestrators are released by the heartbeats of live ones, once a
         // rescuer has been live for a whole timeout (see pgconductor.rescue); an execution is only
         // ever held by a registered orchestrator, so there is no sweep at start.
-        liveness.registering();
-        Integer drainTo =
-            store.register(
-                id, hostName(), ProcessHandle.current().pid(), this.served, schemaVersion());
-        if (drainTo != null) {
+        Integer[] drainTo = new Integer[1];
+        retryStartStep(
+            "registering the orchestrator",
+            () -> {
+              liveness.registering();
+              drainTo[0] =
+                  store.register(
+                      id, hostName(), ProcessHandle.current().pid(), this.served, schemaVersion());
+            });
+        if (drainTo[0] != null) {
           throw new dev.pgconductor.PgConductorException(
               "Orchestrator "
                   + id
                   + " may not start: its pgconductor knows schema version "
                   + schemaVersion()
                   + ", and a newer version (schema version "
-                  + drainTo
+                  + drainTo[0]
                   + ") asked the orchestrators of older versions to drain and stop before a"
                   + " breaking migration. Run this application with that newer version (see"
                   + " docs/live-migrations.md)");
@@ -255,7 +269,8 @@ public final class OrchestratorRuntime<C> {
             Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(threadPrefix + "timeouts").daemon().factory());
         for (Worker worker : workers) {
-          store.ensureQueue(worker.queue());
+          retryStartStep(
+              "creating queue " + worker.queue(), () -> store.ensureQueue(worker.queue()));
           runners.put(
               worker.queue(),
               new WorkerRunner<>(environment, store, id, worker, stepWriter, timers, threadPrefix));
@@ -388,13 +403,39 @@ public final class OrchestratorRuntime<C> {
    * with a logged backoff; any other error, or the timeout passing, fails the start.
    */
   private void awaitDatabase() {
-    long deadline = System.nanoTime() + startupTimeout.toNanos();
+    retrying(
+        "the database cannot be reached",
+        startupTimeout,
+        () ->
+            migrator.ensureInstalled(
+                new Migrator.Upgrade(
+                    migrationDrainTimeout, heartbeatTimeout, () -> phase.get() != Phase.RUNNING)));
+  }
+
+  /**
+   * Runs one idempotent step of the start after the schema check: the database answered a moment
+   * ago, so a connection problem here is a blip (or a lost answer) and is tried again for the
+   * startup timeout, and at least {@link #START_STEP_RETRY_WINDOW}.
+   */
+  private void retryStartStep(String what, Runnable step) {
+    Duration window =
+        startupTimeout.compareTo(START_STEP_RETRY_WINDOW) > 0
+            ? startupTimeout
+            : START_STEP_RETRY_WINDOW;
+    retrying(what + " met a connection problem", window, step);
+  }
+
+  /**
+   * Runs {@code step}, trying again with a logged backoff (250 ms doubling up to 5 s) while it
+   * fails on a connection problem and {@code window} has not passed; any other error, or one after
+   * the window, is thrown. A stop requested meanwhile ends the start.
+   */
+  private void retrying(String problem, Duration window, Runnable step) {
+    long deadline = System.nanoTime() + window.toNanos();
     long backoff = 250;
     while (true) {
       try {
-        migrator.ensureInstalled(
-            new Migrator.Upgrade(
-                migrationDrainTimeout, heartbeatTimeout, () -> phase.get() != Phase.RUNNING));
+        step.run();
         return;
       } catch (RuntimeException e) {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -403,9 +444,9 @@ public final class OrchestratorRuntime<C> {
         }
         long wait = Math.min(backoff, left);
         LOG.warn(
-            "Orchestrator {}: the database cannot be reached ({}); trying again in {} ms, for {}"
-                + " ms more",
+            "Orchestrator {}: {} ({}); trying again in {} ms, for {} ms more",
             id,
+            problem,
             e.getMessage(),
             wait,
             left);
@@ -413,7 +454,7 @@ public final class OrchestratorRuntime<C> {
           Thread.sleep(wait);
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for the database", e);
+          throw new IllegalStateException("interrupted while starting: " + problem, e);
         }
         stillStarting();
         backoff = Math.min(backoff * 2, MAX_STARTUP_BACKOFF_MILLIS);
