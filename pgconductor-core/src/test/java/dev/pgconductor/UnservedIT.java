@@ -120,8 +120,8 @@ class UnservedIT {
 
   @Test
   void aResultTooLargeForJsonbFailsAtOnceAndTheRestOfTheBatchIsWritten() {
-    // one character more than a jsonb value holds, once quoted: refused before it is sent
-    String huge = "x".repeat(dev.pgconductor.internal.json.JsonCodec.MAX_JSON_LENGTH - 1);
+    // one character more than a jsonb value holds: refused before it is written as JSON
+    String huge = "x".repeat(dev.pgconductor.internal.json.JsonCodec.MAX_JSON_LENGTH + 1);
     try (var conductor = db.conductor(TaskSchemas.of(SHIP)).build()) {
       var ship =
           conductor.createTask(
@@ -143,7 +143,7 @@ class UnservedIT {
       assertThat(execution.attempts()).isOne();
       assertThat(execution.lastError())
           .contains(
-              "the result of task 'ship' is 268,435,456 characters of JSON, more than the"
+              "the result of task 'ship' is a text of 268,435,456 characters, more than the"
                   + " 268,435,455 bytes Postgres can store");
       for (int i = 0; i < healthy.size(); i++) {
         var done = conductor.getExecution(SHIP, healthy.get(i)).orElseThrow();

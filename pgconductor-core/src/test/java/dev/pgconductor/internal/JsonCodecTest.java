@@ -31,4 +31,17 @@ class JsonCodecTest {
         .hasMessageContaining("the result contains the character U+0000");
     assertThat(JsonCodec.storableText("a\0b")).isEqualTo("a\uFFFDb");
   }
+
+  @Test
+  void jsonLongerThanAJsonbValueHoldsIsRefusedWithItsLength() {
+    // a text that fits, but not once quoted: found when written
+    String text = "x".repeat(JsonCodec.MAX_JSON_LENGTH);
+    assertThatThrownBy(() -> codec.writeStorable(text, "the result"))
+        .hasMessage(
+            "the result is 268,435,457 characters of JSON, more than the 268,435,455 bytes"
+                + " Postgres can store in a jsonb value");
+    // a longer text is refused before it is written
+    assertThatThrownBy(() -> codec.writeStorable(text + "y", "the result"))
+        .hasMessageStartingWith("the result is a text of 268,435,456 characters");
+  }
 }

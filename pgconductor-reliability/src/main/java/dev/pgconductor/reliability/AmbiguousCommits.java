@@ -22,22 +22,23 @@ import javax.sql.DataSource;
  */
 public final class AmbiguousCommits implements DataSource {
   private final DataSource target;
-  private final double rate;
+  private final long period;
+  private final long offset;
+  private final AtomicLong commits = new AtomicLong();
   private final AtomicLong injected = new AtomicLong();
-  private volatile boolean armed;
-
-  /** Wraps {@code target}; {@code rate} is the share of commits that throw after committing. */
-  public AmbiguousCommits(DataSource target, double rate) {
-    this.target = target;
-    this.rate = rate;
-  }
 
   /**
-   * Starts losing answers. Until then commits pass: the faults aimed at are those of a running
-   * worker's writes (steps, children, timers), not its start, which fails on any error.
+   * Wraps {@code target}; {@code rate} is the share of commits that throw after committing. Every
+   * {@code 1 / rate}-th commit does, from a random first one, so a run of a few hundred commits is
+   * sure to meet some, including (now and then) those of the worker's start.
    */
-  public void arm() {
-    armed = true;
+  public AmbiguousCommits(DataSource target, double rate) {
+    if (rate <= 0 || rate > 1) {
+      throw new IllegalArgumentException("rate must be in (0, 1], got " + rate);
+    }
+    this.target = target;
+    this.period = Math.round(1 / rate);
+    this.offset = ThreadLocalRandom.current().nextLong(period);
   }
 
   /** How many commits threw after succeeding. */
@@ -89,7 +90,7 @@ public final class AmbiguousCommits implements DataSource {
   }
 
   private void maybeLoseTheAnswer() throws SQLException {
-    if (armed && ThreadLocalRandom.current().nextDouble() < rate) {
+    if ((commits.incrementAndGet() + offset) % period == 0) {
       injected.incrementAndGet();
       System.out.println("AMBIGUOUS-COMMIT"); // the driver counts these lines
       throw new SQLException("injected: the commit succeeded but its answer was lost", "08006");

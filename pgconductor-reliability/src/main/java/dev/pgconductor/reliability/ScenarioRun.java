@@ -195,7 +195,7 @@ public final class ScenarioRun implements AutoCloseable {
                 "--clock-offset-ms",
                 Long.toString(clockOffsetMillis)));
     args.addAll(extraArgs);
-    WorkerProcess w = WorkerProcess.launch(workerName, args);
+    WorkerProcess w = WorkerProcess.launch(workerName, settings.maxHeap(), args);
     workers.add(w);
     return w;
   }

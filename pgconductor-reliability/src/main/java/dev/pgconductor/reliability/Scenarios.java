@@ -5,6 +5,7 @@ import dev.pgconductor.reliability.scenario.BackendTerminations;
 import dev.pgconductor.reliability.scenario.BlackHole;
 import dev.pgconductor.reliability.scenario.ClockSteps;
 import dev.pgconductor.reliability.scenario.ConcurrentStart;
+import dev.pgconductor.reliability.scenario.ConcurrentUpgrade;
 import dev.pgconductor.reliability.scenario.FrozenWorker;
 import dev.pgconductor.reliability.scenario.KillStorm;
 import dev.pgconductor.reliability.scenario.PoisonInputs;
@@ -29,6 +30,7 @@ public final class Scenarios {
         new BlackHole(),
         new PoisonInputs(),
         new ConcurrentStart(),
+        new ConcurrentUpgrade(),
         new SqlInNames(),
         new AmbiguousCommit(),
         new ClockSteps());

@@ -50,21 +50,30 @@ public final class WorkerMain implements Callable<Integer> {
       description = "share of commits that throw after succeeding (see AmbiguousCommits)")
   double ambiguousCommitRate;
 
+  @Option(
+      names = "--upgrade-migration-ms",
+      defaultValue = "0",
+      description =
+          "know one schema migration more than the driver, taking this long (see NewerLibrary)")
+  long upgradeMigrationMillis;
+
   @Override
   public Integer call() {
     StepLog log = new StepLog(logUrl, name);
     var builder = Conductor.builder().tasks(Workload.SCHEMAS).context(log);
-    AmbiguousCommits ambiguous = null;
     if (ambiguousCommitRate > 0) {
       // the engine's connections come through a wrapper that loses the answers of some commits
       var config = new com.zaxxer.hikari.HikariConfig();
       config.setJdbcUrl(url);
       config.setMaximumPoolSize(10);
-      ambiguous =
-          new AmbiguousCommits(new com.zaxxer.hikari.HikariDataSource(config), ambiguousCommitRate);
-      builder.dataSource(ambiguous);
+      builder.dataSource(
+          new AmbiguousCommits(
+              new com.zaxxer.hikari.HikariDataSource(config), ambiguousCommitRate));
     } else {
       builder.connectionString(url);
+    }
+    if (upgradeMigrationMillis > 0) {
+      NewerLibrary.apply(builder, upgradeMigrationMillis);
     }
     if (clockOffsetMillis != 0) {
       builder.clock(Clock.offset(Clock.systemUTC(), Duration.ofMillis(clockOffsetMillis)));
@@ -85,9 +94,6 @@ public final class WorkerMain implements Callable<Integer> {
             .startupTimeout(Duration.ofSeconds(60)) // a worker may start while Postgres is away
             .build();
     orchestrator.start();
-    if (ambiguous != null) {
-      ambiguous.arm(); // faults of a running worker's writes, not of its start
-    }
     System.out.println("STARTED " + orchestrator.info().id() + " " + ProcessHandle.current().pid());
     System.out.flush();
     orchestrator.stopped().join();

@@ -35,11 +35,14 @@ public final class WorkerProcess implements AutoCloseable {
     Thread.ofVirtual().name("output-" + name).start(this::drain);
   }
 
-  /** Starts a worker JVM with these {@link WorkerMain} arguments; does not wait for it. */
-  public static WorkerProcess launch(String name, List<String> args) {
+  /**
+   * Starts a worker JVM with at most {@code maxHeap} of heap and these {@link WorkerMain}
+   * arguments; does not wait for it.
+   */
+  public static WorkerProcess launch(String name, String maxHeap, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-    command.add("-Xmx256m");
+    command.add("-Xmx" + maxHeap);
     command.add("-XX:+UseSerialGC"); // a small JVM: ten of them share two cores
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");

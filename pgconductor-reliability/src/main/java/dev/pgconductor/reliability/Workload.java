@@ -69,6 +69,10 @@ public final class Workload {
   public static final TaskDefinition<Quick, String> NUL_RESULT =
       TaskDefinition.of("rel.poison.nul", Quick.class, String.class);
 
+  /** Returns a 300 MB string: more than a jsonb value holds. */
+  public static final TaskDefinition<Quick, String> HUGE_RESULT =
+      TaskDefinition.of("rel.poison.huge", Quick.class, String.class);
+
   /** Recurses until the stack overflows. */
   public static final TaskDefinition<Quick, String> OVERFLOW =
       TaskDefinition.of("rel.poison.overflow", Quick.class, String.class);
@@ -90,11 +94,12 @@ public final class Workload {
 
   /** The tasks the worker JVMs define. */
   public static final TaskSchemas SCHEMAS =
-      TaskSchemas.of(ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, OVERFLOW, HANG);
+      TaskSchemas.of(ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, HUGE_RESULT, OVERFLOW, HANG);
 
   /** What the driver may invoke, including tasks no worker serves or reads. */
   public static final TaskSchemas DRIVER_SCHEMAS =
-      TaskSchemas.of(ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, OVERFLOW, HANG, UNKNOWN);
+      TaskSchemas.of(
+          ORDER, RECEIPT, QUICK, NAMES, NUL_RESULT, HUGE_RESULT, OVERFLOW, HANG, UNKNOWN);
 
   /** The driver's view of {@link #QUICK} under a payload type the workers cannot read. */
   public static final TaskSchemas UNREADABLE_SCHEMAS = TaskSchemas.of(QUICK_UNREADABLE);
@@ -132,6 +137,11 @@ public final class Workload {
             TaskOptions.of(NUL_RESULT).maxAttempts(2),
             Trigger.invocable(),
             (event, ctx) -> "nul\u0000inside"));
+    tasks.add(
+        conductor.createTask(
+            TaskOptions.of(HUGE_RESULT).maxAttempts(2),
+            Trigger.invocable(),
+            (event, ctx) -> "x".repeat(300_000_000)));
     tasks.add(
         conductor.createTask(
             TaskOptions.of(OVERFLOW).maxAttempts(2),

@@ -91,6 +91,25 @@ class ReliabilityIT {
           assertThat(r.notes())
               .anyMatch(n -> n.startsWith("9 of 9 workers started"))
               .anyMatch(n -> n.endsWith("schema migrations recorded: 1 x1"));
+      case "upgrade-start" ->
+          assertThat(r.notes())
+              .contains("the worker applying the migration was killed in the middle of it")
+              .contains("9 of 9 workers started")
+              .anyMatch(
+                  n ->
+                      n.equals(
+                          "schema migrations recorded: 1 x1, "
+                              + NewerLibrary.VERSION
+                              + " x1; the migration committed 1 time(s)"));
+      case "ambiguous-commit" -> {
+        assertThat(leadingCount(r, " commits threw after succeeding"))
+            .as("lost answers")
+            .isPositive();
+        String receipts =
+            r.notes().stream().filter(n -> n.contains(" receipt children for ")).findFirst().get();
+        String[] counts = receipts.split(" receipt children for | orders");
+        assertThat(counts[0]).as("one receipt child per order").isEqualTo(counts[1]);
+      }
       case "poison" -> {
         // The 90% target is reported, not asserted: the hung handlers (3 of 16 slots) keep their
         // slots until their 2 s timeout, about a tenth of the slot time of the 3 s measurement on
@@ -101,6 +120,8 @@ class ReliabilityIT {
         assertThat(r.notes())
             .contains("a worker warned about the executions of the task nobody runs")
             .anyMatch(n -> n.startsWith("poison-nul: failed 3"))
+            .anyMatch(
+                n -> n.startsWith("poison-huge: failed 1") && n.contains("characters of JSON"))
             .anyMatch(n -> n.startsWith("poison-unreadable: failed 3"))
             .anyMatch(n -> n.startsWith("poison-hang:") && n.contains("timed out"));
       }
@@ -108,6 +129,12 @@ class ReliabilityIT {
           assertThat(r.notes()).as("healthy heartbeats").noneMatch(n -> n.contains("DEFECT 1"));
       default -> {}
     }
+  }
+
+  /** The number that starts the note ending with {@code suffix}. */
+  private static long leadingCount(ScenarioReport r, String suffix) {
+    String note = r.notes().stream().filter(n -> n.endsWith(suffix)).findFirst().orElseThrow();
+    return Long.parseLong(note.substring(0, note.length() - suffix.length()));
   }
 
   /** The share printed in the poison scenario's note "... with poison: 93% (required 90%)". */

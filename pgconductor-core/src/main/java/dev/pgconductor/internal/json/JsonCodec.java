@@ -61,6 +61,18 @@ public final class JsonCodec {
    * @throws UnstorableValueException when the value cannot be written or stored
    */
   public String writeStorable(Object value, String what) {
+    if (value instanceof CharSequence text && text.length() > MAX_JSON_LENGTH) {
+      // its JSON is longer still: refused without spending seconds writing it
+      throw new UnstorableValueException(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s is a text of %,d characters, more than the %,d bytes Postgres can store in a"
+                  + " jsonb value",
+              what,
+              text.length(),
+              MAX_JSON_LENGTH),
+          null);
+    }
     String json;
     try {
       json = write(value);
@@ -73,17 +85,17 @@ public final class JsonCodec {
           what + " contains the character U+0000 (NUL), which Postgres cannot store", null);
     }
     if (json.length() > MAX_JSON_LENGTH) {
-      throw new UnstorableValueException(what + " " + tooLarge(json), null);
+      throw new UnstorableValueException(what + " " + tooLarge(json.length()), null);
     }
     return json;
   }
 
   /** The end of the error for JSON text over {@link #MAX_JSON_LENGTH}. */
-  public static String tooLarge(String json) {
+  public static String tooLarge(long jsonLength) {
     return String.format(
         java.util.Locale.ROOT,
         "is %,d characters of JSON, more than the %,d bytes Postgres can store in a jsonb value",
-        json.length(),
+        jsonLength,
         MAX_JSON_LENGTH);
   }
 

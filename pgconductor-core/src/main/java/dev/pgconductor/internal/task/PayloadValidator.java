@@ -70,7 +70,7 @@ public final class PayloadValidator {
           null);
     }
     if (json.length() > JsonCodec.MAX_JSON_LENGTH) {
-      throw new InvalidPayloadException(task, List.of(JsonCodec.tooLarge(json)), null);
+      throw new InvalidPayloadException(task, List.of(JsonCodec.tooLarge(json.length())), null);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.pgconductor.reliability.scenario;
 import dev.pgconductor.Conductor;
 import dev.pgconductor.reliability.Scenario;
 import dev.pgconductor.reliability.ScenarioRun;
+import dev.pgconductor.reliability.WorkerSettings;
 import dev.pgconductor.reliability.Workload;
 import java.time.Duration;
 import java.util.List;
@@ -10,10 +11,10 @@ import java.util.Locale;
 
 /**
  * Scenario 7: poison on the same queue as healthy work. First a warm-up, then a baseline: quick
- * jobs alone. Then the poison (results with a NUL character, payloads the task's type cannot read,
- * a task no worker knows, handlers that overflow the stack, handlers that hang) and the same number
- * of quick jobs again. Healthy throughput with poison should be at least 90% of the baseline; the
- * report says where each kind of poison ended up.
+ * jobs alone. Then the poison (results with a NUL character, a 300 MB result, payloads the task's
+ * type cannot read, a task no worker knows, handlers that overflow the stack, handlers that hang)
+ * and the same number of quick jobs again. Healthy throughput with poison should be at least 90% of
+ * the baseline; the report says where each kind of poison ended up.
  */
 public final class PoisonInputs implements Scenario {
   /** What healthy throughput with poison must reach, as a share of the baseline. */
@@ -26,19 +27,27 @@ public final class PoisonInputs implements Scenario {
 
   @Override
   public String description() {
-    return "NUL results, unreadable payloads, an unknown task, stack overflows and hangs on the"
-        + " queue of healthy work";
+    return "NUL results, a 300 MB result, unreadable payloads, an unknown task, stack overflows"
+        + " and hangs on the queue of healthy work";
+  }
+
+  /** Room for the 300 MB result, its JSON and the check that refuses it. */
+  @Override
+  public WorkerSettings settings() {
+    return WorkerSettings.DEFAULT.withMaxHeap("2g");
   }
 
   @Override
   public void run(ScenarioRun run) throws Exception {
     int quick = run.isLong() ? 20_000 : 4_000;
     int poison = run.isLong() ? 20 : 3;
+    int huge = run.isLong() ? 3 : 1;
     run.startWorkers(2, false);
     drainQuick(run, quick / 2); // warms the workers up, so that the baseline is not their JIT
     double baseline = drainQuick(run, quick);
 
     run.invoke(Workload.NUL_RESULT, "poison-nul", poison, i -> new Workload.Quick(0));
+    run.invoke(Workload.HUGE_RESULT, "poison-huge", huge, i -> new Workload.Quick(0));
     run.invoke(Workload.OVERFLOW, "poison-overflow", poison, i -> new Workload.Quick(0));
     run.invoke(Workload.HANG, "poison-hang", poison, i -> new Workload.Quick(0));
     run.invoke(Workload.UNKNOWN, "poison-unknown", poison, i -> new Workload.Quick(0));
@@ -79,6 +88,7 @@ public final class PoisonInputs implements Scenario {
     for (String kind :
         List.of(
             "poison-nul",
+            "poison-huge",
             "poison-overflow",
             "poison-unreadable",
             "poison-unknown",
