@@ -154,9 +154,10 @@ public final class RecoveryTracker implements AutoCloseable {
 
   /**
    * Seconds from the fault to the first moment the docs allow the rescue (the taken worker's last
-   * heartbeat older than the timeout, and some other orchestrator live for at least the timeout),
-   * stored in {@code harness.faults.allowed_seconds}; or null when not allowed yet. When the taken
-   * worker's row is already gone, the earliest rescue seen stands in.
+   * heartbeat older than the timeout, and some other orchestrator live for at least the timeout and
+   * heartbeating: its last beat within half the timeout, as pgconductor.rescue asks), stored in
+   * {@code harness.faults.allowed_seconds}; or null when not allowed yet. When the taken worker's
+   * row is already gone, the earliest rescue seen stands in.
    */
   private Double rescueAllowed(Connection c, long faultId, String dead, Map<String, Double> rescued)
       throws SQLException {
@@ -167,7 +168,8 @@ public final class RecoveryTracker implements AutoCloseable {
               coalesce((select last_heartbeat_at < now() - ?::interval
                         from pgconductor.orchestrators where id = ?::uuid), true)
               and exists (select 1 from pgconductor.orchestrators o
-                          where o.id <> ?::uuid and o.live_since <= now() - ?::interval),
+                          where o.id <> ?::uuid and o.live_since <= now() - ?::interval
+                            and o.last_heartbeat_at > now() - ?::interval / 2),
               extract(epoch from clock_timestamp() - (select at from harness.faults where id = ?))
             """)) {
       ps.setString(1, dead);
@@ -175,7 +177,8 @@ public final class RecoveryTracker implements AutoCloseable {
       ps.setString(3, dead);
       ps.setString(4, dead);
       ps.setString(5, timeout);
-      ps.setLong(6, faultId);
+      ps.setString(6, timeout);
+      ps.setLong(7, faultId);
       Double allowed;
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

@@ -66,6 +66,7 @@ public final class Reliability {
             }
           }
           run.recoveries().close();
+          run.noteLateHeartbeats();
           ScenarioReport report = Checker.check(run, (System.nanoTime() - start) / 1e9);
           LOG.info("scenario {} done:\n{}", scenario.name(), ReportTable.text(List.of(report)));
           reports.add(report);

@@ -134,6 +134,23 @@ public final class ScenarioRun implements AutoCloseable {
     return notes;
   }
 
+  /**
+   * Notes the heartbeats the workers warned came late enough to start a new live period (they may
+   * then rescue no peer for a heartbeatTimeout): how many, and the worst gap and call time.
+   */
+  void noteLateHeartbeats() {
+    List<long[]> late = workers.stream().flatMap(w -> w.lateHeartbeats().stream()).toList();
+    if (!late.isEmpty()) {
+      note(
+          late.size()
+              + " late heartbeats started a new live period; worst gap "
+              + late.stream().mapToLong(l -> l[0]).max().getAsLong()
+              + " ms, longest call "
+              + late.stream().mapToLong(l -> l[1]).max().getAsLong()
+              + " ms");
+    }
+  }
+
   /** The workers started so far (dead ones included). */
   public List<WorkerProcess> workers() {
     return workers;

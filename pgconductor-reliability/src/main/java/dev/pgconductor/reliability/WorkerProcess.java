@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The driver's handle on one worker JVM ({@link WorkerMain}) started with {@link ProcessBuilder}:
@@ -26,6 +28,12 @@ public final class WorkerProcess implements AutoCloseable {
   private final Process process;
   private final CompletableFuture<String> started = new CompletableFuture<>();
   private final Deque<String> tail = new ArrayDeque<>();
+  private final List<long[]> lateHeartbeats = new ArrayList<>();
+
+  /** The engine's warning of a heartbeat late enough to start a new live period. */
+  private static final Pattern LATE_BEAT =
+      Pattern.compile("heartbeat (\\d+) ms after the previous one \\(the call took (\\d+) ms\\)");
+
   private final java.util.concurrent.atomic.AtomicLong ambiguousCommits =
       new java.util.concurrent.atomic.AtomicLong();
 
@@ -143,6 +151,14 @@ public final class WorkerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The heartbeats its orchestrator warned came late enough to start a new live period: {gap ms, ms
+   * the call took}.
+   */
+  public synchronized List<long[]> lateHeartbeats() {
+    return List.copyOf(lateHeartbeats);
+  }
+
   /** How many commits its {@link AmbiguousCommits} made throw after succeeding. */
   public long ambiguousCommits() {
     return ambiguousCommits.get();
@@ -162,6 +178,13 @@ public final class WorkerProcess implements AutoCloseable {
         if (line.equals("AMBIGUOUS-COMMIT")) {
           ambiguousCommits.incrementAndGet();
           continue;
+        }
+        Matcher late = LATE_BEAT.matcher(line);
+        if (late.find()) {
+          synchronized (this) {
+            lateHeartbeats.add(
+                new long[] {Long.parseLong(late.group(1)), Long.parseLong(late.group(2))});
+          }
         }
         if (line.startsWith("STARTED ")) {
           started.complete(line.split(" ")[1]);

@@ -73,6 +73,9 @@ public final class OrchestratorRuntime<C> {
 
   private static final long MAX_STARTUP_BACKOFF_MILLIS = 5_000;
 
+  /** When the last heartbeat call returned (System.nanoTime), 0 before the first. */
+  private volatile long lastBeatNanos;
+
   /** How long a start step is tried again on connection problems when startupTimeout is less. */
   private static final Duration START_STEP_RETRY_WINDOW = Duration.ofSeconds(5);
 
@@ -611,7 +614,9 @@ public final class OrchestratorRuntime<C> {
         // fallback for a missed cancellation notification
         executions.cancelRequests(id).keySet().forEach(this::cancelRunning);
       }
+      long called = System.nanoTime();
       OrchestratorStore.Beat beat = store.heartbeat(id, heartbeatTimeout, heartbeatInterval);
+      noteLateBeat(called);
       if (draining) {
         // it only keeps its row live while the drain ends: no rescue, no registering again
         if (!beat.alive()) {
@@ -646,6 +651,29 @@ public final class OrchestratorRuntime<C> {
       }
     } catch (Throwable e) {
       LOG.warn("Heartbeat of orchestrator {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  /**
+   * Warns when this beat came so long after the previous one that the database starts a new live
+   * period for this orchestrator (see pgconductor.heartbeat): it may then not rescue peers for a
+   * heartbeatTimeout. Says whether the time went before the call (a starved thread, a GC pause) or
+   * in it (waiting for a pooled connection, a slow database).
+   */
+  private void noteLateBeat(long calledNanos) {
+    long now = System.nanoTime();
+    long previous = lastBeatNanos;
+    lastBeatNanos = now;
+    long gapMillis = TimeUnit.NANOSECONDS.toMillis(now - previous);
+    long resetMillis = heartbeatTimeout.minus(heartbeatInterval.multipliedBy(2)).toMillis();
+    if (previous != 0 && gapMillis >= resetMillis) {
+      LOG.warn(
+          "Orchestrator {}: heartbeat {} ms after the previous one (the call took {} ms); the"
+              + " database starts a new live period, and it rescues no peer for {}",
+          id,
+          gapMillis,
+          TimeUnit.NANOSECONDS.toMillis(now - calledNanos),
+          heartbeatTimeout);
     }
   }
 
