@@ -26,7 +26,8 @@ public final class Trickle implements AutoCloseable {
    * seconds}; {@code invokeBatch} receives the index of each batch's first execution. While {@code
    * backlog} says more than {@code maxBacklog} invoked executions are unfinished, it waits: a queue
    * with a backlog runs first come, first served, so work invoked faster than the workers can run
-   * it would only measure the backlog.
+   * it would only measure the backlog. Time spent waiting is made up afterwards (still within the
+   * backlog), so the total is reached when the workers keep up on average.
    */
   public Trickle(
       int total,
@@ -55,7 +56,6 @@ public final class Trickle implements AutoCloseable {
                           break;
                         }
                         LockSupport.parkNanos(100_000_000L);
-                        next = System.nanoTime();
                       }
                       if (stopped) {
                         break;
