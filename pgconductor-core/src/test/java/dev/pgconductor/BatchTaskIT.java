@@ -271,6 +271,51 @@ class BatchTaskIT {
   }
 
   @Test
+  void aBatchThatHangsAtEveryStopEndsFailedOnceItsFreeAbandonedRunsAreUsedUp() {
+    var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
+    var hang =
+        conductor.createBatchTask(
+            TaskOptions.of(DOUBLE).maxAttempts(1).batch(2, Duration.ofMillis(10)),
+            Trigger.invocable(),
+            (events, ctx) -> {
+              new java.util.concurrent.CountDownLatch(1).await(); // until a stop interrupts it
+              return List.of();
+            });
+    conductor.ensureInstalled();
+    List<String> ids =
+        List.of(
+            conductor.invoke(DOUBLE, new Item(1)).orElseThrow(),
+            conductor.invoke(DOUBLE, new Item(2)).orElseThrow());
+    for (int stop = 1; stop <= 4; stop++) {
+      try (var orchestrator =
+          Orchestrator.builder(conductor)
+              .tasks(hang)
+              .shutdownGrace(Duration.ofMillis(50))
+              .defaultWorker(FAST_POLL)
+              .handleSignals(false)
+              .build()) {
+        orchestrator.start();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> allIn(conductor, ids, ExecutionState.RUNNING));
+      } // the stop: grace period, then an interrupt
+      for (String id : ids) {
+        var execution = conductor.getExecution(id).orElseThrow();
+        if (stop <= 3) {
+          assertThat(execution.state()).as("after stop %d", stop).isEqualTo(ExecutionState.PENDING);
+          assertThat(execution.attempts()).as("after stop %d", stop).isZero();
+        } else {
+          assertThat(execution.state()).isEqualTo(ExecutionState.FAILED);
+          assertThat(execution.attempts()).isOne();
+          assertThat(execution.lastError())
+              .contains("the batch handler still ran when orchestrator")
+              .contains("shutdown grace period");
+        }
+      }
+    }
+  }
+
+  @Test
   void batchOptionsAndHandlersMustMatch() {
     var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
     assertThatThrownBy(

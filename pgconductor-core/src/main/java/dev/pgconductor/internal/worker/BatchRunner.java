@@ -198,6 +198,23 @@ final class BatchRunner<C> {
       if (ctx.suspension != null) {
         return suspended(ctx);
       }
+      if (ctx.interruptedByStop) {
+        // still running when the stop's grace period ended: an abandoned run of each execution,
+        // counted as such, so that a batch that hangs at every stop ends failed
+        String error =
+            "the batch handler still ran when orchestrator "
+                + orchestratorId
+                + " stopped after its shutdown grace period, and was interrupted";
+        return new Ended(
+            members.stream()
+                .map(
+                    m ->
+                        (Outcome)
+                            new Outcome.Interrupted(
+                                m.claimed, hasSteps(m), error, task.options().maxAttempts()))
+                .toList(),
+            null);
+      }
       if (ctx.aborted) {
         // stopped: the batch runs again later, without using an attempt
         return new Ended(
@@ -328,6 +345,7 @@ final class BatchRunner<C> {
     final List<Member> members;
     final TaskLogger logger;
     volatile boolean aborted;
+    volatile boolean interruptedByStop; // still running after the stop's grace period
     volatile Thread thread;
     BatchSleep suspension;
 
@@ -344,6 +362,9 @@ final class BatchRunner<C> {
 
     void abort(boolean interrupt) {
       aborted = true;
+      if (interrupt) {
+        interruptedByStop = true;
+      }
       Thread t = thread;
       if (interrupt && t != null) {
         t.interrupt();
