@@ -272,6 +272,60 @@ class CancelIT {
   }
 
   @Test
+  void aCancelThatDeadlocksWithAFlushWakingTheParentIsTriedAgain() throws Exception {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(PARENT, CHILD)).build());
+    var parent =
+        conductor.createTask(
+            TaskOptions.of(PARENT),
+            Trigger.invocable(),
+            (event, ctx) -> ctx.invoke("child", CHILD, event.payload()));
+    conductor.ensureInstalled();
+    String id = conductor.invoke(PARENT, new Job(1)).orElseThrow();
+    try (var orchestrator =
+        Orchestrator.builder(conductor)
+            .tasks(parent) // nobody runs the child: the parent waits for it
+            .defaultWorker(FAST)
+            .handleSignals(false)
+            .build()) {
+      orchestrator.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> state(conductor, id) == ExecutionState.WAITING);
+    }
+    String childId =
+        db.dataSourceQueryString(
+            "select id::text from pgconductor.executions where parent_id = '" + id + "'");
+    // A flush finishing the child holds the child's row and then wakes the parent; the cancel
+    // locks the parent first (it is older), then waits for the child: a deadlock, which
+    // Postgres breaks by ending the cancel (the flush's side checks for deadlocks much later).
+    try (var flush = db.dataSource().getConnection()) {
+      flush.setAutoCommit(false);
+      try (var st = flush.createStatement()) {
+        st.execute("set local deadlock_timeout = '30s'");
+        st.execute("select 1 from pgconductor.executions where id = '" + childId + "' for update");
+      }
+      var cancel =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> conductor.cancel(id, "order withdrawn"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  db.queryLong(
+                          "select count(*) from pg_stat_activity where datname ="
+                              + " current_database() and wait_event_type = 'Lock'")
+                      > 0);
+      try (var st = flush.createStatement()) {
+        st.execute("update pgconductor.executions set run_at = run_at where id = '" + id + "'");
+      }
+      flush.commit();
+      assertThat(cancel.get(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(conductor.getExecution(id).orElseThrow().lastError()).isEqualTo("order withdrawn");
+    assertThat(state(conductor, childId)).isEqualTo(ExecutionState.FAILED);
+  }
+
+  @Test
   void cancellingTheChildAParentWaitsOnFailsTheParentWithTheChildsReason() {
     // a frozen test clock: the parent must wake by that clock, not the database's
     var clock = new dev.pgconductor.testing.TestClock(java.time.Instant.now());

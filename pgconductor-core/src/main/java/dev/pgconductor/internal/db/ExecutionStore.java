@@ -419,6 +419,20 @@ public final class ExecutionStore {
    * execution is unknown or finished.
    */
   public List<CancelledExecution> cancel(UUID id, String reason) {
+    // It locks the execution's tree parent first, while a flush finishing a child locks the child
+    // and then wakes the parent: the two can deadlock, and Postgres may end the cancel.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return cancelOnce(id, reason);
+      } catch (PgConductorException e) {
+        if (!SqlErrors.isDeadlock(e) || attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private List<CancelledExecution> cancelOnce(UUID id, String reason) {
     return db.call(
         "cancel execution " + id,
         c -> {

@@ -49,4 +49,17 @@ public final class SqlErrors {
             || state.startsWith("21")
             || state.equals("23505"));
   }
+
+  /**
+   * SQLSTATE 40P01: Postgres broke a deadlock by ending this statement, which changed nothing, so
+   * running it again is safe.
+   */
+  public static boolean isDeadlock(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException sql && "40P01".equals(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
