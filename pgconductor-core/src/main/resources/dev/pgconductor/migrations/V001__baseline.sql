@@ -2053,8 +2053,8 @@ end $$;
 -- execution held by an id that is not registered). The run that was lost is an abandoned run:
 -- the first few of an execution are given back without counting as attempts
 -- (pgconductor.free_abandoned_runs), later ones count. One whose cancellation was requested ends
--- cancelled; one whose abandoned run counts and was its last attempt fails; the rest are due
--- again at once. p_skip_locked: leave executions whose row another transaction holds (a worker
+-- cancelled; one whose abandoned run counts and was its last attempt fails; the rest are ready
+-- again with the due time they had, ahead of work that became due since. p_skip_locked: leave executions whose row another transaction holds (a worker
 -- frozen inside a transactional step) instead of waiting for it. p_stopped: the orchestrator
 -- stopped (its handler outran the grace period) rather than stopped heartbeating. Held
 -- executions are found by locked_by, which has no index (every claim would pay for one), so this
@@ -2139,7 +2139,8 @@ begin
                       then e.attempts else e.attempts - 1 end,
       abandoned_runs = e.abandoned_runs + 1,
       wait_kind = 'released',
-      run_at = coalesce(p_now, now())
+      -- due when it was due before: it goes ahead of work that became due while it ran
+      run_at = least(e.run_at, coalesce(p_now, now()))
   from pgconductor_abandoned a
   where e.id = a.id and e.queue = a.queue;
   get diagnostics v_rows = row_count;

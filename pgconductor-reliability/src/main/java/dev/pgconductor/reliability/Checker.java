@@ -155,6 +155,28 @@ public final class Checker {
                 beyond,
                 afterAllowed + extra));
       }
+      if (beyond > 0) {
+        notes.add(
+            "faults with pick-ups beyond the bound (seconds after the fault): "
+                + String.join(
+                    "; ",
+                    queryStrings(
+                        c,
+                        "select f.kind || ' of ' || coalesce(f.worker, '?') || ' at '"
+                            + " || to_char(f.at, 'HH24:MI:SS.MS') || ': allowed '"
+                            + " || coalesce(round(f.allowed_seconds::numeric, 2)::text, 'never')"
+                            + " || ', released ' || round(min(r.rescue_seconds)::numeric, 2)"
+                            + " || '-' || round(max(r.rescue_seconds)::numeric, 2)"
+                            + " || ', picked up ' || round(min(r.seconds)::numeric, 2) || '-'"
+                            + " || round(max(r.seconds)::numeric, 2) || ' (' || count(*) || ')'"
+                            + " from harness.faults f join harness.recoveries r on r.fault_id = f.id"
+                            + " group by f.id having max(r.seconds)"
+                            + " > coalesce(f.allowed_seconds, "
+                            + timeoutSeconds
+                            + ") + "
+                            + (afterAllowed + extra)
+                            + " order by f.id")));
+      }
       List<String> faultErrors = faultErrors(c);
       if (!faultErrors.isEmpty()) {
         notes.add("attempts used by faults, by last error: " + String.join("; ", faultErrors));
@@ -245,6 +267,18 @@ public final class Checker {
             "execution " + rs.getString(1) + " step " + rs.getString(2) + ": " + rs.getString(3));
       }
       return String.join(" | ", examples);
+    }
+  }
+
+  /** The first column of every row of a query. */
+  private static List<String> queryStrings(Connection c, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      List<String> rows = new java.util.ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getString(1));
+      }
+      return rows;
     }
   }
 

@@ -15,13 +15,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Measures, for each execution a killed worker held, the time from the kill to the moment another
- * worker claimed it again (and, on the way, to the rescue that handed it back to the queue, read
- * from the {@code run_at} the rescue gives it), and stores both in {@code harness.recoveries}. It
- * also records when the docs first allowed the rescue, which the checker's bound starts from. It
- * snapshots the held executions and their lease right before the kill; an execution counts as
- * picked up once its lease grew or it finished. The claim time is the row's own claim time
- * (database clock) when the poll sees it still running, and the poll's time otherwise, so a figure
- * is never too small.
+ * worker claimed it again (and, on the way, to the rescue that handed it back to the queue: the
+ * first poll, every 100 ms, that sees it no longer held by the killed worker), and stores both in
+ * {@code harness.recoveries}. It also records when the docs allowed the rescue, which the checker's
+ * bound starts from. It snapshots the held executions and their lease right before the kill; an
+ * execution counts as picked up once its lease grew or it finished. The claim time is the row's own
+ * claim time (database clock) when the poll sees it still running, and the poll's time otherwise,
+ * so a figure is never too small.
  */
 public final class RecoveryTracker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryTracker.class);
@@ -29,13 +29,22 @@ public final class RecoveryTracker implements AutoCloseable {
 
   private final DataSource db;
   private final String timeout;
+  private final java.util.function.Supplier<List<String>> liveOrchestrators;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean closed;
 
-  /** A tracker on a pool of the scenario's database, for workers with this heartbeat timeout. */
-  public RecoveryTracker(DataSource db, java.time.Duration heartbeatTimeout) {
+  /**
+   * A tracker on a pool of the scenario's database, for workers with this heartbeat timeout; {@code
+   * liveOrchestrators} gives the orchestrator ids of the worker processes still alive (a peer that
+   * was killed a moment ago still looks fresh in the database, but rescues nobody).
+   */
+  public RecoveryTracker(
+      DataSource db,
+      java.time.Duration heartbeatTimeout,
+      java.util.function.Supplier<List<String>> liveOrchestrators) {
     this.db = db;
     this.timeout = heartbeatTimeout.toMillis() + " milliseconds";
+    this.liveOrchestrators = liveOrchestrators;
   }
 
   /**
@@ -94,8 +103,10 @@ public final class RecoveryTracker implements AutoCloseable {
     Double allowed = null;
     while (!pending.isEmpty() && !closed) {
       try (Connection c = db.getConnection()) {
-        if (allowed == null) {
-          allowed = rescueAllowed(c, faultId, deadOrchestrator, rescued);
+        if (rescued.isEmpty() || allowed == null) {
+          // until the rescue happens: the start of the current stretch in which it is allowed (a
+          // peer that allowed it but was killed before its next heartbeat ends the stretch)
+          allowed = rescueAllowed(c, faultId, deadOrchestrator, rescued, allowed);
         }
       } catch (SQLException e) {
         LOG.debug("recovery poll failed: {}", e.getMessage());
@@ -106,7 +117,7 @@ public final class RecoveryTracker implements AutoCloseable {
                   """
                   select h.id::text,
                     case when e.id is null or e.locked_by is distinct from ?::uuid
-                      then greatest(0, extract(epoch from least(e.run_at, clock_timestamp()) - k.at)) end,
+                      then extract(epoch from clock_timestamp() - k.at) end,
                     case when e.lease > h.lease or f.id is not null
                       then extract(epoch from coalesce(
                              case when e.locked_by is not null then e.locked_at end,
@@ -153,13 +164,16 @@ public final class RecoveryTracker implements AutoCloseable {
   }
 
   /**
-   * Seconds from the fault to the first moment the docs allow the rescue (the taken worker's last
-   * heartbeat older than the timeout, and some other orchestrator live for at least the timeout and
-   * heartbeating: its last beat within half the timeout, as pgconductor.rescue asks), stored in
-   * {@code harness.faults.allowed_seconds}; or null when not allowed yet. When the taken worker's
-   * row is already gone, the earliest rescue seen stands in.
+   * Seconds from the fault to the start of the current stretch of time in which the docs allow the
+   * rescue (the taken worker's last heartbeat older than the timeout, and some other orchestrator
+   * whose process was not killed live for at least the timeout and heartbeating: its last beat
+   * within half the timeout, as pgconductor.rescue asks), stored in {@code
+   * harness.faults.allowed_seconds}; null while not allowed. {@code since} is the stretch found by
+   * the previous poll: a peer that allowed the rescue but was killed before its next heartbeat ends
+   * the stretch. When the taken worker's row is already gone, the earliest rescue seen stands in.
    */
-  private Double rescueAllowed(Connection c, long faultId, String dead, Map<String, Double> rescued)
+  private Double rescueAllowed(
+      Connection c, long faultId, String dead, Map<String, Double> rescued, Double since)
       throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -169,7 +183,8 @@ public final class RecoveryTracker implements AutoCloseable {
                         from pgconductor.orchestrators where id = ?::uuid), true)
               and exists (select 1 from pgconductor.orchestrators o
                           where o.id <> ?::uuid and o.live_since <= now() - ?::interval
-                            and o.last_heartbeat_at > now() - ?::interval / 2),
+                            and o.last_heartbeat_at > now() - ?::interval / 2
+                            and o.id = any (?::uuid[])),
               extract(epoch from clock_timestamp() - (select at from harness.faults where id = ?))
             """)) {
       ps.setString(1, dead);
@@ -178,7 +193,8 @@ public final class RecoveryTracker implements AutoCloseable {
       ps.setString(4, dead);
       ps.setString(5, timeout);
       ps.setString(6, timeout);
-      ps.setLong(7, faultId);
+      ps.setArray(7, c.createArrayOf("uuid", liveOrchestrators.get().toArray()));
+      ps.setLong(8, faultId);
       Double allowed;
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -187,14 +203,16 @@ public final class RecoveryTracker implements AutoCloseable {
         double now = rs.getDouble(3);
         if (!present) {
           allowed = rescued.values().stream().min(Double::compare).orElse(now);
+        } else if (allowedNow) {
+          allowed = since != null ? since : now;
         } else {
-          allowed = allowedNow ? now : null;
+          allowed = null;
         }
       }
-      if (allowed != null) {
+      if (!java.util.Objects.equals(allowed, since)) {
         try (PreparedStatement update =
             c.prepareStatement("update harness.faults set allowed_seconds = ? where id = ?")) {
-          update.setDouble(1, allowed);
+          update.setObject(1, allowed, java.sql.Types.DOUBLE);
           update.setLong(2, faultId);
           update.executeUpdate();
         }

@@ -76,7 +76,15 @@ public final class ScenarioRun implements AutoCloseable {
     config.setConnectionTimeout(5_000);
     config.setPoolName("harness");
     this.pool = new HikariDataSource(config);
-    this.recoveries = new RecoveryTracker(pool, settings.heartbeatTimeout());
+    this.recoveries =
+        new RecoveryTracker(
+            pool,
+            settings.heartbeatTimeout(),
+            () ->
+                liveWorkers().stream()
+                    .filter(WorkerProcess::isStarted)
+                    .map(WorkerProcess::orchestratorId)
+                    .toList());
   }
 
   /** The scenario's name. */

@@ -169,12 +169,30 @@ public final class WorkerProcess implements AutoCloseable {
     return String.join("\n", tail);
   }
 
+  /**
+   * Where every worker's whole output goes, one file per worker, when the system property {@code
+   * pgconductor.reliability.logs} names a directory (for a post-mortem: the tail keeps 200 lines).
+   */
+  private java.io.Writer outputLog(String name) throws IOException {
+    String dir = System.getProperty("pgconductor.reliability.logs");
+    if (dir == null) {
+      return java.io.Writer.nullWriter();
+    }
+    java.nio.file.Path path = java.nio.file.Path.of(dir);
+    java.nio.file.Files.createDirectories(path);
+    return java.nio.file.Files.newBufferedWriter(
+        path.resolve(name + "-" + process.pid() + ".log"), StandardCharsets.UTF_8);
+  }
+
   private void drain() {
     try (var reader =
-        new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        var log = outputLog(name)) {
       String line;
       while ((line = reader.readLine()) != null) {
+        log.write(line);
+        log.write('\n');
         if (line.equals("AMBIGUOUS-COMMIT")) {
           ambiguousCommits.incrementAndGet();
           continue;

@@ -121,7 +121,7 @@ class ReliabilityIT {
             .contains("a worker warned about the executions of the task nobody runs")
             .anyMatch(n -> n.startsWith("poison-nul: failed 3"))
             .anyMatch(
-                n -> n.startsWith("poison-huge: failed 1") && n.contains("characters of JSON"))
+                n -> n.startsWith("poison-huge: failed 1") && n.contains("300,000,000 characters"))
             .anyMatch(n -> n.startsWith("poison-unreadable: failed 3"))
             .anyMatch(n -> n.startsWith("poison-hang:") && n.contains("timed out"));
       }
