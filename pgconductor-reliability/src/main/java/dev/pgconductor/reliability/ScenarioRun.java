@@ -286,9 +286,10 @@ public final class ScenarioRun implements AutoCloseable {
   public void noteIfGaveUp(Trickle trickle) {
     if (trickle.gaveUp()) {
       note(
-          "STALLED: invoking stopped after the workers made no progress on "
+          "STALLED: the backlog of orders stayed above its limit for 2 minutes, so invoking"
+              + " stopped; "
               + unfinished("order")
-              + " unfinished orders for 2 minutes");
+              + " orders were unfinished when the faults ended");
     }
   }
 
