@@ -129,13 +129,13 @@ public final class DrainScenario implements Scenario {
   static Measurement runWithTracing(BenchDatabase db, int jobs, WorkerConfig config)
       throws Exception {
     Completions completions = new Completions();
-    try (SdkTracerProvider provider =
-            SdkTracerProvider.builder()
-                .addSpanProcessor(BatchSpanProcessor.builder(new DroppingExporter()).build())
-                .build();
-        OpenTelemetrySdk openTelemetry =
+    try (OpenTelemetrySdk openTelemetry =
             OpenTelemetrySdk.builder()
-                .setTracerProvider(provider)
+                .setTracerProvider(
+                    SdkTracerProvider.builder()
+                        .addSpanProcessor(
+                            BatchSpanProcessor.builder(new DroppingExporter()).build())
+                        .build())
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
                 .build();
         Conductor<Void> conductor =

@@ -3,6 +3,8 @@ package dev.pgconductor.internal.listen;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.pgconductor.ExecutionTracer;
 import dev.pgconductor.ExecutionTracer.RunOutcome;
 import dev.pgconductor.ExecutionTracer.SendKind;
@@ -20,7 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class Tracing {
   private static final Logger LOG = LoggerFactory.getLogger(Tracing.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
+  private static final ObjectReader HEADERS_READER =
+      MAPPER.readerFor(new TypeReference<Map<String, String>>() {});
+  private static final ObjectWriter HEADERS_WRITER = MAPPER.writerFor(Map.class);
 
   /** No tracer. */
   public static final Tracing NONE = new Tracing(null);
@@ -74,7 +78,8 @@ public final class Tracing {
       ExecutionTracer.Send send = tracer.startSend(kind, name, queue);
       Map<String, String> headers = send.headers();
       return new Sent(
-          send, headers == null || headers.isEmpty() ? null : MAPPER.writeValueAsString(headers));
+          send,
+          headers == null || headers.isEmpty() ? null : HEADERS_WRITER.writeValueAsString(headers));
     } catch (RuntimeException | JsonProcessingException e) {
       LOG.warn("Tracer {} failed: {}", tracer.getClass().getName(), e.toString(), e);
       return Sent.UNTRACED;
@@ -147,7 +152,7 @@ public final class Tracing {
       String headersJson) {
     try {
       Map<String, String> headers =
-          headersJson == null ? Map.of() : MAPPER.readValue(headersJson, HEADERS);
+          headersJson == null ? Map.of() : HEADERS_READER.readValue(headersJson);
       return new Run(
           tracer.startAttempt(
               new ExecutionTracer.AttemptInfo(
