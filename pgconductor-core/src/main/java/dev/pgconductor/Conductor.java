@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.pgconductor.ExecutionTracer.SendKind;
 import dev.pgconductor.internal.InvokeCoalescer;
 import dev.pgconductor.internal.db.ConnectionStrings;
 import dev.pgconductor.internal.db.Db;
@@ -15,6 +16,7 @@ import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.event.Subscriptions;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.maintenance.Maintenance;
 import dev.pgconductor.internal.schedule.CronExpressions;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
@@ -65,6 +67,7 @@ public final class Conductor<C> implements AutoCloseable {
   private final C context;
   private final Logger taskLogger;
   private final Listeners listeners;
+  private final Tracing tracing;
   private final ExecutionStore executions;
   private final Migrator migrator;
   private final HikariDataSource ownedPool;
@@ -80,6 +83,7 @@ public final class Conductor<C> implements AutoCloseable {
       C context,
       Logger taskLogger,
       Listeners listeners,
+      Tracing tracing,
       HikariDataSource ownedPool,
       Runnable reachability,
       EventSchemas events,
@@ -90,12 +94,13 @@ public final class Conductor<C> implements AutoCloseable {
     this.context = context;
     this.taskLogger = taskLogger;
     this.listeners = listeners;
+    this.tracing = tracing;
     this.executions = new ExecutionStore(db);
     this.migrator = new Migrator(db.dataSource(), reachability, extraMigrations);
     this.ownedPool = ownedPool;
     this.coalescer = new InvokeCoalescer(executions);
     this.schedules = new DynamicSchedules(db, tasks);
-    this.events = new EventEmitter(db, events, json);
+    this.events = new EventEmitter(db, events, json, tracing);
     this.maintenance = new Maintenance(db);
   }
 
@@ -225,12 +230,23 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> Optional<String> invoke(TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
     Objects.requireNonNull(options, "options");
     requireInvocable(task);
+    return tracing.active()
+        ? tracing.sending(
+            SendKind.INVOKE,
+            task.name(),
+            task.queue(),
+            traceContext -> invoke(task, payload, options, traceContext))
+        : invoke(task, payload, options, null);
+  }
+
+  private <P> Optional<String> invoke(
+      TaskDefinition<P, ?> task, P payload, InvokeOptions options, String traceContext) {
     if (options.throttle() != null || options.debounce() != null) {
-      return invokeInSlot(null, task, newExecution(task, payload, options), options);
+      return invokeInSlot(null, task, newExecution(task, payload, options, traceContext), options);
     }
     var request =
         new InvokeCoalescer.Request(
-            task.name(), task.queue(), newExecution(task, payload, options));
+            task.name(), task.queue(), newExecution(task, payload, options, traceContext));
     UUID id;
     try {
       id = coalescer.invoke(request);
@@ -259,6 +275,17 @@ public final class Conductor<C> implements AutoCloseable {
     if (invocations.isEmpty()) {
       return List.of();
     }
+    return tracing.active()
+        ? tracing.sending(
+            SendKind.INVOKE,
+            task.name(),
+            task.queue(),
+            traceContext -> invokeBatch(task, invocations, traceContext))
+        : invokeBatch(task, invocations, null);
+  }
+
+  private <P> List<String> invokeBatch(
+      TaskDefinition<P, ?> task, List<Invocation<P>> invocations, String traceContext) {
     if (throttledBatch(invocations)) {
       try {
         return db.call(
@@ -266,7 +293,7 @@ public final class Conductor<C> implements AutoCloseable {
             c -> {
               c.setAutoCommit(false);
               try {
-                List<String> ids = invokeOneByOne(c, task, invocations);
+                List<String> ids = invokeOneByOne(c, task, invocations, traceContext);
                 c.commit();
                 return ids;
               } catch (RuntimeException | SQLException e) {
@@ -282,7 +309,7 @@ public final class Conductor<C> implements AutoCloseable {
     }
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
-      rows.add(newExecution(task, invocation.payload(), invocation.options()));
+      rows.add(newExecution(task, invocation.payload(), invocation.options(), traceContext));
     }
     List<UUID> ids;
     try {
@@ -314,11 +341,11 @@ public final class Conductor<C> implements AutoCloseable {
    * each, in the caller's transaction); a throttled one its slot drops has a null id.
    */
   private <P> List<String> invokeOneByOne(
-      Connection c, TaskDefinition<P, ?> task, List<Invocation<P>> invocations)
+      Connection c, TaskDefinition<P, ?> task, List<Invocation<P>> invocations, String traceContext)
       throws SQLException {
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
-      rows.add(newExecution(task, invocation.payload(), invocation.options()));
+      rows.add(newExecution(task, invocation.payload(), invocation.options(), traceContext));
     }
     List<String> ids = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
@@ -357,9 +384,15 @@ public final class Conductor<C> implements AutoCloseable {
     return Optional.of(id.toString());
   }
 
-  private <P> NewExecution newExecution(TaskDefinition<P, ?> task, P payload, InvokeOptions o) {
+  private <P> NewExecution newExecution(
+      TaskDefinition<P, ?> task, P payload, InvokeOptions o, String traceContext) {
     return new NewExecution(
-        UuidV7.next(), tasks.payloadJson(task, payload), o.dedupeKey(), o.priority(), o.runAt());
+        UuidV7.next(),
+        tasks.payloadJson(task, payload),
+        o.dedupeKey(),
+        o.priority(),
+        o.runAt(),
+        traceContext);
   }
 
   /**
@@ -376,13 +409,30 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> Optional<String> invoke(
       Connection connection, TaskDefinition<P, ?> task, P payload, InvokeOptions options) {
     Objects.requireNonNull(options, "options");
+    return tracing.active()
+        ? tracing.sending(
+            SendKind.INVOKE,
+            task.name(),
+            task.queue(),
+            traceContext -> invoke(connection, task, payload, options, traceContext))
+        : invoke(connection, task, payload, options, null);
+  }
+
+  private <P> Optional<String> invoke(
+      Connection connection,
+      TaskDefinition<P, ?> task,
+      P payload,
+      InvokeOptions options,
+      String traceContext) {
     if (options.throttle() != null || options.debounce() != null) {
       Objects.requireNonNull(connection, "connection");
       requireInvocable(task);
-      return invokeInSlot(connection, task, newExecution(task, payload, options), options);
+      return invokeInSlot(
+          connection, task, newExecution(task, payload, options, traceContext), options);
     }
     return Optional.of(
-        invokeOn(connection, task, List.of(newExecution(task, payload, options))).getFirst());
+        invokeOn(connection, task, List.of(newExecution(task, payload, options, traceContext)))
+            .getFirst());
   }
 
   /** {@link #invoke(Connection, TaskDefinition, Object, InvokeOptions)} without options. */
@@ -397,11 +447,25 @@ public final class Conductor<C> implements AutoCloseable {
   public <P> List<String> invokeBatch(
       Connection connection, TaskDefinition<P, ?> task, List<Invocation<P>> invocations) {
     Objects.requireNonNull(invocations, "invocations");
+    return tracing.active() && !invocations.isEmpty()
+        ? tracing.sending(
+            SendKind.INVOKE,
+            task.name(),
+            task.queue(),
+            traceContext -> invokeBatch(connection, task, invocations, traceContext))
+        : invokeBatch(connection, task, invocations, null);
+  }
+
+  private <P> List<String> invokeBatch(
+      Connection connection,
+      TaskDefinition<P, ?> task,
+      List<Invocation<P>> invocations,
+      String traceContext) {
     if (throttledBatch(invocations)) {
       Objects.requireNonNull(connection, "connection");
       requireInvocable(task);
       try {
-        return invokeOneByOne(connection, task, invocations);
+        return invokeOneByOne(connection, task, invocations, traceContext);
       } catch (SQLException e) {
         throw notInvocableOr(
             task,
@@ -411,7 +475,7 @@ public final class Conductor<C> implements AutoCloseable {
     }
     List<NewExecution> rows = new ArrayList<>(invocations.size());
     for (Invocation<P> invocation : invocations) {
-      rows.add(newExecution(task, invocation.payload(), invocation.options()));
+      rows.add(newExecution(task, invocation.payload(), invocation.options(), traceContext));
     }
     return rows.isEmpty() ? List.of() : invokeOn(connection, task, rows);
   }
@@ -859,6 +923,10 @@ public final class Conductor<C> implements AutoCloseable {
     return listeners;
   }
 
+  Tracing tracing() {
+    return tracing;
+  }
+
   Migrator migrator() {
     return migrator;
   }
@@ -963,6 +1031,7 @@ public final class Conductor<C> implements AutoCloseable {
     private Clock clock;
     private int poolSize = 10;
     private final List<ConductorListener> listeners = new ArrayList<>();
+    private ExecutionTracer tracer;
     private List<Migrator.Migration> extraMigrations = List.of();
 
     private Builder() {}
@@ -983,6 +1052,17 @@ public final class Conductor<C> implements AutoCloseable {
      */
     public Builder<C> listener(ConductorListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * The tracer that carries the caller's trace context from {@code invoke} and {@code emit} to
+     * the runs of the executions they store (default none: nothing of it is computed or stored).
+     * One per Conductor; the orchestrators built on it use it too. See {@link ExecutionTracer} and
+     * the module {@code pgconductor-opentelemetry}.
+     */
+    public Builder<C> tracer(ExecutionTracer tracer) {
+      this.tracer = Objects.requireNonNull(tracer, "tracer");
       return this;
     }
 
@@ -1103,6 +1183,7 @@ public final class Conductor<C> implements AutoCloseable {
           context,
           taskLogger,
           Listeners.of(List.copyOf(listeners)),
+          Tracing.of(tracer),
           pool,
           pool == null ? () -> {} : reachability(pool, connectionString),
           events,

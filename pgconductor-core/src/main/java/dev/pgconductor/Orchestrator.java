@@ -267,7 +267,8 @@ public final class Orchestrator implements AutoCloseable {
               startupTimeout,
               migrationDrainTimeout),
           conductor.listeners().with(List.copyOf(listeners)),
-          conductor.eventEmitter());
+          conductor.eventEmitter(),
+          conductor.tracing());
     }
 
     private static Duration positive(String what, Duration d) {

@@ -69,6 +69,9 @@ public final class BenchMain implements Callable<Integer> {
   /** Set (to "true") by {@code --metrics-listener}; read where scenario 3 builds orchestrators. */
   public static final String METRICS_LISTENER_PROPERTY = "pgconductor.bench.metricsListener";
 
+  /** Set (to "true") by {@code --tracing}; read where scenario 3 builds conductors. */
+  public static final String TRACING_PROPERTY = "pgconductor.bench.tracing";
+
   @Option(names = "--json", description = "Also write the results as JSON to this file")
   Path json;
 
@@ -111,6 +114,15 @@ public final class BenchMain implements Callable<Integer> {
               + " drains, to measure what the metrics cost")
   boolean metricsListener;
 
+  @Option(
+      names = "--tracing",
+      description =
+          "Scenario 3 also drains with pgconductor-opentelemetry's tracing on the OpenTelemetry"
+              + " SDK (a batch span processor and an exporter that drops the spans), executions"
+              + " enqueued with a trace context, in turns with the plain drains, to measure what"
+              + " tracing costs")
+  boolean tracing;
+
   public static void main(String[] args) {
     int code = new CommandLine(new BenchMain()).execute(args);
     System.exit(code);
@@ -123,6 +135,9 @@ public final class BenchMain implements Callable<Integer> {
     }
     if (metricsListener) {
       System.setProperty(METRICS_LISTENER_PROPERTY, "true");
+    }
+    if (tracing) {
+      System.setProperty(TRACING_PROPERTY, "true");
     }
     BenchOptions options = options();
     BenchReport report = new BenchRunner(options, System.err).run();

@@ -49,7 +49,8 @@ create type pgconductor.outcome as (
   child_queue   text,                     -- null when the child exists (an earlier run made it)
   child_payload jsonb,
   attempt       int,                      -- waiting: the attempt that set the deadline
-  has_steps     boolean                   -- the execution has recorded steps to remove at its end
+  has_steps     boolean,                  -- the execution has recorded steps to remove at its end
+  child_trace_context jsonb               -- waiting on a new child: its trace context (tracing)
 );
 
 -- A batch of outcomes as pgconductor.flush takes it: the fields of pgconductor.outcome but the id,
@@ -71,7 +72,8 @@ create type pgconductor.outcome_batch as (
   child_queues   text[],
   child_payloads jsonb[],
   attempts       int[],
-  has_steps      boolean[]
+  has_steps      boolean[],
+  child_trace_contexts jsonb[]            -- null when no outcome of the batch has one
 );
 
 -- ============================================================================================
@@ -263,6 +265,9 @@ create table pgconductor.executions (
   abandoned_runs   int not null default 0,
   gated            boolean not null default false, -- its task has a concurrency limit or a window
   created_at       timestamptz not null default now(),
+  -- the trace context of the code that stored it (W3C headers such as traceparent), written
+  -- only when the Conductor has a tracer (Conductor.Builder.tracer); handed to its runs
+  trace_context    jsonb,
   primary key (id, queue)
 ) partition by list (queue);
 
@@ -410,7 +415,7 @@ language sql immutable as $$
   select * from unnest(p_ids, b.leases, b.kinds, b.results, b.errors, b.stacks, b.max_attempts,
                        b.retry_delays_ms, b.run_ats, b.steps, b.child_ids, b.child_tasks,
                        b.child_queues,
-                       b.child_payloads, b.attempts, b.has_steps)
+                       b.child_payloads, b.attempts, b.has_steps, b.child_trace_contexts)
 $$;
 
 -- Backoff before the next attempt, after `attempts` attempts were made: 15 s, 30 s, then 60 s. The
@@ -589,7 +594,7 @@ end $$;
 create function pgconductor.invoke(
   p_task text, p_queue text, p_ids uuid[], p_payloads text[], p_dedupe_keys text[],
   p_priorities int[], p_run_ats timestamptz[], p_now timestamptz,
-  p_notify_always boolean default false)
+  p_notify_always boolean default false, p_trace_contexts text[] default null)
 returns uuid[]
 language plpgsql set plan_cache_mode = force_generic_plan set jit = off as $$
 declare
@@ -610,18 +615,22 @@ begin
   end if;
 
   if not exists (select 1 from unnest(p_dedupe_keys) k where k is not null) then
-    insert into pgconductor.executions (id, queue, task_key, payload, priority, run_at, gated)
+    insert into pgconductor.executions
+      (id, queue, task_key, payload, priority, run_at, gated, trace_context)
     select t.id, p_queue, p_task, t.payload::jsonb, coalesce(t.priority, 0),
-           coalesce(t.run_at, v_now), v_gated
-    from unnest(p_ids, p_payloads, p_priorities, p_run_ats) as t(id, payload, priority, run_at);
+           coalesce(t.run_at, v_now), v_gated, t.trace_context::jsonb
+    -- p_trace_contexts null (no tracer): unnest pads it with nulls
+    from unnest(p_ids, p_payloads, p_priorities, p_run_ats, p_trace_contexts)
+         as t(id, payload, priority, run_at, trace_context);
     v_ids := null;
     v_ready := exists (select 1 from unnest(p_run_ats) r where r is null or r <= v_now);
   else
     with input as (
       select t.ord, t.id, t.payload::jsonb as payload, t.dedupe_key,
-             coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at
-      from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats)
-           with ordinality as t(id, payload, dedupe_key, priority, run_at, ord)
+             coalesce(t.priority, 0) as priority, coalesce(t.run_at, v_now) as run_at,
+             t.trace_context::jsonb as trace_context
+      from unnest(p_ids, p_payloads, p_dedupe_keys, p_priorities, p_run_ats, p_trace_contexts)
+           with ordinality as t(id, payload, dedupe_key, priority, run_at, trace_context, ord)
     ),
     winners as (
       select distinct on (coalesce(dedupe_key, id::text)) *
@@ -644,15 +653,16 @@ begin
     ),
     stored as (
       insert into pgconductor.executions as e
-        (id, queue, task_key, payload, priority, run_at, dedupe_key, gated)
-      select id, p_queue, p_task, payload, priority, run_at, dedupe_key, v_gated
+        (id, queue, task_key, payload, priority, run_at, dedupe_key, gated, trace_context)
+      select id, p_queue, p_task, payload, priority, run_at, dedupe_key, v_gated, trace_context
       from winners
       where not exists (select 1 from kept k where k.dedupe_key = winners.dedupe_key)
       -- rows are locked in key order, so concurrent batches sharing keys cannot deadlock
       order by dedupe_key, ord
       on conflict (task_key, dedupe_key, queue)
         where dedupe_key is not null and attempts = 0 and locked_by is null and wait_kind is null
-      do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at
+      do update set payload = excluded.payload, priority = excluded.priority, run_at = excluded.run_at,
+                    trace_context = excluded.trace_context
       returning e.id, e.dedupe_key
     )
     select array_agg(coalesce(k.id, s.id, i.id) order by i.ord),
@@ -687,7 +697,7 @@ $$;
 create function pgconductor.invoke_throttled(
   p_task text, p_queue text, p_id uuid, p_payload text, p_key text, p_priority int,
   p_run_at timestamptz, p_seconds double precision, p_now timestamptz,
-  p_notify_always boolean default false)
+  p_notify_always boolean default false, p_trace_context text default null)
 returns uuid
 language plpgsql set jit = off as $$
 declare
@@ -703,7 +713,8 @@ begin
     return null; -- the slot has its execution
   end if;
   perform pgconductor.invoke(p_task, p_queue, array[p_id], array[p_payload], array[null::text],
-                             array[p_priority], array[p_run_at], p_now, p_notify_always);
+                             array[p_priority], array[p_run_at], p_now, p_notify_always,
+                             case when p_trace_context is not null then array[p_trace_context] end);
   return p_id;
 end $$;
 
@@ -712,7 +723,8 @@ end $$;
 -- return its id, so the last invoke of a burst is the one that runs. Returns the id.
 create function pgconductor.invoke_debounced(
   p_task text, p_queue text, p_id uuid, p_payload text, p_key text, p_priority int,
-  p_seconds double precision, p_now timestamptz, p_notify_always boolean default false)
+  p_seconds double precision, p_now timestamptz, p_notify_always boolean default false,
+  p_trace_context text default null)
 returns uuid
 language plpgsql set jit = off as $$
 declare
@@ -728,7 +740,8 @@ begin
   returning execution_id into v_id;
   if v_id <> p_id then
     update pgconductor.executions e
-    set payload = p_payload::jsonb, priority = coalesce(p_priority, 0)
+    set payload = p_payload::jsonb, priority = coalesce(p_priority, 0),
+        trace_context = p_trace_context::jsonb
     where e.queue = p_queue and e.id = v_id
       and e.attempts = 0 and e.locked_by is null and e.wait_kind is null;
     if found then
@@ -740,7 +753,8 @@ begin
   end if;
   perform pgconductor.invoke(p_task, p_queue, array[p_id], array[p_payload], array[null::text],
                              array[p_priority], array[v_slot + p_seconds * interval '1 second'],
-                             p_now, p_notify_always);
+                             p_now, p_notify_always,
+                             case when p_trace_context is not null then array[p_trace_context] end);
   return p_id;
 end $$;
 
@@ -1006,7 +1020,7 @@ end $$;
 -- the task, so they too are the same on every try. Returns the queues made ready.
 create function pgconductor.emit(
   p_ids uuid[], p_name text, p_payloads text[], p_now timestamptz,
-  p_notify_always boolean default false)
+  p_notify_always boolean default false, p_trace_context text default null)
 returns text[]
 language plpgsql set jit = off as $$
 declare
@@ -1021,12 +1035,12 @@ begin
   ),
   fanned as (
     insert into pgconductor.executions
-      (id, queue, task_key, payload, run_at, origin, origin_name, gated)
+      (id, queue, task_key, payload, run_at, origin, origin_name, gated, trace_context)
     select encode(substring(uuid_send(e.id) from 1 for 6)
                   || substring(decode(md5(e.id::text || '/' || s.task_key), 'hex') from 7 for 10),
                   'hex')::uuid,
            t.queue, s.task_key, pgconductor.select_fields(e.payload, s.fields),
-           coalesce(p_now, now()), 'emitted', p_name, t.gated
+           coalesce(p_now, now()), 'emitted', p_name, t.gated, p_trace_context::jsonb
     from stored e
     join pgconductor.subscriptions s on s.event = p_name
     join pgconductor.tasks t on t.key = s.task_key
@@ -1445,7 +1459,8 @@ returns table (id uuid, task_key text, payload jsonb, attempts int, lease int, p
                origin pgconductor.origin, origin_name text, priority int, run_at timestamptz,
                queue_wait_ms bigint,
                created_at timestamptz, steps jsonb, claimed_at timestamptz, cancel_reason text,
-               schedule_cron text, schedule_zone text, scheduled_for timestamptz)
+               schedule_cron text, schedule_zone text, scheduled_for timestamptz,
+               trace_context text)
 language plpgsql
 set plan_cache_mode = force_generic_plan set enable_bitmapscan = off set enable_seqscan = off
 set jit = off as $$
@@ -1562,7 +1577,7 @@ begin
     where e.id = any (v_ids) and e.queue = p_queue
     returning e.id, e.task_key, e.payload, e.attempts, e.lease, e.parent_id, e.origin,
               e.origin_name, e.priority, e.run_at, e.created_at, e.lease > 1 as resumed,
-              e.cancel_reason
+              e.cancel_reason, e.trace_context
   )
   select c.id, c.task_key, c.payload, c.attempts, c.lease, c.parent_id, c.origin, c.origin_name,
          c.priority, c.run_at, (extract(epoch from v_now - c.run_at) * 1000)::bigint,
@@ -1574,7 +1589,7 @@ begin
                      'deadline', s.deadline, 'attempt', s.attempt))
             from pgconductor.steps s where s.execution_id = c.id)
          end,
-         v_now, c.cancel_reason, s.cron, s.time_zone, s.next_at
+         v_now, c.cancel_reason, s.cron, s.time_zone, s.next_at, c.trace_context::text
   from claimed c
   -- an occurrence of a schedule: its cron, to compute the next one, and when it was due
   left join lateral (
@@ -1868,9 +1883,10 @@ begin
         where not s.done
     ),
     children as (
-      insert into pgconductor.executions (id, queue, task_key, payload, run_at, parent_id, origin)
+      insert into pgconductor.executions
+        (id, queue, task_key, payload, run_at, parent_id, origin, trace_context)
       select w.child_id, w.child_queue, w.child_task, coalesce(w.child_payload, 'null'), v_now,
-             w.id, 'child'
+             w.id, 'child', w.child_trace_context
       from waits w
       where w.child_task is not null -- a new child; without one, the child exists already
       on conflict do nothing

@@ -6,6 +6,7 @@ import dev.pgconductor.Conductor;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.EventDefinition;
 import dev.pgconductor.EventSchemas;
+import dev.pgconductor.ExecutionTracer;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ final class ConductorResources implements AutoCloseable {
       ObjectProvider<EventSchemas> eventSchemas,
       ObjectProvider<EventDefinition<?>> eventDefinitions,
       ObjectProvider<ConductorListener> listeners,
+      ObjectProvider<ExecutionTracer> tracer,
       ObjectProvider<ConductorBuilderCustomizer> customizers) {
     Integer size = properties.getPool().getSize();
     HikariDataSource pool =
@@ -54,6 +56,7 @@ final class ConductorResources implements AutoCloseable {
               .tasks(taskSchemas(taskSchemas, taskDefinitions))
               .events(eventSchemas(eventSchemas, eventDefinitions));
       listeners.orderedStream().forEach(builder::listener);
+      tracer.ifUnique(builder::tracer);
       customizers.orderedStream().forEach(c -> c.customize(builder));
       Conductor<Object> conductor = builder.build();
       if (properties.isInstallSchema()) {

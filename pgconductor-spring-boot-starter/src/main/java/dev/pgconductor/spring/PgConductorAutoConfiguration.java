@@ -4,6 +4,7 @@ import dev.pgconductor.Conductor;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.EventDefinition;
 import dev.pgconductor.EventSchemas;
+import dev.pgconductor.ExecutionTracer;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
@@ -30,9 +31,9 @@ import org.springframework.context.annotation.Configuration;
  *   <li>a {@link Conductor} (unless the application defines one) whose task definitions are those
  *       of every {@link TaskSchemas} and {@link TaskDefinition} bean, whose event definitions are
  *       those of every {@link EventSchemas} and {@link EventDefinition} bean, with every {@link
- *       ConductorListener} bean registered, then adjusted by the {@link ConductorBuilderCustomizer}
- *       beans; it installs or upgrades the schema at start unless {@code
- *       pgconductor.install-schema=false};
+ *       ConductorListener} bean registered, the {@link ExecutionTracer} bean as its tracer when
+ *       there is exactly one, then adjusted by the {@link ConductorBuilderCustomizer} beans; it
+ *       installs or upgrades the schema at start unless {@code pgconductor.install-schema=false};
  *   <li>a {@link ConductorTemplate} whose invokes and emits join Spring-managed transactions;
  *   <li>an {@link OrchestratorLifecycle} that runs the {@link Task} and {@link Worker} beans with
  *       the application context, unless {@code pgconductor.orchestrator.enabled=false}.
@@ -63,6 +64,7 @@ public class PgConductorAutoConfiguration {
         ObjectProvider<EventSchemas> eventSchemas,
         ObjectProvider<EventDefinition<?>> eventDefinitions,
         ObjectProvider<ConductorListener> listeners,
+        ObjectProvider<ExecutionTracer> tracer,
         ObjectProvider<ConductorBuilderCustomizer> customizers) {
       return ConductorResources.create(
           dataSource,
@@ -73,6 +75,7 @@ public class PgConductorAutoConfiguration {
           eventSchemas,
           eventDefinitions,
           listeners,
+          tracer,
           customizers);
     }
 

@@ -12,15 +12,24 @@ import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.micrometer.PgConductorMetrics;
+import dev.pgconductor.opentelemetry.PgConductorTracing;
 import dev.pgconductor.spring.Greetings.Greet;
 import dev.pgconductor.spring.actuate.PgConductorEndpoint;
 import dev.pgconductor.spring.actuate.PgConductorEndpointAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
 import dev.pgconductor.spring.metrics.PgConductorMetricsAutoConfiguration;
+import dev.pgconductor.spring.tracing.PgConductorTracingAutoConfiguration;
 import dev.pgconductor.testing.TestPostgres;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -127,6 +136,73 @@ class PgConductorAutoConfigurationIT {
                                       .count())
                               .isEqualTo(1.0));
             });
+  }
+
+  @Test
+  void withAnOpenTelemetryBeanRunsAreTracedUnderTheInvokersSpan() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorTracingAutoConfiguration.class))
+        .withBean(
+            OpenTelemetry.class,
+            () ->
+                OpenTelemetrySdk.builder()
+                    .setTracerProvider(
+                        SdkTracerProvider.builder()
+                            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+                            .build())
+                    .build())
+        .withUserConfiguration(Greetings.class)
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed().hasSingleBean(PgConductorTracing.class);
+              Span request =
+                  context
+                      .getBean(OpenTelemetry.class)
+                      .getTracer("app")
+                      .spanBuilder("request")
+                      .startSpan();
+              String id;
+              try (Scope ignored = request.makeCurrent()) {
+                id =
+                    context
+                        .getBean(ConductorTemplate.class)
+                        .invoke(Greetings.GREET, new Greet("Otto"))
+                        .orElseThrow();
+              } finally {
+                request.end();
+              }
+              await()
+                  .atMost(Duration.ofSeconds(20))
+                  .untilAsserted(
+                      () ->
+                          assertThat(exporter.getFinishedSpanItems())
+                              .anySatisfy(
+                                  span -> {
+                                    assertThat(span.getName())
+                                        .isEqualTo("pgconductor.execute " + Greetings.GREET.name());
+                                    assertThat(span.getTraceId())
+                                        .isEqualTo(request.getSpanContext().getTraceId());
+                                    assertThat(
+                                            span.getAttributes()
+                                                .get(PgConductorTracing.EXECUTION_ID))
+                                        .isEqualTo(id);
+                                  }));
+            });
+  }
+
+  @Test
+  void tracingIsOffWithoutAnOpenTelemetryBeanOrWhenDisabled() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorTracingAutoConfiguration.class))
+        .withPropertyValues("pgconductor.orchestrator.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(PgConductorTracing.class));
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorTracingAutoConfiguration.class))
+        .withBean(OpenTelemetry.class, OpenTelemetry::noop)
+        .withPropertyValues(
+            "pgconductor.orchestrator.enabled=false", "pgconductor.tracing.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(PgConductorTracing.class));
   }
 
   @Test

@@ -13,16 +13,27 @@ import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.peer.Workload;
 import dev.pgconductor.bench.util.Completions;
 import dev.pgconductor.micrometer.PgConductorMetrics;
+import dev.pgconductor.opentelemetry.PgConductorTracing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
  * Scenario 3: drain pre-enqueued no-op executions, with the default worker config and with a tuned
  * one (and, with {@code --noop-listener}, both again with a listener that does nothing; with {@code
- * --metrics-listener}, both again with pgconductor-micrometer's metrics). Measured from {@code
- * Orchestrator.start()} until the last outcome is written (the hot table is empty); the time until
- * the last handler ran is kept as a detail.
+ * --metrics-listener}, both again with pgconductor-micrometer's metrics; with {@code --tracing},
+ * both again traced by pgconductor-opentelemetry). Measured from {@code Orchestrator.start()} until
+ * the last outcome is written (the hot table is empty); the time until the last handler ran is kept
+ * as a detail.
  */
 public final class DrainScenario implements Scenario {
   /** Variant label of the default worker config. */
@@ -36,6 +47,9 @@ public final class DrainScenario implements Scenario {
 
   /** Added to a variant's label when its orchestrator has the metrics (--metrics-listener). */
   public static final String WITH_METRICS = " + metrics";
+
+  /** Added to a variant's label when its Conductor traces (--tracing). */
+  public static final String WITH_TRACING = " + tracing";
 
   @Override
   public int number() {
@@ -74,6 +88,13 @@ public final class DrainScenario implements Scenario {
       after.add(
           Trial.subject(TUNED + WITH_METRICS, db -> runWithMetrics(db, jobs, PgcHarness.TUNED)));
     }
+    if (Boolean.getBoolean(BenchMain.TRACING_PROPERTY)) {
+      before.add(
+          Trial.subject(
+              DEFAULT + WITH_TRACING, db -> runWithTracing(db, jobs, WorkerConfig.DEFAULT)));
+      after.add(
+          Trial.subject(TUNED + WITH_TRACING, db -> runWithTracing(db, jobs, PgcHarness.TUNED)));
+    }
     trials.addAll(before);
     trials.add(plainDefault);
     trials.add(plainTuned);
@@ -96,6 +117,48 @@ public final class DrainScenario implements Scenario {
         PgConductorMetrics metrics =
             PgConductorMetrics.builder(new SimpleMeterRegistry()).dataSource(pool).build()) {
       return drain(db, conductor, completions, jobs, config, metrics);
+    }
+  }
+
+  /**
+   * A drain whose Conductor traces with pgconductor-opentelemetry on the OpenTelemetry SDK: every
+   * span sampled, handed to a batch span processor whose exporter drops it (the SDK's cost without
+   * a network). The executions are enqueued through the traced Conductor, so each carries a trace
+   * context that every run reads.
+   */
+  static Measurement runWithTracing(BenchDatabase db, int jobs, WorkerConfig config)
+      throws Exception {
+    Completions completions = new Completions();
+    try (OpenTelemetrySdk openTelemetry =
+            OpenTelemetrySdk.builder()
+                .setTracerProvider(
+                    SdkTracerProvider.builder()
+                        .addSpanProcessor(
+                            BatchSpanProcessor.builder(new DroppingExporter()).build())
+                        .build())
+                .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+                .build();
+        Conductor<Void> conductor =
+            PgcHarness.conductor(db, PgConductorTracing.create(openTelemetry), PgcHarness.NOOP)) {
+      return drain(db, conductor, completions, jobs, config, null);
+    }
+  }
+
+  /** Drops every span it is given. */
+  private static final class DroppingExporter implements SpanExporter {
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
     }
   }
 

@@ -60,12 +60,24 @@ final class PgcHarness {
 
   /** A Conductor knowing the given tasks, on the run's database, schema installed. */
   static Conductor<Void> conductor(BenchDatabase db, TaskDefinition<?, ?>... tasks) {
-    Conductor<Void> conductor =
+    return conductor(db, null, tasks);
+  }
+
+  /**
+   * A Conductor knowing the given tasks, on the run's database, schema installed, with a tracer
+   * (null: none).
+   */
+  static Conductor<Void> conductor(
+      BenchDatabase db, dev.pgconductor.ExecutionTracer tracer, TaskDefinition<?, ?>... tasks) {
+    Conductor.Builder<Void> builder =
         Conductor.builder()
             .connectionString(db.url())
             .tasks(TaskSchemas.of(tasks))
-            .poolSize(POOL_SIZE)
-            .build();
+            .poolSize(POOL_SIZE);
+    if (tracer != null) {
+      builder.tracer(tracer);
+    }
+    Conductor<Void> conductor = builder.build();
     conductor.ensureInstalled();
     return conductor;
   }

@@ -50,6 +50,11 @@ public final class Scenarios {
         DrainScenario.runWithMetrics(db, jobs, PgcHarness.TUNED);
         db.execute("drop schema pgconductor cascade");
       }
+      if (Boolean.getBoolean(BenchMain.TRACING_PROPERTY)) {
+        // so is the tracing's, and the OpenTelemetry SDK's
+        DrainScenario.runWithTracing(db, jobs, PgcHarness.TUNED);
+        db.execute("drop schema pgconductor cascade");
+      }
       TwoStepScenario.run(db, jobs);
       db.execute("drop schema pgconductor cascade");
       ParentChildScenario.run(db, jobs);

@@ -7,8 +7,9 @@ import java.util.UUID;
  * An execution a worker claimed: what the handler needs, the lease that every write about it must
  * present, where it came from, the steps recorded by earlier runs (JSON object by name, or null),
  * how long it waited after it was due, the database time of the claim (and when the claim arrived,
- * by {@link System#nanoTime()}), a cancellation requested while it was not running, and for an
- * occurrence of a schedule, that schedule.
+ * by {@link System#nanoTime()}), a cancellation requested while it was not running, for an
+ * occurrence of a schedule, that schedule, and the trace context stored with it (a JSON object of
+ * headers, null without one).
  */
 public record Claimed(
     UUID id,
@@ -25,7 +26,8 @@ public record Claimed(
     Instant claimedAt,
     String cancelReason,
     long receivedNanos,
-    Occurrence occurrence) {
+    Occurrence occurrence,
+    String traceContext) {
 
   /**
    * An occurrence of a cron schedule: the schedule's cron and zone (for its next occurrence) and
@@ -33,7 +35,43 @@ public record Claimed(
    */
   public record Occurrence(String cron, String zone, Instant scheduledFor) {}
 
-  /** Without an occurrence (most executions). */
+  /** Without a trace context. */
+  public Claimed(
+      UUID id,
+      String taskName,
+      String payloadJson,
+      int attempt,
+      int lease,
+      UUID parentId,
+      String origin,
+      String originName,
+      Instant createdAt,
+      long queueWaitMillis,
+      String stepsJson,
+      Instant claimedAt,
+      String cancelReason,
+      long receivedNanos,
+      Occurrence occurrence) {
+    this(
+        id,
+        taskName,
+        payloadJson,
+        attempt,
+        lease,
+        parentId,
+        origin,
+        originName,
+        createdAt,
+        queueWaitMillis,
+        stepsJson,
+        claimedAt,
+        cancelReason,
+        receivedNanos,
+        occurrence,
+        null);
+  }
+
+  /** Without an occurrence (most executions) nor a trace context. */
   public Claimed(
       UUID id,
       String taskName,
@@ -64,6 +102,7 @@ public record Claimed(
         claimedAt,
         cancelReason,
         receivedNanos,
+        null,
         null);
   }
 

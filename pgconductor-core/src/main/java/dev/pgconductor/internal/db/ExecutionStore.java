@@ -23,11 +23,10 @@ import java.util.UUID;
  * state changes themselves are the set-based functions of the schema (migrations/V001).
  */
 public final class ExecutionStore {
+  // the ninth parameter: in the caller's own transaction (every worker of the queue is notified at
+  // its commit); the tenth: the trace contexts, null without a tracer
   private static final String INVOKE =
-      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz)";
-  // in the caller's own transaction: every worker of the queue is notified at its commit
-  private static final String INVOKE_IN_CALLERS_TRANSACTION =
-      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz, true)";
+      "select pgconductor.invoke(?, ?, ?, ?, ?, ?, ?::timestamptz[], ?::timestamptz, ?, ?)";
   private static final String CLAIM = "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz)";
   private static final String CLAIM_BATCH =
       "select * from pgconductor.claim(?, ?, ?, ?, ?::timestamptz, true)";
@@ -73,9 +72,17 @@ public final class ExecutionStore {
     this.db = db;
   }
 
-  /** One execution to store: its id, its payload (valid JSON) and its options. */
+  /**
+   * One execution to store: its id, its payload (valid JSON), its options, and the trace context to
+   * store with it (a JSON object of headers; null without a tracer).
+   */
   public record NewExecution(
-      UUID id, String payloadJson, String dedupeKey, int priority, Instant runAt) {}
+      UUID id,
+      String payloadJson,
+      String dedupeKey,
+      int priority,
+      Instant runAt,
+      String traceContext) {}
 
   /**
    * Stores executions of one task in one call; returns their ids in input order (an existing id
@@ -127,8 +134,8 @@ public final class ExecutionStore {
     String sql =
         throttle != null
             ? "select pgconductor.invoke_throttled(?, ?, ?, ?, ?, ?, ?::timestamptz, ?,"
-                + " ?::timestamptz, ?)"
-            : "select pgconductor.invoke_debounced(?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?)";
+                + " ?::timestamptz, ?, ?)"
+            : "select pgconductor.invoke_debounced(?, ?, ?, ?, ?, ?, ?, ?::timestamptz, ?, ?)";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = 1;
       ps.setString(i++, task);
@@ -142,7 +149,8 @@ public final class ExecutionStore {
       }
       ps.setDouble(i++, (throttle != null ? throttle : debounce).toMillis() / 1000.0);
       ps.setString(i++, db.nowParam());
-      ps.setBoolean(i, callers);
+      ps.setBoolean(i++, callers);
+      ps.setString(i, row.traceContext());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         return rs.getObject(1, UUID.class);
@@ -159,6 +167,7 @@ public final class ExecutionStore {
     String[] keys = new String[n];
     Integer[] priorities = new Integer[n];
     String[] runAts = new String[n];
+    String[] traceContexts = null; // only when a tracer gave one
     for (int i = 0; i < n; i++) {
       NewExecution row = rows.get(i);
       ids[i] = row.id();
@@ -166,9 +175,14 @@ public final class ExecutionStore {
       keys[i] = row.dedupeKey();
       priorities[i] = row.priority();
       runAts[i] = row.runAt() == null ? null : row.runAt().toString();
+      if (row.traceContext() != null) {
+        if (traceContexts == null) {
+          traceContexts = new String[n];
+        }
+        traceContexts[i] = row.traceContext();
+      }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(callers ? INVOKE_IN_CALLERS_TRANSACTION : INVOKE)) {
+    try (PreparedStatement ps = c.prepareStatement(INVOKE)) {
       ps.setString(1, task);
       ps.setString(2, queue);
       ps.setObject(3, new UuidArray(ids));
@@ -177,6 +191,12 @@ public final class ExecutionStore {
       ps.setArray(6, c.createArrayOf("int4", priorities));
       ps.setArray(7, c.createArrayOf("text", runAts));
       ps.setString(8, db.nowParam());
+      ps.setBoolean(9, callers);
+      if (traceContexts == null) {
+        ps.setNull(10, java.sql.Types.ARRAY);
+      } else {
+        ps.setArray(10, c.createArrayOf("text", traceContexts));
+      }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         Array array = rs.getArray(1);
@@ -237,7 +257,8 @@ public final class ExecutionStore {
                       : new Claimed.Occurrence(
                           rs.getString("schedule_cron"),
                           rs.getString("schedule_zone"),
-                          Db.instant(rs.getTimestamp("scheduled_for")))));
+                          Db.instant(rs.getTimestamp("scheduled_for"))),
+                  rs.getString("trace_context")));
         }
       }
       return claimed;

@@ -73,6 +73,14 @@ public sealed interface Outcome {
   /** Ended by a cancellation while it ran (or before its claimed run started). */
   record Cancelled(Claimed claimed, boolean hasSteps) implements Outcome {}
 
-  /** A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists. */
-  record Child(UUID id, String task, String queue, String payloadJson) {}
+  /**
+   * A child execution a waiting parent creates with its wait; {@code payloadJson} null: exists.
+   * {@code traceContext}: the trace context to store with a new child (JSON headers), or null.
+   */
+  record Child(UUID id, String task, String queue, String payloadJson, String traceContext) {
+    /** Without a trace context. */
+    public Child(UUID id, String task, String queue, String payloadJson) {
+      this(id, task, queue, payloadJson, null);
+    }
+  }
 }

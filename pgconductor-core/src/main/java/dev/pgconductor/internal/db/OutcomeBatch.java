@@ -31,6 +31,7 @@ final class OutcomeBatch {
   private final String[] childPayloads;
   private final Integer[] attempts;
   private final Boolean[] hasSteps;
+  private String[] childTraceContexts; // null until an outcome has one (tracing)
 
   /** Outcomes whose next occurrence (of a scheduled execution) comes after {@code now}. */
   OutcomeBatch(List<Outcome> outcomes, Instant now) {
@@ -137,6 +138,12 @@ final class OutcomeBatch {
               childTasks[i] = w.child().task();
               childQueues[i] = w.child().queue();
               childPayloads[i] = w.child().payloadJson();
+              if (w.child().traceContext() != null) {
+                if (childTraceContexts == null) {
+                  childTraceContexts = new String[size];
+                }
+                childTraceContexts[i] = w.child().traceContext();
+              }
             }
             yield "waiting";
           }
@@ -175,6 +182,10 @@ final class OutcomeBatch {
         out.append(',');
       }
       quoted(out, array(fields[f]));
+    }
+    out.append(',');
+    if (childTraceContexts != null) { // else an empty field: a null array, as no tracer sends
+      quoted(out, array(childTraceContexts));
     }
     return out.append(')').toString();
   }

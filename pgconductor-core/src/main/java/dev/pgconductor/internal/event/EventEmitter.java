@@ -3,11 +3,13 @@ package dev.pgconductor.internal.event;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.pgconductor.EventDefinition;
 import dev.pgconductor.EventSchemas;
+import dev.pgconductor.ExecutionTracer.SendKind;
 import dev.pgconductor.InvalidPayloadException;
 import dev.pgconductor.PgConductorException;
 import dev.pgconductor.internal.db.Db;
 import dev.pgconductor.internal.db.UuidArray;
 import dev.pgconductor.internal.json.JsonCodec;
+import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.task.PayloadValidator;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,18 +21,21 @@ import java.util.UUID;
 /**
  * Emits custom events: checks the event and its payload, then stores the event and fans it out to
  * the subscribed tasks with one call of {@code pgconductor.emit}, on a pooled connection or on the
- * caller's own (in the caller's transaction).
+ * caller's own (in the caller's transaction). With a tracer, the call is a send whose trace context
+ * is stored with the executions it creates.
  */
 public final class EventEmitter {
   private final Db db;
   private final EventSchemas events;
   private final JsonCodec json;
   private final PayloadValidator validator = new PayloadValidator();
+  private final Tracing tracing;
 
-  public EventEmitter(Db db, EventSchemas events, JsonCodec json) {
+  public EventEmitter(Db db, EventSchemas events, JsonCodec json, Tracing tracing) {
     this.db = db;
     this.events = events;
     this.json = json;
+    this.tracing = tracing;
   }
 
   /** Throws unless this exact definition is in the Conductor's {@link EventSchemas}. */
@@ -70,13 +75,33 @@ public final class EventEmitter {
     for (int i = 0; i < payloadJson.length; i++) {
       payloadJson[i] = payloadJson(event, payloads.get(i));
     }
+    if (!tracing.active()) {
+      emit(connection, event, payloadJson, ids, null);
+      return;
+    }
+    tracing.sending(
+        SendKind.EMIT,
+        event.name(),
+        null,
+        traceContext -> {
+          emit(connection, event, payloadJson, ids, traceContext);
+          return null;
+        });
+  }
+
+  private void emit(
+      Connection connection,
+      EventDefinition<?> event,
+      String[] payloadJson,
+      List<UUID> ids,
+      String traceContext) {
     try {
       if (connection == null) {
         try (Connection c = db.connection()) {
-          emitOn(c, false, event, payloadJson, ids);
+          emitOn(c, false, event, payloadJson, ids, traceContext);
         }
       } else {
-        emitOn(connection, true, event, payloadJson, ids);
+        emitOn(connection, true, event, payloadJson, ids, traceContext);
       }
     } catch (SQLException e) {
       throw new PgConductorException(
@@ -86,15 +111,21 @@ public final class EventEmitter {
 
   /** {@code callers}: the caller's own transaction, so every worker is notified at its commit. */
   private void emitOn(
-      Connection c, boolean callers, EventDefinition<?> event, String[] payloadJson, List<UUID> ids)
+      Connection c,
+      boolean callers,
+      EventDefinition<?> event,
+      String[] payloadJson,
+      List<UUID> ids,
+      String traceContext)
       throws SQLException {
     try (PreparedStatement ps =
-        c.prepareStatement("select pgconductor.emit(?, ?, ?, ?::timestamptz, ?)")) {
+        c.prepareStatement("select pgconductor.emit(?, ?, ?, ?::timestamptz, ?, ?)")) {
       ps.setObject(1, new UuidArray(ids.toArray(UUID[]::new)));
       ps.setString(2, event.name());
       ps.setArray(3, c.createArrayOf("text", payloadJson));
       ps.setString(4, db.nowParam());
       ps.setBoolean(5, callers);
+      ps.setString(6, traceContext);
       ps.execute();
     }
   }

@@ -7,6 +7,7 @@ import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.ChildTimeoutException;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.EventDefinition;
+import dev.pgconductor.ExecutionTracer.SendKind;
 import dev.pgconductor.PgConductorException;
 import dev.pgconductor.StepAction;
 import dev.pgconductor.TaskContext;
@@ -22,6 +23,7 @@ import dev.pgconductor.internal.db.ExecutionStore.StepRecord;
 import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.util.UuidV7;
 import java.lang.reflect.Type;
 import java.time.Duration;
@@ -53,6 +55,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private final TaskLogger logger;
   private final StepWriter stepWriter;
   private final Listeners listeners;
+  private Tracing.Run traced; // null without a tracer
   private final Map<String, StepState> steps = new HashMap<>();
   private final String executionId;
   private final TimeWindow window; // null: the task runs at any time
@@ -116,6 +119,11 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   void bindThread(Thread thread) {
     this.thread = thread;
+  }
+
+  /** The traced run this context belongs to (with a tracer only): it hears the steps. */
+  void traced(Tracing.Run run) {
+    this.traced = run;
   }
 
   /**
@@ -426,13 +434,18 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
       child = new Outcome.Child(recorded.child(), task.name(), task.queue(), null);
     } else {
       environment.tasks().requireInvocable(task);
+      String payloadJson = environment.tasks().payloadJson(task, payload);
+      String traceContext = null;
+      if (environment.tracing().active()) {
+        // the child is written by the next flush, with this run's outcome: the send ends here
+        Tracing.Sent sent =
+            environment.tracing().send(SendKind.CHILD_INVOKE, task.name(), task.queue());
+        traceContext = sent.headersJson();
+        sent.end(null);
+      }
       // created by the flush that records this wait, in the same transaction
       child =
-          new Outcome.Child(
-              UuidV7.next(),
-              task.name(),
-              task.queue(),
-              environment.tasks().payloadJson(task, payload));
+          new Outcome.Child(UuidV7.next(), task.name(), task.queue(), payloadJson, traceContext);
     }
     steps.put(
         name, new StepState(false, null, null, null, child.id(), deadline, claimed.attempt()));
@@ -506,15 +519,17 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   // --- helpers -----------------------------------------------------------------------------
 
   private void stepRecorded(String name, long startedNanos) {
-    if (listeners.active()) {
-      var event =
-          new ConductorListener.StepRecorded(
-              executionId,
-              claimed.taskName(),
-              queue,
-              name,
-              Duration.ofNanos(System.nanoTime() - startedNanos));
-      listeners.fire(l -> l.stepRecorded(event));
+    if (listeners.active() || traced != null) {
+      Duration duration = Duration.ofNanos(System.nanoTime() - startedNanos);
+      if (listeners.active()) {
+        var event =
+            new ConductorListener.StepRecorded(
+                executionId, claimed.taskName(), queue, name, duration);
+        listeners.fire(l -> l.stepRecorded(event));
+      }
+      if (traced != null) {
+        traced.stepRecorded(name, duration);
+      }
     }
   }
 

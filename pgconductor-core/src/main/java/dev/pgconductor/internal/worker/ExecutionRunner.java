@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pgconductor.ChildExecutionFailedException;
 import dev.pgconductor.ConductorListener;
 import dev.pgconductor.ConductorListener.Reason;
+import dev.pgconductor.ExecutionTracer.RunOutcome;
 import dev.pgconductor.RowOperation;
 import dev.pgconductor.Task;
 import dev.pgconductor.TaskEvent;
@@ -16,6 +17,7 @@ import dev.pgconductor.internal.db.Outcome;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.json.UnstorableValueException;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.listen.Tracing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -96,6 +98,21 @@ final class ExecutionRunner<C> {
             logger,
             stepWriter,
             task.options().window().orElse(null));
+    Tracing.Run traced = null;
+    if (environment.tracing().active()) {
+      traced =
+          environment
+              .tracing()
+              .startAttempt(
+                  id,
+                  task.name(),
+                  queue,
+                  claimed.attempt(),
+                  claimed.origin(),
+                  claimed.parentId() == null ? null : claimed.parentId().toString(),
+                  claimed.traceContext());
+      ctx.traced(traced);
+    }
     long startedNanos = System.nanoTime();
     if (listeners.active()) {
       var event =
@@ -127,12 +144,47 @@ final class ExecutionRunner<C> {
                   task.options().maxAttempts()));
     }
     if (!end.getAsBoolean()) {
+      if (traced != null) {
+        timedOut(traced, task, claimed);
+      }
       return null; // its timeout ended the run: that outcome was written instead
     }
     if (listeners.active()) {
       report(task.name(), run, Duration.ofNanos(System.nanoTime() - startedNanos));
     }
+    if (traced != null) {
+      traced.end(runOutcome(run.outcome()), run.error());
+    }
     return run.outcome();
+  }
+
+  /** How a run ended, as the tracer hears it. */
+  private static RunOutcome runOutcome(Outcome outcome) {
+    return switch (outcome) {
+      case Outcome.Completed c -> RunOutcome.COMPLETED;
+      case Outcome.Failed f ->
+          outcome.claimed().attempt() < f.maxAttempts() ? RunOutcome.RETRYING : RunOutcome.FAILED;
+      case Outcome.Cancelled c -> RunOutcome.CANCELLED;
+      case Outcome.Sleeping s -> RunOutcome.SLEEPING;
+      case Outcome.Waiting w -> RunOutcome.WAITING_FOR_CHILD;
+      case Outcome.Released r -> RunOutcome.RELEASED;
+      case Outcome.Interrupted r -> RunOutcome.RELEASED;
+      case Outcome.Unstarted u -> RunOutcome.RELEASED;
+    };
+  }
+
+  /** Ends the traced run of a handler whose timeout ended its run, as {@link #timedOut} did. */
+  private static void timedOut(Tracing.Run traced, Task<?, ?> task, Claimed claimed) {
+    var error =
+        new TimeoutException(
+            "this run of task '"
+                + task.name()
+                + "' took longer than its timeout of "
+                + task.options().timeout().orElse(null));
+    boolean retried =
+        task.options().retryPolicy().delay(claimed.attempt(), error).isPresent()
+            && claimed.attempt() < task.options().maxAttempts();
+    traced.end(retried ? RunOutcome.RETRYING : RunOutcome.FAILED, error);
   }
 
   /**

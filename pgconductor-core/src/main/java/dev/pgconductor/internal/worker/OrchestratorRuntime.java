@@ -14,6 +14,7 @@ import dev.pgconductor.internal.db.SqlErrors;
 import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.maintenance.Maintenance;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
@@ -130,7 +131,8 @@ public final class OrchestratorRuntime<C> {
       List<Worker> workers,
       Settings settings,
       Listeners listeners,
-      EventEmitter events) {
+      EventEmitter events,
+      Tracing tracing) {
     this.db = db;
     this.migrator = migrator;
     this.store = new OrchestratorStore(db);
@@ -150,7 +152,8 @@ public final class OrchestratorRuntime<C> {
             settings.heartbeatTimeout(),
             liveness,
             new DynamicSchedules(db, tasks),
-            events);
+            events,
+            tracing);
     this.listeners = listeners;
     this.workers = List.copyOf(workers);
     this.heartbeatInterval = settings.heartbeatInterval();

@@ -5,6 +5,7 @@ import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.event.EventEmitter;
 import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
+import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.task.TaskRegistry;
 import java.time.Duration;
@@ -16,8 +17,8 @@ import org.slf4j.Logger;
  * the task registry (for child invokes), the execution store (for transactional steps), the
  * engine's clock, the listeners, and how long a transactional step's transaction may sit idle (the
  * heartbeat timeout: no longer than a frozen worker may hold an execution's lock), and the
- * orchestrator's {@link Liveness}, the dynamic schedules (for {@code ctx.schedule}) and the event
- * emitter (for {@code ctx.emit}).
+ * orchestrator's {@link Liveness}, the dynamic schedules (for {@code ctx.schedule}), the event
+ * emitter (for {@code ctx.emit}) and the Conductor's tracer (or {@link Tracing#NONE}).
  *
  * @param <C> custom context type
  */
@@ -32,7 +33,8 @@ record RunEnvironment<C>(
     Duration transactionIdleTimeout,
     Liveness liveness,
     DynamicSchedules schedules,
-    EventEmitter events) {
+    EventEmitter events,
+    Tracing tracing) {
 
   /** Whether a clock was configured (tests); otherwise the database clock rules. */
   boolean hasClock() {
