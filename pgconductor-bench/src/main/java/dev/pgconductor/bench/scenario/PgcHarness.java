@@ -126,18 +126,38 @@ final class PgcHarness {
       BenchDatabase db, Orchestrator orchestrator, Completions completions, int jobs)
       throws Exception {
     try {
+      long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       orchestrator.start();
       completions.await(jobs, budget(jobs));
       long handlersDone = System.nanoTime() - t0;
       awaitAllWritten(db, budget(jobs));
       long elapsed = System.nanoTime() - t0;
-      return Measurement.of(Sample.throughput(jobs, elapsed))
+      long cpu = processCpuNanos() - cpu0;
+      return new Measurement(
+              List.of(
+                  Sample.throughput(jobs, elapsed),
+                  Sample.millis(JVM_CPU_PER_1K, cpu / 1e6 / jobs * 1_000)),
+              java.util.Map.of())
           .withDetail("last_handler_ms", handlersDone / 1e6)
           .withDetail("all_written_ms", elapsed / 1e6);
     } finally {
       orchestrator.close();
     }
+  }
+
+  /**
+   * The metric of the JVM's CPU time (all its threads, the collector's too) per 1,000 executions
+   * of a drain: the engine's client-side cost, which machine noise moves far less than throughput
+   * (the database runs in a process of its own).
+   */
+  public static final String JVM_CPU_PER_1K = "JVM CPU per 1k jobs";
+
+  /** CPU time this JVM has used so far. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Enqueues {@code jobs} executions of {@code task} in batches of 1,000 (setup, not measured). */
