@@ -221,4 +221,26 @@ class DashboardHttpIT {
       assertThat(get(guarded, "/", "X-Group", "ops").statusCode()).isEqualTo(200);
     }
   }
+
+  @Test
+  void underABasePathEveryLinkAndFileCarriesIt() throws Exception {
+    try (Dashboard proxied =
+        Dashboard.builder(db.dataSource()).port(0).basePath("/ops/pgc").start()) {
+      assertThat(proxied.url()).endsWith("/ops/pgc/");
+      HttpResponse<String> overview = get(proxied, "/");
+      assertThat(overview.statusCode()).isEqualTo(200);
+      assertThat(overview.body())
+          .contains("href=\"/ops/pgc/executions\"", "sse-connect=\"/ops/pgc/live\"");
+      Matcher scripts = Pattern.compile("src=\"(/ops/pgc/[^\"]+)\"").matcher(overview.body());
+      int found = 0;
+      while (scripts.find()) {
+        URI script = URI.create(proxied.url()).resolve(scripts.group(1));
+        HttpResponse<String> file =
+            http.send(HttpRequest.newBuilder(script).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(file.statusCode()).as(script.toString()).isEqualTo(200);
+        found++;
+      }
+      assertThat(found).isEqualTo(4); // htmx, its SSE extension, uPlot, the dashboard's own
+    }
+  }
 }

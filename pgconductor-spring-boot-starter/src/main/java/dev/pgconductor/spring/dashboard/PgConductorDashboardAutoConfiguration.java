@@ -13,9 +13,10 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The pgconductor web dashboard ({@link Dashboard}) on the application's {@link DataSource}, when
- * {@code pgconductor-dashboard} is on the class path and {@code pgconductor.dashboard.enabled=true}.
- * It serves on its own port ({@code pgconductor.dashboard.port}, 8081 by default), starts with the
- * context and stops with it. See {@link PgConductorDashboardProperties} for its settings.
+ * {@code pgconductor-dashboard} is on the class path and {@code
+ * pgconductor.dashboard.enabled=true}. It serves on its own port ({@code
+ * pgconductor.dashboard.port}, 8081 by default), starts with the context and stops with it. See
+ * {@link PgConductorDashboardProperties} for its settings.
  */
 @AutoConfiguration(after = PgConductorAutoConfiguration.class)
 @ConditionalOnClass(Dashboard.class)
