@@ -109,9 +109,12 @@ public final class View {
     return String.format(Locale.ROOT, "%.1f %%", 100.0 * part / whole);
   }
 
-  /** The first 8 characters of an id, for tables (the full id is in the link and title). */
+  /**
+   * The last 8 characters of an id, for tables (the full id is in the link and its title): ids are
+   * time-ordered, so their first characters are shared by executions created together.
+   */
   public static String shortId(String id) {
-    return id == null ? "" : id.length() <= 8 ? id : id.substring(0, 8);
+    return id == null ? "" : id.length() <= 8 ? id : "…" + id.substring(id.length() - 8);
   }
 
   /**
