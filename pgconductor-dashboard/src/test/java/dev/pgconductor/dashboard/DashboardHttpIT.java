@@ -117,6 +117,10 @@ class DashboardHttpIT {
     HttpResponse<String> badTime = get(dashboard, "/executions?since=yesterday", "Cookie", cookie);
     assertThat(badTime.statusCode()).isEqualTo(400);
     assertThat(badTime.body()).contains("is not a time");
+    HttpResponse<String> future =
+        get(dashboard, "/executions?since=2999-01-01T00:00", "Cookie", cookie);
+    assertThat(future.statusCode()).isEqualTo(200);
+    assertThat(future.body()).contains("No execution matches these filters.");
     HttpResponse<String> badCursor = get(dashboard, "/executions?after=x", "Cookie", cookie);
     assertThat(badCursor.statusCode()).isEqualTo(400);
     assertThat(get(dashboard, "/executions/not-an-id", "Cookie", cookie).statusCode())

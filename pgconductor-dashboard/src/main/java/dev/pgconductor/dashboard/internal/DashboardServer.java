@@ -55,6 +55,7 @@ public final class DashboardServer {
               config.jetty.host = settings.host();
               config.jetty.port = settings.port();
               config.startup.showJavalinBanner = false;
+              config.startup.showOldJavalinVersionWarning = false;
               config.router.contextPath = settings.basePath().isEmpty() ? "/" : settings.basePath();
               config.router.ignoreTrailingSlashes = true;
               config.staticFiles.enableWebjars();
