@@ -57,9 +57,21 @@ class DashboardBrowserIT {
             .allowActions(true)
             .refreshInterval(Duration.ofMillis(500))
             .start();
+    File chromium = new File(System.getProperty("pgconductor.chromium", "/usr/bin/chromium"));
+    File chromedriver =
+        new File(System.getProperty("pgconductor.chromedriver", "/usr/bin/chromedriver"));
+    if (!chromium.canExecute() || !chromedriver.canExecute()) {
+      throw new IllegalStateException(
+          "the browser tests need Chromium at "
+              + chromium
+              + " and ChromeDriver at "
+              + chromedriver
+              + ": install Debian's chromium and chromium-driver packages, or give their paths"
+              + " with -Dpgconductor.chromium=... -Dpgconductor.chromedriver=...");
+    }
     userDataDir = Files.createTempDirectory("pgconductor-chromium");
     ChromeOptions options = new ChromeOptions();
-    options.setBinary(System.getProperty("pgconductor.chromium", "/usr/bin/chromium"));
+    options.setBinary(chromium);
     options.addArguments(
         "--headless",
         "--no-sandbox",
@@ -74,8 +86,7 @@ class DashboardBrowserIT {
     // the machine's own driver: Selenium Manager never downloads one
     ChromeDriverService service =
         new ChromeDriverService.Builder()
-            .usingDriverExecutable(
-                new File(System.getProperty("pgconductor.chromedriver", "/usr/bin/chromedriver")))
+            .usingDriverExecutable(chromedriver)
             .usingAnyFreePort()
             .build();
     browser = new ChromeDriver(service, options);
