@@ -1,6 +1,6 @@
 package dev.pgconductor.cli;
 
-import dev.pgconductor.cli.query.Databases;
+import dev.pgconductor.dashboard.query.Databases;
 import javax.sql.DataSource;
 import picocli.CommandLine.Option;
 

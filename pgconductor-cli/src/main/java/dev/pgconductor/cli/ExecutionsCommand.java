@@ -3,12 +3,12 @@ package dev.pgconductor.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pgconductor.ExecutionState;
-import dev.pgconductor.cli.query.ExecutionDetail;
-import dev.pgconductor.cli.query.ExecutionFilter;
-import dev.pgconductor.cli.query.ExecutionPage;
-import dev.pgconductor.cli.query.ExecutionQuery;
-import dev.pgconductor.cli.query.ExecutionSummary;
-import dev.pgconductor.cli.query.StepRecord;
+import dev.pgconductor.dashboard.query.ExecutionDetail;
+import dev.pgconductor.dashboard.query.ExecutionFilter;
+import dev.pgconductor.dashboard.query.ExecutionPage;
+import dev.pgconductor.dashboard.query.ExecutionQuery;
+import dev.pgconductor.dashboard.query.ExecutionSummary;
+import dev.pgconductor.dashboard.query.StepRecord;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -123,6 +123,7 @@ final class ExecutionsCommand implements Runnable {
               task,
               queue,
               state,
+              null,
               since == null ? null : since.ago(environment.clock()),
               until == null ? null : until.ago(environment.clock()),
               after == null ? null : after.strip(),

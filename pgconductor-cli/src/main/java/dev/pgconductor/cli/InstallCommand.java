@@ -1,8 +1,8 @@
 package dev.pgconductor.cli;
 
 import dev.pgconductor.Conductor;
-import dev.pgconductor.cli.query.AppliedMigration;
-import dev.pgconductor.cli.query.SchemaQuery;
+import dev.pgconductor.dashboard.query.AppliedMigration;
+import dev.pgconductor.dashboard.query.SchemaQuery;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Operates pgconductor on a PostgreSQL database: installs the schema, shows queues,"
           + " executions and orchestrators, retries, cancels and invokes executions, installs"
-          + " row-change triggers, and generates Java records for tables.",
+          + " row-change triggers, serves the web dashboard, and generates Java records for"
+          + " tables.",
       "",
       "The database comes from --url or the DATABASE_URL environment variable"
           + " (postgres://user:pass@host:5432/db or jdbc:postgresql://…)."
@@ -34,6 +35,7 @@ import picocli.CommandLine.Spec;
       CancelCommand.class,
       InvokeCommand.class,
       TriggersCommand.class,
+      DashboardCommand.class,
       GenCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

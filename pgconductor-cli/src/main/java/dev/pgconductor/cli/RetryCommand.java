@@ -2,7 +2,7 @@ package dev.pgconductor.cli;
 
 import dev.pgconductor.Conductor;
 import dev.pgconductor.ExecutionState;
-import dev.pgconductor.cli.query.ExecutionQuery;
+import dev.pgconductor.dashboard.query.ExecutionQuery;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.pgconductor.cli;
 
-import dev.pgconductor.cli.query.OrchestratorStatus;
-import dev.pgconductor.cli.query.QueueStatus;
-import dev.pgconductor.cli.query.Status;
-import dev.pgconductor.cli.query.StatusQuery;
+import dev.pgconductor.dashboard.query.OrchestratorStatus;
+import dev.pgconductor.dashboard.query.QueueStatus;
+import dev.pgconductor.dashboard.query.Status;
+import dev.pgconductor.dashboard.query.StatusQuery;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.stream.Collectors;

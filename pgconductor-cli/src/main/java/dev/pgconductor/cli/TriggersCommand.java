@@ -1,8 +1,8 @@
 package dev.pgconductor.cli;
 
-import dev.pgconductor.cli.query.AppliedTrigger;
-import dev.pgconductor.cli.query.RowTriggerInfo;
-import dev.pgconductor.cli.query.RowTriggerQuery;
+import dev.pgconductor.dashboard.query.AppliedTrigger;
+import dev.pgconductor.dashboard.query.RowTriggerInfo;
+import dev.pgconductor.dashboard.query.RowTriggerQuery;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -22,6 +22,7 @@ class HelpTest {
         "triggers",
         "triggers list",
         "triggers apply",
+        "dashboard",
         "gen",
         "gen records"
       })

@@ -324,6 +324,13 @@ create index finished_executions_remove_at_idx on pgconductor.finished_execution
 create index finished_executions_dedupe_idx
   on pgconductor.finished_executions (task_key, dedupe_key, queue, finished_at)
   where dedupe_key is not null and state = 'completed';
+-- Search by dedupe key in any state, newest first (the dashboard): only rows with a key pay for it.
+create index finished_executions_dedupe_key_idx
+  on pgconductor.finished_executions (dedupe_key, id) where dedupe_key is not null;
+-- Failed and cancelled executions newest first (the dashboard's failures), however rare among the
+-- completed ones; completed rows, nearly all of them, are not in it.
+create index finished_executions_failed_idx
+  on pgconductor.finished_executions (state, id) where state in ('failed', 'cancelled');
 
 -- When each queue's daily maintenance runs next: a time of day of its own, derived from its name
 -- (pgconductor.maintenance_time), so queues spread over the day and every orchestrator agrees.

@@ -11,6 +11,7 @@ import dev.pgconductor.ExecutionState;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskSchemas;
 import dev.pgconductor.WorkerConfig;
+import dev.pgconductor.dashboard.Dashboard;
 import dev.pgconductor.micrometer.PgConductorMetrics;
 import dev.pgconductor.opentelemetry.PgConductorTracing;
 import dev.pgconductor.spring.Greetings.Greet;
@@ -18,6 +19,7 @@ import dev.pgconductor.spring.actuate.PgConductorEndpoint;
 import dev.pgconductor.spring.actuate.PgConductorEndpointAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthAutoConfiguration;
 import dev.pgconductor.spring.actuate.PgConductorHealthIndicator;
+import dev.pgconductor.spring.dashboard.PgConductorDashboardAutoConfiguration;
 import dev.pgconductor.spring.metrics.PgConductorMetricsAutoConfiguration;
 import dev.pgconductor.spring.tracing.PgConductorTracingAutoConfiguration;
 import dev.pgconductor.testing.TestPostgres;
@@ -30,6 +32,10 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -460,5 +466,50 @@ class PgConductorAutoConfigurationIT {
     Conductor<Void> myConductor() {
       return Conductor.builder().connectionString(URL).tasks(TaskSchemas.empty()).build();
     }
+  }
+
+  @Test
+  void theDashboardStartsWithTheContextWhenEnabledAndStopsWithIt() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorDashboardAutoConfiguration.class))
+        .withPropertyValues(
+            "pgconductor.orchestrator.enabled=false",
+            "pgconductor.dashboard.enabled=true",
+            "pgconductor.dashboard.port=0",
+            "pgconductor.dashboard.token=spring-token")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              context.getBean(Conductor.class).ensureInstalled();
+              Dashboard dashboard = context.getBean(Dashboard.class);
+              HttpClient http = HttpClient.newHttpClient();
+              URI overview = URI.create(dashboard.url());
+              assertThat(
+                      http.send(
+                              HttpRequest.newBuilder(overview).build(),
+                              HttpResponse.BodyHandlers.ofString())
+                          .statusCode())
+                  .isEqualTo(401);
+              HttpResponse<String> page =
+                  http.send(
+                      HttpRequest.newBuilder(overview)
+                          .header("Authorization", "Bearer spring-token")
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(page.statusCode()).isEqualTo(200);
+              assertThat(page.body()).contains("Orchestrators");
+            });
+  }
+
+  @Test
+  void theDashboardIsOffUnlessEnabled() {
+    runner
+        .withConfiguration(AutoConfigurations.of(PgConductorDashboardAutoConfiguration.class))
+        .withPropertyValues("pgconductor.orchestrator.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).doesNotHaveBean(Dashboard.class);
+            });
   }
 }
