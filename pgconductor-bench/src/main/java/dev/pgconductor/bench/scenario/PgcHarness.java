@@ -147,9 +147,9 @@ final class PgcHarness {
   }
 
   /**
-   * The metric of the JVM's CPU time (all its threads, the collector's too) per 1,000 executions
-   * of a drain: the engine's client-side cost, which machine noise moves far less than throughput
-   * (the database runs in a process of its own).
+   * The metric of the JVM's CPU time (all its threads, the collector's too) per 1,000 executions of
+   * a drain: the engine's client-side cost, which machine noise moves far less than throughput (the
+   * database runs in a process of its own).
    */
   public static final String JVM_CPU_PER_1K = "JVM CPU per 1k jobs";
 
