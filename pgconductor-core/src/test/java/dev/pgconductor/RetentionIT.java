@@ -44,6 +44,13 @@ class RetentionIT {
     db.execute("truncate pgconductor.maintenance");
   }
 
+  /** How many failed attempts of an execution are kept. */
+  private static long failedAttempts(String executionId) {
+    return db.queryLong(
+        "select count(*) from pgconductor.failed_attempts where execution_id = ?::uuid",
+        executionId);
+  }
+
   private static String handle(TaskEvent<Order> event) {
     if (event.payload().fail()) {
       throw new IllegalStateException("order " + event.payload().id() + " is invalid");
@@ -76,6 +83,14 @@ class RetentionIT {
     String keptFailed = conductor.invoke(KEPT, new Order("4", true)).orElseThrow();
     drain(conductor, shortLived, kept);
 
+    assertThat(
+            db.dataSourceQueryString(
+                "select attempt || ': ' || error || ' / ' || left(error_stack, 31)"
+                    + " from pgconductor.failed_attempts where execution_id = '"
+                    + failed
+                    + "'"))
+        .as("the failed attempt, kept while its execution is")
+        .isEqualTo("1: order 2 is invalid / java.lang.IllegalStateException");
     assertThat(conductor.runMaintenance("default").removed()).as("nothing expired yet").isZero();
     // while retained, a completed execution keeps its dedupe key
     assertThat(conductor.invoke(SHORT_LIVED, new Order("1", false), key)).contains(completed);
@@ -92,6 +107,8 @@ class RetentionIT {
     clock.advance(Duration.ofDays(2));
     assertThat(conductor.runMaintenance("default").failed()).isEqualTo(1);
     assertThat(conductor.getExecution(failed)).isEmpty();
+    assertThat(failedAttempts(failed)).as("removed with their execution").isZero();
+    assertThat(failedAttempts(keptFailed)).isOne();
     clock.advance(Duration.ofDays(365));
     assertThat(conductor.runMaintenance("default").removed()).isZero();
     assertThat(state(conductor, keptCompleted)).isEqualTo(ExecutionState.COMPLETED);
@@ -128,6 +145,7 @@ class RetentionIT {
 
     assertThat(conductor.getExecution(completed)).isEmpty();
     assertThat(conductor.getExecution(failed)).isEmpty();
+    assertThat(failedAttempts(failed)).as("gone with the execution").isZero();
     assertThat(conductor.getExecution(PARENT, parentId).orElseThrow().result())
         .isEqualTo("child said: done 3");
     assertThat(

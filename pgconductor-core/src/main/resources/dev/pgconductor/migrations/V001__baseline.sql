@@ -357,6 +357,20 @@ create table pgconductor.steps (
   primary key (execution_id, name)
 );
 
+-- The attempts that failed, one row each: the handler threw or outlived its timeout. An
+-- execution's last_error keeps only the latest; this keeps them all, for operators (the
+-- dashboard's execution page). Written by pgconductor.flush only when a batch holds a failure;
+-- removed with the execution (retention, dropQueue, a removal on finish).
+create table pgconductor.failed_attempts (
+  execution_id uuid not null,
+  queue        text not null,
+  attempt      int not null,   -- the attempt's number (counted again from 1 after a retry())
+  error        text,
+  error_stack  text,
+  failed_at    timestamptz not null
+);
+create index failed_attempts_execution_idx on pgconductor.failed_attempts (execution_id, failed_at);
+
 create index steps_child_idx on pgconductor.steps (child_id) where child_id is not null;
 
 -- Workers that found their queue empty and sleep until notified. NOTIFY serializes commits (a
@@ -1730,7 +1744,17 @@ declare
   v_next_ids   uuid[];
   v_ready      text[] := '{}'; -- queues with work made ready by this flush
   v_ready_here boolean;
+  v_unkept     uuid[];
 begin
+  if 'failed' = any ((p_batch).kinds) then
+    insert into pgconductor.failed_attempts
+      (execution_id, queue, attempt, error, error_stack, failed_at)
+    select e.id, e.queue, e.attempts, r.error, r.stack, v_now
+    from pgconductor.executions e
+    join pgconductor.outcome_rows(p_ids, p_batch) r on e.id = r.id and e.lease = r.lease
+    where e.queue = p_queue and e.id = any (p_ids) and e.locked_by = p_orchestrator
+      and r.kind = 'failed';
+  end if;
   with done as (
     delete from pgconductor.executions e
     using pgconductor.outcome_rows(p_ids, p_batch) r
@@ -1786,19 +1810,31 @@ begin
          coalesce(array_agg(d.id) filter (where d.has_steps), '{}'),
          coalesce(array_agg(d.id) filter (where d.next_at is not null), '{}'),
          coalesce(array_agg(d.next_at) filter (where d.next_at is not null), '{}'),
-         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}')
-    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids
+         coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}'),
+         -- failed ones removed as they finish take their failed attempts with them
+         coalesce(array_agg(d.id) filter (
+           where d.final <> 'completed' and d.parent_id is null
+             and (select t.keep_failed from pgconductor.tasks t where t.key = d.task_key)
+                 = interval '0'), '{}')
+    into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids, v_unkept
   from done d;
+  if cardinality(v_unkept) > 0 then
+    delete from pgconductor.failed_attempts a where a.execution_id = any (v_unkept);
+  end if;
   if cardinality(v_children) > 0 or cardinality(v_with_steps) > 0 then
     v_ready := pgconductor.after_finish(v_children, v_with_steps, p_now);
   end if;
   if cardinality(v_children) > 0 then
     -- children removed as they finish go once their parents have read them
-    delete from pgconductor.finished_executions f
-    using pgconductor.tasks t
-    where f.id = any (v_children) and t.key = f.task_key
-      and (case when f.state = 'completed' then t.keep_completed else t.keep_failed end)
-          = interval '0';
+    with removed as (
+      delete from pgconductor.finished_executions f
+      using pgconductor.tasks t
+      where f.id = any (v_children) and t.key = f.task_key
+        and (case when f.state = 'completed' then t.keep_completed else t.keep_failed end)
+            = interval '0'
+      returning f.id
+    )
+    delete from pgconductor.failed_attempts a using removed r where a.execution_id = r.id;
   end if;
   if cardinality(v_scheduled) > 0 then
     v_ready := v_ready || pgconductor.advance_schedules(v_scheduled, v_next_ats, v_next_ids, p_now);
@@ -2394,7 +2430,10 @@ begin
   ),
   removed as (
     delete from pgconductor.finished_executions f using expired x where f.id = x.id
-    returning f.state
+    returning f.id, f.state
+  ),
+  attempts as (
+    delete from pgconductor.failed_attempts a using removed r where a.execution_id = r.id
   )
   select count(*) filter (where r.state = 'completed'), count(*) filter (where r.state = 'failed'),
          count(*) filter (where r.state = 'cancelled')
@@ -2469,6 +2508,7 @@ begin
   delete from pgconductor.finished_executions f where f.queue = p_queue;
   get diagnostics finished = row_count;
   finished := finished - cardinality(v_orphans);
+  delete from pgconductor.failed_attempts a where a.queue = p_queue;
   delete from pgconductor.row_changes r where r.queue = p_queue;
   delete from pgconductor.idle_workers w where w.queue = p_queue;
   delete from pgconductor.maintenance m where m.queue = p_queue;

@@ -122,8 +122,13 @@ class DashboardBrowserIT {
     browser.get(dashboard.url() + path.substring(1));
   }
 
+  /**
+   * The text of an element; read again when a live update replaced the element between finding it
+   * and reading it.
+   */
   static String text(String id) {
-    return browser.findElement(By.id(id)).getText();
+    return wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(d -> d.findElement(By.id(id)).getText());
   }
 
   static void screenshot(String name) {
@@ -228,9 +233,14 @@ class DashboardBrowserIT {
     browser.findElement(By.cssSelector("#execution-parent a")).click();
     wait.until(ExpectedConditions.textToBe(By.id("execution-id"), scenario.parent));
 
+    // each failed attempt with its error and stack trace
     open("/executions/" + scenario.explodes.getLast());
-    assertThat(text("last-error")).contains("boom for y");
-    assertThat(browser.findElement(By.id("stack")).getText())
+    var attempts = browser.findElements(By.cssSelector("#failed-attempts tr.failed-attempt"));
+    assertThat(attempts).hasSize(2);
+    assertThat(attempts).allSatisfy(a -> assertThat(a.getText()).contains("boom for y"));
+    assertThat(attempts.getFirst().getText()).startsWith("1");
+    assertThat(
+            attempts.getLast().findElement(By.cssSelector("pre.stack")).getAttribute("textContent"))
         .contains("java.lang.IllegalStateException");
   }
 

@@ -78,7 +78,9 @@ final class Scenario implements AutoCloseable {
                 Trigger.invocable(),
                 (event, ctx) -> new Greeting("Hello, " + event.payload().name())),
             conductor.createTask(
-                TaskOptions.of(EXPLODE).maxAttempts(1),
+                TaskOptions.of(EXPLODE)
+                    .maxAttempts(2)
+                    .retry(RetryPolicy.fixed(Duration.ofMillis(10))),
                 Trigger.invocable(),
                 (event, ctx) -> {
                   if (!HEALED.contains(event.payload().name())) {

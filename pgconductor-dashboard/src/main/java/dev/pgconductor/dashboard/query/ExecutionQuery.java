@@ -226,6 +226,23 @@ public final class ExecutionQuery {
         stack = rs.getString("last_error_stack");
       }
     }
+    List<FailedAttempt> failures = new ArrayList<>();
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "select attempt, error, error_stack, failed_at from pgconductor.failed_attempts"
+                + " where execution_id = ? order by failed_at")) {
+      ps.setObject(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          failures.add(
+              new FailedAttempt(
+                  rs.getInt("attempt"),
+                  rs.getString("error"),
+                  rs.getString("error_stack"),
+                  Jdbc.instant(rs, "failed_at")));
+        }
+      }
+    }
     List<StepRecord> steps = new ArrayList<>();
     try (PreparedStatement ps =
         connection.prepareStatement(
@@ -264,7 +281,14 @@ public final class ExecutionQuery {
     List<ExecutionSummary> children = summaries(connection, "parent_id = ?", id).reversed();
     return Optional.of(
         new ExecutionDetail(
-            execution, payload, result, stack, List.copyOf(steps), parent, List.copyOf(children)));
+            execution,
+            payload,
+            result,
+            stack,
+            List.copyOf(failures),
+            List.copyOf(steps),
+            parent,
+            List.copyOf(children)));
   }
 
   private static List<ExecutionSummary> summaries(Connection connection, String where, UUID arg)
