@@ -55,6 +55,13 @@ class UnservedIT {
               .build()) {
         orchestrator.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+        // its heartbeats record its timeout, for those who judge its liveness from outside
+        assertThat(
+                db.dataSourceQueryString(
+                    "select heartbeat_timeout::text from pgconductor.orchestrators where id = '"
+                        + orchestrator.info().id()
+                        + "'"))
+            .isEqualTo("00:00:01");
         assertThat(heard.getFirst().tasks())
             .singleElement()
             .satisfies(

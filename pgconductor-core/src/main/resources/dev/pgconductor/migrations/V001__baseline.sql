@@ -91,7 +91,9 @@ create table pgconductor.orchestrators (
   -- since when it has heartbeated without a gap (a gap: the timeout less two intervals, or more)
   live_since        timestamptz not null default now(),
   -- the newest schema version its library knows (0: a row not written by pgconductor.register)
-  schema_version    int not null default 0
+  schema_version    int not null default 0,
+  -- its heartbeatTimeout, as its heartbeats give it (null until the first one)
+  heartbeat_timeout interval
 );
 
 -- Requests by a library that brings a breaking migration: every orchestrator whose schema_version
@@ -2278,7 +2280,8 @@ begin
   update pgconductor.orchestrators
   set live_since = case when last_heartbeat_at <= now() - (p_timeout - 2 * p_interval)
                         then now() else live_since end,
-      last_heartbeat_at = now()
+      last_heartbeat_at = now(),
+      heartbeat_timeout = p_timeout
   where id = p_orchestrator
   returning schema_version into v_version;
   alive := found;

@@ -1,5 +1,6 @@
 package dev.pgconductor.dashboard.internal;
 
+import dev.pgconductor.dashboard.query.OrchestratorStatus;
 import dev.pgconductor.dashboard.query.QueueStatus;
 import dev.pgconductor.dashboard.query.Status;
 import dev.pgconductor.dashboard.query.ThroughputPoint;
@@ -16,7 +17,8 @@ import java.util.Map;
  *
  * @param status queues and orchestrators
  * @param throughput finished executions per minute over the last hour
- * @param heartbeatTimeout after how long without a heartbeat an orchestrator counts as dead
+ * @param heartbeatTimeout after how long without a heartbeat an orchestrator counts as dead, when
+ *     it has not heartbeated yet (otherwise its own timeout, as its heartbeats record it)
  */
 public record Overview(Status status, List<ThroughputPoint> throughput, Duration heartbeatTimeout) {
 
@@ -45,9 +47,14 @@ public record Overview(Status status, List<ThroughputPoint> throughput, Duration
     return status.queues().stream().mapToLong(QueueStatus::pending).sum();
   }
 
-  /** Whether an orchestrator's last heartbeat is recent enough for it to count as alive. */
-  public boolean alive(Duration heartbeatAge) {
-    return heartbeatAge != null && heartbeatAge.compareTo(heartbeatTimeout) < 0;
+  /** Whether an orchestrator's last heartbeat is recent enough, by its own timeout, to be alive. */
+  public boolean alive(OrchestratorStatus orchestrator) {
+    Duration timeout =
+        orchestrator.heartbeatTimeout() != null
+            ? orchestrator.heartbeatTimeout()
+            : heartbeatTimeout;
+    return orchestrator.heartbeatAge() != null
+        && orchestrator.heartbeatAge().compareTo(timeout) < 0;
   }
 
   /**

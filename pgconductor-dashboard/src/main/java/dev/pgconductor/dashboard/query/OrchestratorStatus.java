@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * A registered orchestrator in a {@link Status}. An orchestrator whose heartbeat is older than its
- * {@code heartbeatTimeout} (30 s by default) has died and is about to be rescued by a live one.
+ * {@code heartbeatTimeout} has died and is about to be rescued by a live one.
  *
  * @param id its id
  * @param host the host name of its machine
@@ -14,6 +14,8 @@ import java.util.List;
  * @param startedAt when it registered
  * @param lastHeartbeatAt its last heartbeat, by the database clock
  * @param heartbeatAge how long ago that was
+ * @param heartbeatTimeout its heartbeat timeout, as its heartbeats give it; {@code null} before its
+ *     first heartbeat
  * @param liveSince since when it has heartbeated without a gap
  * @param serves the queues it has workers for, with the tasks each runs
  */
@@ -24,6 +26,7 @@ public record OrchestratorStatus(
     Instant startedAt,
     Instant lastHeartbeatAt,
     Duration heartbeatAge,
+    Duration heartbeatTimeout,
     Instant liveSince,
     List<ServedQueue> serves) {
 

@@ -71,7 +71,8 @@ public final class StatusQuery {
   private static final String ORCHESTRATORS =
       """
       select id, host, pid, started_at, last_heartbeat_at, live_since,
-             extract(epoch from now() - last_heartbeat_at) as heartbeat_age
+             extract(epoch from now() - last_heartbeat_at) as heartbeat_age,
+             extract(epoch from heartbeat_timeout) as heartbeat_timeout
       from pgconductor.orchestrators
       order by started_at, id
       """;
@@ -181,6 +182,7 @@ public final class StatusQuery {
                 Jdbc.instant(rs, "started_at"),
                 Jdbc.instant(rs, "last_heartbeat_at"),
                 Jdbc.seconds(rs, "heartbeat_age"),
+                Jdbc.seconds(rs, "heartbeat_timeout"),
                 Jdbc.instant(rs, "live_since"),
                 List.copyOf(served.getOrDefault(id, List.of()))));
       }
