@@ -51,6 +51,7 @@ public final class WorkerProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     command.add("-Xmx" + maxHeap);
+    command.add("-Xms" + maxHeap); // sized up front, as servers are: no full collections to grow
     command.add("-XX:+UseSerialGC"); // a small JVM: ten of them share two cores
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");

@@ -111,9 +111,10 @@ class ReliabilityIT {
         assertThat(counts[0]).as("one receipt child per order").isEqualTo(counts[1]);
       }
       case "poison" -> {
-        // The 90% target is reported, not asserted: the hung handlers (3 of 16 slots) keep their
-        // slots until their 2 s timeout, about a tenth of the slot time of the 3 s measurement on
-        // this 2-core machine, so the share hovers around 90%. Handlers that hung for ever
+        // The 90% target is reported, not asserted: in a measurement of about 5 s on this 2-core
+        // machine, the hung handlers (3 of 16 slots) keep their slots until their 2 s timeout and
+        // the 300 MB result's handler spends about a second of one core building its string, so
+        // the share varies around the target (92-100% in three runs). Handlers that hung for ever
         // (defect 5, fixed) cost 35-50% and fail the 70% floor asserted here.
         knownDefect("5 (residue)", r.notes().stream().noneMatch(n -> n.startsWith("POISON")), r);
         assertThat(healthyShare(r)).as("healthy throughput share with poison").isGreaterThan(0.7);

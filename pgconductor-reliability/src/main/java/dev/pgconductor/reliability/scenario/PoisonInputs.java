@@ -39,7 +39,7 @@ public final class PoisonInputs implements Scenario {
 
   @Override
   public void run(ScenarioRun run) throws Exception {
-    int quick = run.isLong() ? 20_000 : 4_000;
+    int quick = run.isLong() ? 20_000 : 8_000;
     int poison = run.isLong() ? 20 : 3;
     int huge = run.isLong() ? 3 : 1;
     run.startWorkers(2, false);
