@@ -32,7 +32,11 @@ class RetentionIT {
   static final TaskDefinition<Order, String> REMOTE =
       TaskDefinition.of("remote", Order.class, String.class).onQueue("remote");
 
-  static final TaskSchemas SCHEMAS = TaskSchemas.of(SHORT_LIVED, KEPT, EPHEMERAL, PARENT, REMOTE);
+  static final TaskDefinition<Order, String> FLAKY_EPHEMERAL =
+      TaskDefinition.of("flaky-ephemeral", Order.class, String.class);
+
+  static final TaskSchemas SCHEMAS =
+      TaskSchemas.of(SHORT_LIVED, KEPT, EPHEMERAL, PARENT, REMOTE, FLAKY_EPHEMERAL);
 
   static final WorkerConfig FAST_POLL =
       WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
@@ -156,6 +160,32 @@ class RetentionIT {
     // not retained, so the key is free at once
     assertThat(conductor.invoke(EPHEMERAL, new Order("1", false), key).orElseThrow())
         .isNotEqualTo(completed);
+  }
+
+  @Test
+  void anExecutionRemovedAsItCompletesTakesTheAttemptsThatFailedBeforeWithIt() {
+    var conductor = db.closeAfter(db.conductor(SCHEMAS).build());
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
+    var flaky =
+        conductor.createTask(
+            TaskOptions.of(FLAKY_EPHEMERAL)
+                .maxAttempts(3)
+                .retry(RetryPolicy.fixed(Duration.ofMillis(10)))
+                .removeOnComplete(Retention.immediately()),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              if (runs.incrementAndGet() < 3) {
+                throw new IllegalStateException("not yet");
+              }
+              return "done";
+            });
+    conductor.ensureInstalled();
+    String id = conductor.invoke(FLAKY_EPHEMERAL, new Order("1", false)).orElseThrow();
+    drain(conductor, flaky);
+    assertThat(runs).hasValue(3);
+    assertThat(conductor.getExecution(id)).isEmpty();
+    assertThat(failedAttempts(id)).as("its two failed attempts went with it").isZero();
   }
 
   @Test

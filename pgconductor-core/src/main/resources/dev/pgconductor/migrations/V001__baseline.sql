@@ -1813,11 +1813,13 @@ begin
          coalesce(array_agg(d.id) filter (where d.next_at is not null), '{}'),
          coalesce(array_agg(d.next_at) filter (where d.next_at is not null), '{}'),
          coalesce(array_agg(d.next_id) filter (where d.next_at is not null), '{}'),
-         -- failed ones removed as they finish take their failed attempts with them
+         -- those removed as they finish take their failed attempts with them; one that never
+         -- failed has no last_error and costs no look at its task
          coalesce(array_agg(d.id) filter (
-           where d.final <> 'completed' and d.parent_id is null
-             and (select t.keep_failed from pgconductor.tasks t where t.key = d.task_key)
-                 = interval '0'), '{}')
+           where d.parent_id is null and (d.final <> 'completed' or d.last_error is not null)
+             and (select case when d.final = 'completed' then t.keep_completed
+                              else t.keep_failed end
+                  from pgconductor.tasks t where t.key = d.task_key) = interval '0'), '{}')
     into v_total, v_children, v_with_steps, v_scheduled, v_next_ats, v_next_ids, v_unkept
   from done d;
   if cardinality(v_unkept) > 0 then
