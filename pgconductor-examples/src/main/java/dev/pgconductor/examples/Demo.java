@@ -44,7 +44,7 @@ import java.util.stream.IntStream;
  *
  * <p>Uses the database in {@code DATABASE_URL} ({@code postgres://…} or {@code
  * jdbc:postgresql://…}) when set, else starts an embedded Postgres for the run. Run it with {@code
- * ./mvnw -q -pl pgconductor-examples -am compile exec:exec}.
+ * ./mvnw -q -pl pgconductor-examples -am package -DskipTests exec:exec}.
  */
 public final class Demo {
   record Email(String to, String subject) {}
