@@ -220,7 +220,7 @@ public final class ScenarioRun implements AutoCloseable {
                 "--clock-offset-ms",
                 Long.toString(clockOffsetMillis)));
     args.addAll(extraArgs);
-    WorkerProcess w = WorkerProcess.launch(workerName, settings.maxHeap(), args);
+    WorkerProcess w = WorkerProcess.launch(workerName, settings, args);
     workers.add(w);
     return w;
   }

@@ -44,15 +44,21 @@ public final class WorkerProcess implements AutoCloseable {
   }
 
   /**
-   * Starts a worker JVM with at most {@code maxHeap} of heap and these {@link WorkerMain}
-   * arguments; does not wait for it.
+   * Starts a worker JVM with the heap of these settings and these {@link WorkerMain} arguments;
+   * does not wait for it.
    */
-  public static WorkerProcess launch(String name, String maxHeap, List<String> args) {
+  public static WorkerProcess launch(String name, WorkerSettings settings, List<String> args) {
+    String maxHeap = settings.maxHeap();
     List<String> command = new ArrayList<>();
     command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     command.add("-Xmx" + maxHeap);
     command.add("-Xms" + maxHeap); // sized up front, as servers are: no full collections to grow
-    command.add("-XX:+UseSerialGC"); // a small JVM: ten of them share two cores
+    if (settings.serverHeap()) {
+      command.add("-XX:+UseG1GC");
+      command.add("-XX:+AlwaysPreTouch");
+    } else {
+      command.add("-XX:+UseSerialGC"); // a small JVM: ten of them share two cores
+    }
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
