@@ -14,7 +14,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -153,6 +155,141 @@ class FrozenWorkerIT {
     }
   }
 
+  /**
+   * A claim whose answer is held up on the network (a partition that heals) while peers declare its
+   * orchestrator dead, rescue the execution and finish it: the answer arrives after the
+   * orchestrator has registered again, and the run must count the claim from when it was sent.
+   */
+  @Test
+  void aClaimAnsweredAfterItsOrchestratorRegisteredAgainRunsNothing() throws Exception {
+    AtomicInteger stepRuns = new AtomicInteger();
+    CountDownLatch frozenReleased = new CountDownLatch(1);
+    try (var pool = TestPostgres.pool(db.url(), 10)) {
+      FaultyDataSource frozenSide = new FaultyDataSource(pool);
+      try (var frozenConductor =
+              Conductor.builder().dataSource(frozenSide).tasks(TaskSchemas.of(PAY)).build();
+          var healthyConductor = db.conductor(TaskSchemas.of(PAY)).build()) {
+        frozenConductor.ensureInstalled();
+        TaskHandler<String, String, Void> handler =
+            (event, ctx) -> {
+              ctx.step("one", stepRuns::incrementAndGet);
+              return "done";
+            };
+        var frozenTask =
+            frozenConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        var healthyTask =
+            healthyConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        ConductorListener released =
+            new ConductorListener() {
+              @Override
+              public void executionReleased(Released event) {
+                frozenReleased.countDown();
+              }
+            };
+        try (var frozen = orchestrator(frozenConductor, frozenTask, released);
+            var healthy = orchestrator(healthyConductor, healthyTask)) {
+          String id = frozenConductor.invoke(PAY, "order-3").orElseThrow();
+          CountDownLatch claimAnswer =
+              frozenSide.holdNextAnswer(sql -> sql.contains("pgconductor.claim("));
+          frozen.start();
+          assertThat(frozenSide.answerHeld().await(10, TimeUnit.SECONDS)).isTrue();
+          String frozenId = frozen.info().id();
+          CountDownLatch heartbeat =
+              frozenSide.holdConnections(name -> name.equals(heartbeatThread(frozenId)));
+
+          healthy.start(); // declares the silent one dead, rescues the execution, runs it
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      healthyConductor.getExecution(id).orElseThrow().state()
+                          == ExecutionState.COMPLETED);
+          assertThat(registered(frozenId)).isFalse();
+
+          // the partition heals: the heartbeat first (it registers again), then the claim's answer
+          heartbeat.countDown();
+          await().atMost(Duration.ofSeconds(10)).until(() -> registered(frozenId));
+          claimAnswer.countDown();
+          assertThat(frozenReleased.await(10, TimeUnit.SECONDS))
+              .as("the run of the stale claim was handed back")
+              .isTrue();
+          assertThat(stepRuns).as("step one ran once, on the healthy orchestrator").hasValue(1);
+        }
+      }
+    }
+  }
+
+  /**
+   * A heartbeat that reached the database and whose answer was then held up past the heartbeat
+   * timeout vouches only for the moment it was sent: peers may have declared the orchestrator dead
+   * meanwhile, so a run waiting at a step boundary keeps waiting until a later heartbeat tells.
+   */
+  @Test
+  void aHeartbeatAnswerHeldPastTheTimeoutDoesNotLetAStaleRunGoOn() throws Exception {
+    AtomicBoolean holdNextRun = new AtomicBoolean(true);
+    CountDownLatch pastStepOne = new CountDownLatch(1);
+    CountDownLatch thaw = new CountDownLatch(1);
+    CountDownLatch frozenReleased = new CountDownLatch(1);
+    AtomicInteger stepTwoRuns = new AtomicInteger();
+    try (var pool = TestPostgres.pool(db.url(), 10)) {
+      FaultyDataSource frozenSide = new FaultyDataSource(pool);
+      try (var frozenConductor =
+              Conductor.builder().dataSource(frozenSide).tasks(TaskSchemas.of(PAY)).build();
+          var healthyConductor = db.conductor(TaskSchemas.of(PAY)).build()) {
+        frozenConductor.ensureInstalled();
+        TaskHandler<String, String, Void> handler =
+            (event, ctx) -> {
+              ctx.step("one", () -> {});
+              if (holdNextRun.getAndSet(false)) {
+                pastStepOne.countDown();
+                thaw.await();
+              }
+              ctx.step("two", stepTwoRuns::incrementAndGet);
+              return "done";
+            };
+        var frozenTask =
+            frozenConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        var healthyTask =
+            healthyConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
+        ConductorListener released =
+            new ConductorListener() {
+              @Override
+              public void executionReleased(Released event) {
+                frozenReleased.countDown();
+              }
+            };
+        try (var frozen = orchestrator(frozenConductor, frozenTask, released);
+            var healthy = orchestrator(healthyConductor, healthyTask)) {
+          frozen.start();
+          String id = frozenConductor.invoke(PAY, "order-4").orElseThrow();
+          assertThat(pastStepOne.await(10, TimeUnit.SECONDS)).isTrue();
+          String frozenId = frozen.info().id();
+          // the next heartbeat updates the row, and then its answer is held up
+          CountDownLatch heartbeatAnswer =
+              frozenSide.holdNextAnswer(sql -> sql.contains("pgconductor.heartbeat("));
+          assertThat(frozenSide.answerHeld().await(10, TimeUnit.SECONDS)).isTrue();
+
+          healthy.start(); // rescues the execution and runs step two
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      healthyConductor.getExecution(id).orElseThrow().state()
+                          == ExecutionState.COMPLETED);
+          assertThat(stepTwoRuns).hasValue(1);
+
+          // the run reaches step two and waits (its heartbeat is old); then the answer arrives
+          thaw.countDown();
+          heartbeatAnswer.countDown();
+          assertThat(frozenReleased.await(10, TimeUnit.SECONDS))
+              .as("the stale run was handed back")
+              .isTrue();
+          assertThat(stepTwoRuns).as("step two ran once, on the healthy orchestrator").hasValue(1);
+        }
+      }
+    }
+  }
+
   @Test
   void heartbeatAndRescueReturnAtOnceWhileAnExecutionRowIsLocked() throws Exception {
     try (var conductor = db.conductor(TaskSchemas.of(PAY)).build()) {
@@ -233,8 +370,14 @@ class FrozenWorkerIT {
   }
 
   private static Orchestrator orchestrator(Conductor<Void> conductor, Task<?, ?> task) {
+    return orchestrator(conductor, task, new ConductorListener() {});
+  }
+
+  private static Orchestrator orchestrator(
+      Conductor<Void> conductor, Task<?, ?> task, ConductorListener listener) {
     return Orchestrator.builder(conductor)
         .tasks(task)
+        .listener(listener)
         .heartbeatInterval(INTERVAL)
         .heartbeatTimeout(TIMEOUT)
         .defaultWorker(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
@@ -261,6 +404,11 @@ class FrozenWorkerIT {
             "select count(*) from pgconductor.executions where locked_by = ?::uuid",
             orchestrator.info().id())
         == 0;
+  }
+
+  /** The name of an orchestrator's heartbeat thread. */
+  private static String heartbeatThread(String orchestratorId) {
+    return "pgconductor-" + orchestratorId.substring(28) + "-heartbeat";
   }
 
   private static boolean registered(String orchestratorId) {

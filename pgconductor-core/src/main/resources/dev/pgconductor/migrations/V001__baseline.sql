@@ -1471,8 +1471,9 @@ end $$;
 -- gated as well and has no free slot in ordinary claims: its worker's batch loop claims it with
 -- p_batch, which reads the gated index only (and so never walks the queue's other executions).
 --
--- A claim does not wait for its WAL to reach disk: a claim lost in a crash leaves the execution
--- claimable again, and any later durable commit flushes it. Plans are generic (re-planning every
+-- A claim commits durably, like every other write: a claim acknowledged to its worker and then
+-- lost in a database crash would be claimed again, under the same lease number, by another
+-- worker while the first still runs it. Plans are generic (re-planning every
 -- call cost more than the claim), and the ordered index scans are kept on partitions autovacuum
 -- has not analyzed yet.
 create function pgconductor.claim(
@@ -1498,8 +1499,6 @@ declare
   v_runs    timestamptz[];
   v_gated   uuid[];
 begin
-  perform set_config('synchronous_commit', 'off', true);
-
   -- An orchestrator declared dead claims nothing until it has registered again. The shared lock
   -- lasts until this claim commits; a rescue or a stop takes it exclusively before removing the
   -- orchestrator, so it waits for a claim in flight and then releases what that claim took.

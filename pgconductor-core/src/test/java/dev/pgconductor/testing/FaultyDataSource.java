@@ -28,6 +28,9 @@ public final class FaultyDataSource implements DataSource {
   private final AtomicInteger statementAnswersToLose = new AtomicInteger();
   private volatile Predicate<String> hold = name -> false;
   private volatile CountDownLatch holdUntil = new CountDownLatch(0);
+  private volatile Predicate<String> holdAnswer = NONE;
+  private volatile CountDownLatch holdAnswerUntil = new CountDownLatch(0);
+  private volatile CountDownLatch answerHeld = new CountDownLatch(0);
 
   public FaultyDataSource(DataSource target) {
     this.target = target;
@@ -50,6 +53,8 @@ public final class FaultyDataSource implements DataSource {
     loseStatementAnswers = sql -> false;
     hold = name -> false;
     holdUntil.countDown();
+    holdAnswer = NONE;
+    holdAnswerUntil.countDown();
   }
 
   /** How many connections were refused so far. */
@@ -97,6 +102,24 @@ public final class FaultyDataSource implements DataSource {
     return latch;
   }
 
+  /**
+   * The next run of a prepared statement whose SQL matches takes effect in the database, and then
+   * its answer is held until the returned latch is counted down (or {@link #heal()}): an answer
+   * held up on the network. Only that one run is held; {@link #answerHeld()} tells when it is.
+   */
+  public CountDownLatch holdNextAnswer(Predicate<String> sql) {
+    CountDownLatch latch = new CountDownLatch(1);
+    answerHeld = new CountDownLatch(1);
+    holdAnswerUntil = latch;
+    holdAnswer = sql;
+    return latch;
+  }
+
+  /** Counted down once the run chosen by {@link #holdNextAnswer} ran and its answer is held. */
+  public CountDownLatch answerHeld() {
+    return answerHeld;
+  }
+
   @Override
   public Connection getConnection() throws SQLException {
     String thread = Thread.currentThread().getName();
@@ -128,6 +151,11 @@ public final class FaultyDataSource implements DataSource {
                     && loseStatementAnswers.test((String) args[0])) {
                   return losingAnswers(connection, statement);
                 }
+                if (method.getName().equals("prepareStatement")
+                    && result instanceof java.sql.PreparedStatement statement
+                    && holdAnswer.test((String) args[0])) {
+                  return holdingAnswer(statement);
+                }
                 if (method.getName().equals("commit")
                     && loseCommitAnswers.test(Thread.currentThread().getName())
                     && commitAnswersToLose.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -140,6 +168,35 @@ public final class FaultyDataSource implements DataSource {
               }
             });
   }
+
+  /** A statement whose next run, if it is the one chosen, holds its answer after taking effect. */
+  private java.sql.PreparedStatement holdingAnswer(java.sql.PreparedStatement statement) {
+    return (java.sql.PreparedStatement)
+        Proxy.newProxyInstance(
+            java.sql.PreparedStatement.class.getClassLoader(),
+            new Class<?>[] {java.sql.PreparedStatement.class},
+            (proxy, method, args) -> {
+              try {
+                Object result = method.invoke(statement, args);
+                if (method.getName().startsWith("execute")) {
+                  CountDownLatch until = holdAnswerUntil;
+                  synchronized (this) {
+                    if (holdAnswer == NONE) {
+                      return result; // another run was the one held
+                    }
+                    holdAnswer = NONE;
+                  }
+                  answerHeld.countDown();
+                  until.await();
+                }
+                return result;
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  private static final Predicate<String> NONE = sql -> false;
 
   /** A statement whose runs in autocommit mode may lose their answer after taking effect. */
   private java.sql.PreparedStatement losingAnswers(

@@ -6,10 +6,10 @@ import java.util.UUID;
 /**
  * An execution a worker claimed: what the handler needs, the lease that every write about it must
  * present, where it came from, the steps recorded by earlier runs (JSON object by name, or null),
- * how long it waited after it was due, the database time of the claim (and when the claim arrived,
- * by {@link System#nanoTime()}), a cancellation requested while it was not running, for an
- * occurrence of a schedule, that schedule, and the trace context stored with it (a JSON object of
- * headers, null without one).
+ * how long it waited after it was due, the database time of the claim (and, by {@link
+ * System#nanoTime()}, when the claim was sent and when its answer arrived), a cancellation
+ * requested while it was not running, for an occurrence of a schedule, that schedule, and the trace
+ * context stored with it (a JSON object of headers, null without one).
  */
 public record Claimed(
     UUID id,
@@ -25,6 +25,7 @@ public record Claimed(
     String stepsJson,
     Instant claimedAt,
     String cancelReason,
+    long requestedNanos,
     long receivedNanos,
     Occurrence occurrence,
     String traceContext) {
@@ -35,7 +36,10 @@ public record Claimed(
    */
   public record Occurrence(String cron, String zone, Instant scheduledFor) {}
 
-  /** Without a trace context. */
+  /**
+   * Without a trace context, sent and answered at once ({@code requestedNanos} = {@code
+   * receivedNanos}).
+   */
   public Claimed(
       UUID id,
       String taskName,
@@ -67,11 +71,12 @@ public record Claimed(
         claimedAt,
         cancelReason,
         receivedNanos,
+        receivedNanos,
         occurrence,
         null);
   }
 
-  /** Without an occurrence (most executions) nor a trace context. */
+  /** Without an occurrence nor a trace context, sent and answered at once. */
   public Claimed(
       UUID id,
       String taskName,
@@ -101,6 +106,7 @@ public record Claimed(
         stepsJson,
         claimedAt,
         cancelReason,
+        receivedNanos,
         receivedNanos,
         null,
         null);

@@ -234,6 +234,9 @@ public final class ExecutionStore {
       ps.setInt(4, limit);
       ps.setString(5, db.nowParam());
       List<Claimed> claimed = new ArrayList<>(limit);
+      // before the statement is sent: an answer held up on the network must not look like a claim
+      // made after a re-registration that happened meanwhile
+      long requested = System.nanoTime();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           claimed.add(
@@ -251,6 +254,7 @@ public final class ExecutionStore {
                   rs.getString("steps"),
                   Db.instant(rs.getTimestamp("claimed_at")),
                   rs.getString("cancel_reason"),
+                  requested,
                   System.nanoTime(),
                   rs.getString("schedule_cron") == null
                       ? null

@@ -109,7 +109,7 @@ final class BatchRunner<C> {
     if (members.isEmpty()) {
       return outcomes;
     }
-    if (!environment.liveness().holds(members.getFirst().claimed.receivedNanos(), () -> false)) {
+    if (!environment.liveness().holds(members.getFirst().claimed.requestedNanos(), () -> false)) {
       // peers declared this orchestrator dead since the claim: the executions are theirs now
       members.forEach(m -> outcomes.add(new Outcome.Released(m.claimed, hasSteps(m))));
       return outcomes;

@@ -573,7 +573,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   /** Ends the run when its claim is void; waits first if the heartbeat is too old to tell. */
   private void held() {
-    if (!environment.liveness().holds(claimed.receivedNanos(), () -> abortReason != null)) {
+    if (!environment.liveness().holds(claimed.requestedNanos(), () -> abortReason != null)) {
       throw suspend(Suspension.leaseLost());
     }
   }

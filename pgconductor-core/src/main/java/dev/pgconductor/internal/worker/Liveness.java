@@ -32,17 +32,24 @@ final class Liveness {
     registeredNanos = System.nanoTime();
   }
 
-  /** A heartbeat succeeded (after registering again, if it had to). */
-  void beat() {
-    lastBeatNanos = System.nanoTime();
+  /**
+   * A heartbeat (or registration) succeeded that was sent at {@code sentNanos}. Trust runs from
+   * when it was sent, not from its answer: the database saw this orchestrator no later than that,
+   * and an answer held up on the network for longer than the timeout must not vouch for a time when
+   * peers may already have declared it dead.
+   */
+  void beat(long sentNanos) {
+    if (sentNanos - lastBeatNanos > 0) {
+      lastBeatNanos = sentNanos;
+    }
     synchronized (lock) {
       lock.notifyAll();
     }
   }
 
   /**
-   * Whether a run of a claim received at {@code claimNanos} still holds its execution. Returns at
-   * once while the heartbeat is trusted; otherwise waits for the next heartbeat, or until {@code
+   * Whether a run of a claim sent at {@code claimNanos} still holds its execution. Returns at once
+   * while the heartbeat is trusted; otherwise waits for the next heartbeat, or until {@code
    * aborted} (then true: the caller deals with the abort).
    */
   boolean holds(long claimNanos, BooleanSupplier aborted) {

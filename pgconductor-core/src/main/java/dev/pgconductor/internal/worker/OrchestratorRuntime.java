@@ -247,10 +247,12 @@ public final class OrchestratorRuntime<C> {
         // rescuer has been live for a whole timeout (see pgconductor.rescue); an execution is only
         // ever held by a registered orchestrator, so there is no sweep at start.
         Integer[] drainTo = new Integer[1];
+        long[] registerSent = new long[1];
         retryStartStep(
             "registering the orchestrator",
             () -> {
               liveness.registering();
+              registerSent[0] = System.nanoTime();
               drainTo[0] =
                   store.register(
                       id, hostName(), ProcessHandle.current().pid(), this.served, schemaVersion());
@@ -267,7 +269,7 @@ public final class OrchestratorRuntime<C> {
                   + " breaking migration. Run this application with that newer version (see"
                   + " docs/live-migrations.md)");
         }
-        liveness.beat();
+        liveness.beat(registerSent[0]);
         registered = true;
         stillStarting();
         stepWriter = new StepWriter(executions, id, threadPrefix + "step-writer");
@@ -625,7 +627,7 @@ public final class OrchestratorRuntime<C> {
         if (!beat.alive()) {
           liveness.registering(); // what was claimed before is void: peers took it over
         }
-        liveness.beat();
+        liveness.beat(called);
         return;
       }
       Integer drainTo = beat.drainTo();
@@ -641,10 +643,10 @@ public final class OrchestratorRuntime<C> {
       }
       if (drainTo != null) {
         drainForUpgrade(drainTo); // first: it may void the runs that wait for this beat
-        liveness.beat();
+        liveness.beat(called);
         return;
       }
-      liveness.beat();
+      liveness.beat(called);
       rescued(store.rescue(id, heartbeatTimeout));
       if (++beats % UNSERVED_EVERY_BEATS == 0) {
         lookForUnserved();
