@@ -69,7 +69,9 @@ public final class BenchRunner {
    * Runs the trials of a scenario round-robin: the first run of every trial, then the second of
    * every trial, and so on. The machine's speed drifts over minutes, by as much as some of the
    * differences measured; taken in turns, every system's runs see the same drift, rather than the
-   * first trial getting the first minutes and the last one the last.
+   * first trial getting the first minutes and the last one the last. Every other turn goes in the
+   * opposite order, so that what a place in a turn costs (the first drain after the previous turn's
+   * last, say) falls on every trial alike.
    */
   private List<TrialResult> runTrials(PgServer server, Scenario scenario, List<Trial> trials) {
     List<List<Measurement>> runs = new ArrayList<>();
@@ -82,7 +84,8 @@ public final class BenchRunner {
     }
     int runCount = scenario.runs(options.runs());
     for (int run = 1; run <= runCount; run++) {
-      for (int i = 0; i < trials.size(); i++) {
+      for (int k = 0; k < trials.size(); k++) {
+        int i = run % 2 == 1 ? k : trials.size() - 1 - k;
         Trial trial = trials.get(i);
         if (trial.isSkipped() || errors[i] != null) {
           continue;

@@ -67,8 +67,8 @@ public final class DrainScenario implements Scenario {
     List<Trial> trials = new ArrayList<>();
     Trial plainDefault = Trial.subject(DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT));
     Trial plainTuned = Trial.subject(TUNED, db -> run(db, jobs, PgcHarness.TUNED));
-    // variants with a listener run in turns with the plain drains, one before and one after its
-    // plain twin, so that what a run's place in the turn costs falls once on each side
+    // variants with a listener run in turns with the plain drains, the default config's before
+    // the plain ones and the tuned config's after
     List<Trial> before = new ArrayList<>();
     List<Trial> after = new ArrayList<>();
     if (Boolean.getBoolean(BenchMain.NOOP_LISTENER_PROPERTY)) {

@@ -13,6 +13,7 @@ import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.db.BenchDatabase;
 import dev.pgconductor.bench.util.Completions;
+import dev.pgconductor.bench.util.MachineCpu;
 import dev.pgconductor.bench.util.Poll;
 import java.sql.Connection;
 import java.time.Duration;
@@ -127,6 +128,7 @@ final class PgcHarness {
       throws Exception {
     try {
       long cpu0 = processCpuNanos();
+      long machine0 = MachineCpu.busyNanos();
       long t0 = System.nanoTime();
       orchestrator.start();
       completions.await(jobs, budget(jobs));
@@ -134,11 +136,14 @@ final class PgcHarness {
       awaitAllWritten(db, budget(jobs));
       long elapsed = System.nanoTime() - t0;
       long cpu = processCpuNanos() - cpu0;
-      return new Measurement(
-              List.of(
-                  Sample.throughput(jobs, elapsed),
-                  Sample.millis(JVM_CPU_PER_1K, cpu / 1e6 / jobs * 1_000)),
-              java.util.Map.of())
+      long machine = MachineCpu.busyNanos() - machine0;
+      List<Sample> samples = new ArrayList<>();
+      samples.add(Sample.throughput(jobs, elapsed));
+      samples.add(Sample.millis(JVM_CPU_PER_1K, cpu / 1e6 / jobs * 1_000));
+      if (machine0 >= 0 && machine >= 0) {
+        samples.add(Sample.millis(MACHINE_CPU_PER_1K, machine / 1e6 / jobs * 1_000));
+      }
+      return new Measurement(samples, java.util.Map.of())
           .withDetail("last_handler_ms", handlersDone / 1e6)
           .withDetail("all_written_ms", elapsed / 1e6);
     } finally {
@@ -152,6 +157,14 @@ final class PgcHarness {
    * database runs in a process of its own).
    */
   public static final String JVM_CPU_PER_1K = "JVM CPU per 1k jobs";
+
+  /**
+   * The metric of the whole machine's busy CPU time (every process: this JVM, the database, and
+   * anything else running) per 1,000 executions of a drain, where the machine says (Linux). A drain
+   * keeps the machine's cores busy, so a cost added per execution moves its throughput by about its
+   * share of this.
+   */
+  public static final String MACHINE_CPU_PER_1K = "machine CPU per 1k jobs";
 
   /** CPU time this JVM has used so far. */
   static long processCpuNanos() {
