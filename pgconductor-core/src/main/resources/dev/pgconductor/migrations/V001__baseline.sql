@@ -1473,9 +1473,8 @@ end $$;
 --
 -- A claim commits durably, like every other write: a claim acknowledged to its worker and then
 -- lost in a database crash would be claimed again, under the same lease number, by another
--- worker while the first still runs it. Plans are generic (re-planning every
--- call cost more than the claim), and the ordered index scans are kept on partitions autovacuum
--- has not analyzed yet.
+-- worker while the first still runs it. Plans are generic (re-planning every call cost more than
+-- the claim), and the ordered index scans are kept on partitions autovacuum has not analyzed yet.
 create function pgconductor.claim(
   p_orchestrator uuid, p_queue text, p_tasks text[], p_limit int, p_now timestamptz,
   p_batch boolean default false)
