@@ -90,7 +90,7 @@ public final class Checker {
                     on run.execution_id = r.execution_id and run.step = r.step and run.token = r.token
                   join harness.step_runs later
                     on later.execution_id = r.execution_id and later.step = r.step
-                   and later.id > run.id
+                   and later.started_at > run.started_at
                   """);
       long recordedWithoutRun =
           count(
@@ -191,7 +191,7 @@ public final class Checker {
           count(
               c,
               "select count(*) from harness.step_runs r join pgconductor.finished_executions f"
-                  + " on f.id = r.execution_id where r.ran_at > f.finished_at");
+                  + " on f.id = r.execution_id where r.started_at > f.finished_at");
       if (runsAfterFinish > 0) {
         notes.add(runsAfterFinish + " step bodies started after their execution had finished");
       }
@@ -248,8 +248,8 @@ public final class Checker {
                     select r.execution_id, r.step,
                       (select string_agg(format('%s run %s by %s (pid %s) attempt %s at %s',
                                 case when x.token = r.token then 'recorded' else 'other' end,
-                                x.id, x.worker, x.pid, x.attempt, x.ran_at::time), ', '
-                              order by x.id)
+                                x.id, x.worker, x.pid, x.attempt, x.started_at::time), ', '
+                              order by x.started_at)
                        from harness.step_runs x
                        where x.execution_id = r.execution_id and x.step = r.step)
                     from recorded r
@@ -257,7 +257,8 @@ public final class Checker {
                       and run.step = r.step and run.token = r.token
                     where exists (select 1 from harness.step_runs later
                                   where later.execution_id = r.execution_id
-                                    and later.step = r.step and later.id > run.id)
+                                    and later.step = r.step
+                                    and later.started_at > run.started_at)
                     limit 3
                     """);
         ResultSet rs = ps.executeQuery()) {

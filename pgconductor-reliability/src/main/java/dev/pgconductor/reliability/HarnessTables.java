@@ -32,6 +32,7 @@ public final class HarnessTables {
             token text not null,
             worker text not null,
             pid bigint not null,
+            started_at timestamptz not null,
             ran_at timestamptz not null default clock_timestamp());
           create index on harness.step_runs (execution_id, step);
           create table harness.effects (

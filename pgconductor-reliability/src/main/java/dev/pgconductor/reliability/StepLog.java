@@ -41,19 +41,24 @@ public final class StepLog implements AutoCloseable {
    */
   public String run(String executionId, String step, int attempt) {
     String token = UUID.randomUUID().toString();
+    // when the body started, by this host's clock (the database's host): the insert below may wait
+    // for a pooled connection, or for Postgres, and the process may be frozen meanwhile
+    java.sql.Timestamp startedAt = java.sql.Timestamp.from(java.time.Instant.now());
     long deadline = System.nanoTime() + GIVE_UP_AFTER.toNanos();
     while (true) {
       try (Connection c = pool.getConnection();
           PreparedStatement ps =
               c.prepareStatement(
-                  "insert into harness.step_runs (execution_id, step, attempt, token, worker, pid)"
-                      + " values (?::uuid, ?, ?, ?, ?, ?)")) {
+                  "insert into harness.step_runs"
+                      + " (execution_id, step, attempt, token, worker, pid, started_at)"
+                      + " values (?::uuid, ?, ?, ?, ?, ?, ?)")) {
         ps.setString(1, executionId);
         ps.setString(2, step);
         ps.setInt(3, attempt);
         ps.setString(4, token);
         ps.setString(5, worker);
         ps.setLong(6, pid);
+        ps.setTimestamp(7, startedAt);
         ps.executeUpdate();
         return token;
       } catch (SQLException e) {
