@@ -57,7 +57,7 @@ class FrozenWorkerIT {
           id = frozenConductor.invoke(PAY, "order-1").orElseThrow();
           assertThat(frozenInBody.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
           // the frozen process: its heartbeat stops too, and its body holds the row lock
-          String heartbeatThread = "pgconductor-" + frozen.info().id().substring(28) + "-heartbeat";
+          String heartbeatThread = heartbeatThread(frozen.info().id());
           CountDownLatch unfreezeHeartbeat =
               frozenSide.holdConnections(name -> name.equals(heartbeatThread));
 
@@ -129,17 +129,12 @@ class FrozenWorkerIT {
           frozen.start();
           String id = frozenConductor.invoke(PAY, "order-2").orElseThrow();
           assertThat(pastStepOne.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-          String heartbeatThread = "pgconductor-" + frozen.info().id().substring(28) + "-heartbeat";
+          String heartbeatThread = heartbeatThread(frozen.info().id());
           CountDownLatch unfreezeHeartbeat =
               frozenSide.holdConnections(name -> name.equals(heartbeatThread));
 
           healthy.start(); // rescues the execution and runs step two
-          await()
-              .atMost(Duration.ofSeconds(20))
-              .until(
-                  () ->
-                      healthyConductor.getExecution(id).orElseThrow().state()
-                          == ExecutionState.COMPLETED);
+          awaitCompleted(healthyConductor, id);
           assertThat(stepTwoRuns).hasValue(1);
 
           // the frozen process thaws: its handler reaches step two, which another recorded
@@ -179,14 +174,7 @@ class FrozenWorkerIT {
             frozenConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
         var healthyTask =
             healthyConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
-        ConductorListener released =
-            new ConductorListener() {
-              @Override
-              public void executionReleased(Released event) {
-                frozenReleased.countDown();
-              }
-            };
-        try (var frozen = orchestrator(frozenConductor, frozenTask, released);
+        try (var frozen = orchestrator(frozenConductor, frozenTask, onReleased(frozenReleased));
             var healthy = orchestrator(healthyConductor, healthyTask)) {
           String id = frozenConductor.invoke(PAY, "order-3").orElseThrow();
           CountDownLatch claimAnswer =
@@ -198,12 +186,7 @@ class FrozenWorkerIT {
               frozenSide.holdConnections(name -> name.equals(heartbeatThread(frozenId)));
 
           healthy.start(); // declares the silent one dead, rescues the execution, runs it
-          await()
-              .atMost(Duration.ofSeconds(20))
-              .until(
-                  () ->
-                      healthyConductor.getExecution(id).orElseThrow().state()
-                          == ExecutionState.COMPLETED);
+          awaitCompleted(healthyConductor, id);
           assertThat(registered(frozenId)).isFalse();
 
           // the partition heals: the heartbeat first (it registers again), then the claim's answer
@@ -251,14 +234,7 @@ class FrozenWorkerIT {
             frozenConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
         var healthyTask =
             healthyConductor.createTask(TaskOptions.of(PAY), Trigger.invocable(), handler);
-        ConductorListener released =
-            new ConductorListener() {
-              @Override
-              public void executionReleased(Released event) {
-                frozenReleased.countDown();
-              }
-            };
-        try (var frozen = orchestrator(frozenConductor, frozenTask, released);
+        try (var frozen = orchestrator(frozenConductor, frozenTask, onReleased(frozenReleased));
             var healthy = orchestrator(healthyConductor, healthyTask)) {
           frozen.start();
           String id = frozenConductor.invoke(PAY, "order-4").orElseThrow();
@@ -270,12 +246,7 @@ class FrozenWorkerIT {
           assertThat(frozenSide.answerHeld().await(10, TimeUnit.SECONDS)).isTrue();
 
           healthy.start(); // rescues the execution and runs step two
-          await()
-              .atMost(Duration.ofSeconds(20))
-              .until(
-                  () ->
-                      healthyConductor.getExecution(id).orElseThrow().state()
-                          == ExecutionState.COMPLETED);
+          awaitCompleted(healthyConductor, id);
           assertThat(stepTwoRuns).hasValue(1);
 
           // the run reaches step two and waits (its heartbeat is old); then the answer arrives
@@ -404,6 +375,22 @@ class FrozenWorkerIT {
             "select count(*) from pgconductor.executions where locked_by = ?::uuid",
             orchestrator.info().id())
         == 0;
+  }
+
+  /** A listener that counts {@code latch} down when a run is handed back. */
+  private static ConductorListener onReleased(CountDownLatch latch) {
+    return new ConductorListener() {
+      @Override
+      public void executionReleased(Released event) {
+        latch.countDown();
+      }
+    };
+  }
+
+  private static void awaitCompleted(Conductor<Void> conductor, String id) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> conductor.getExecution(id).orElseThrow().state() == ExecutionState.COMPLETED);
   }
 
   /** The name of an orchestrator's heartbeat thread. */

@@ -20,9 +20,6 @@ public final class PoisonInputs implements Scenario {
   /** What healthy throughput with poison must reach, as a share of the baseline. */
   public static final double REQUIRED_SHARE = 0.9;
 
-  /** At most this many rounds of baseline and poison, until one reaches the share. */
-  private static final int ROUNDS = 2;
-
   @Override
   public String name() {
     return "poison";
@@ -54,27 +51,18 @@ public final class PoisonInputs implements Scenario {
     int huge = run.isLong() ? 3 : 1;
     run.startWorkers(2, false);
     drainQuick(run, quick / 2); // warms the workers up, so that the baseline is not their JIT
-    // a second round only when the first misses the share: one measurement of a few seconds on
-    // two shared cores is now and then caught by a stall of the machine's own (58% once in ten
-    // runs, the others 102-118%); both rounds are reported
-    double share = 0;
-    for (int round = 1; round <= ROUNDS && share < REQUIRED_SHARE; round++) {
-      double baseline = drainQuick(run, quick);
-      invokePoison(run, poison, huge);
-      double withPoison = drainQuick(run, quick);
-      double roundShare = withPoison / baseline;
-      share = Math.max(share, roundShare);
-      run.note(
-          String.format(
-              Locale.ROOT,
-              "%shealthy throughput %.0f jobs/s alone, %.0f jobs/s with poison: %.0f%%"
-                  + " (required %.0f%%)",
-              round == 1 ? "" : "round " + round + ": ",
-              baseline,
-              withPoison,
-              roundShare * 100,
-              REQUIRED_SHARE * 100));
-    }
+    double baseline = drainQuick(run, quick);
+    invokePoison(run, poison, huge);
+    double withPoison = drainQuick(run, quick);
+    double share = withPoison / baseline;
+    run.note(
+        String.format(
+            Locale.ROOT,
+            "healthy throughput %.0f jobs/s alone, %.0f jobs/s with poison: %.0f%% (required %.0f%%)",
+            baseline,
+            withPoison,
+            share * 100,
+            REQUIRED_SHARE * 100));
     run.note(String.format(Locale.ROOT, "healthy share with poison: %.0f%%", share * 100));
     if (share < REQUIRED_SHARE) {
       run.note("POISON SLOWED HEALTHY WORK below the required share");
