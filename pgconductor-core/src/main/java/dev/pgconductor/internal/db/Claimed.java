@@ -107,8 +107,6 @@ public record Claimed(
         claimedAt,
         cancelReason,
         receivedNanos,
-        receivedNanos,
-        null,
         null);
   }
 
