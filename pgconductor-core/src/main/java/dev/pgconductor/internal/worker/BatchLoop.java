@@ -58,6 +58,7 @@ final class BatchLoop implements Runnable {
   private final List<Claimed> held = new ArrayList<>(); // claimed, gathering; guarded by lock
   private long firstHeldNanos; // when the oldest held execution was claimed; guarded by lock
   private final AtomicInteger inFlight = new AtomicInteger(); // held, and in running batches
+  private volatile boolean starved = true; // the last claim came back short
   private volatile boolean fetching = true;
 
   BatchLoop(
@@ -102,6 +103,23 @@ final class BatchLoop implements Runnable {
     return inFlight.get();
   }
 
+  /**
+   * The last claim came back short: the queue has no more of this task right now. While claims come
+   * back full, a moment with nothing in flight is only the gap before the next claim's batches.
+   */
+  boolean starved() {
+    return starved;
+  }
+
+  /**
+   * The most executions one claim takes: the rest of a batch and up to {@link #AHEAD} whole batches
+   * more. The worker's flusher waits for about this many outcomes before it writes, so that a
+   * backlog is written in one commit per claim rather than one per batch.
+   */
+  static int largestClaim(int size, int concurrency) {
+    return size * (1 + Math.min(concurrency, AHEAD));
+  }
+
   /** Ids of the executions claimed and still gathering here. */
   Set<UUID> heldIds() {
     synchronized (lock) {
@@ -137,6 +155,10 @@ final class BatchLoop implements Runnable {
         int want = size - holdingBefore + size * Math.min(slots.availablePermits(), AHEAD);
         List<Claimed> claimed = executions.claimBatch(orchestratorId, queue, task.name(), want);
         errorDelayMs = 100;
+        starved = claimed.size() < want;
+        if (starved && inFlight.get() == 0) {
+          flusher.nudge(); // the last batch ended while the claim was under way
+        }
         long waitedNanos;
         int holding;
         synchronized (lock) {

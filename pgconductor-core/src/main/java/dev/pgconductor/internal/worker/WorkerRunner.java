@@ -7,6 +7,7 @@ import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.OrchestratorStore;
 import dev.pgconductor.internal.db.Outcome;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -75,7 +76,7 @@ final class WorkerRunner<C> {
             queue,
             // a flush is a durable commit; larger batches mean fewer of them (an idle worker and
             // flushInterval still write sooner)
-            Math.max(100, config.concurrency() + config.fetchBatchSize()),
+            flushBatchSize(config, tasks.values()),
             config.flushInterval(),
             // idle: nothing claimed is left and the queue had no more. While claims come back
             // full, a moment with nothing in flight is only the gap before the next batch.
@@ -151,10 +152,25 @@ final class WorkerRunner<C> {
     }
   }
 
+  /**
+   * Outcomes the flusher gathers before it writes: what one claim can bring in, for the ordinary
+   * fetcher and for each batch task's loop.
+   */
+  private static int flushBatchSize(WorkerConfig config, Collection<Task<?, ?>> tasks) {
+    int size = Math.max(100, config.concurrency() + config.fetchBatchSize());
+    for (Task<?, ?> task : tasks) {
+      if (task.isBatch()) {
+        int batch = task.options().batch().orElseThrow().size();
+        size = Math.max(size, BatchLoop.largestClaim(batch, config.concurrency()));
+      }
+    }
+    return size;
+  }
+
   private boolean idleForFlush() {
     return dispatcher.inFlight() == 0
         && fetchLoop.starved()
-        && batchLoops.stream().allMatch(b -> b.inFlight() == 0);
+        && batchLoops.stream().allMatch(b -> b.inFlight() == 0 && b.starved());
   }
 
   private boolean hasRoom(int inFlight) {
