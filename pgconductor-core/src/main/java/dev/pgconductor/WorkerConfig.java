@@ -14,7 +14,7 @@ import java.util.Objects;
  *     written back (default 2 s); outcomes are written sooner when a batch fills or the worker goes
  *     idle
  * @param fetchBatchSize executions claimed in one round trip (default 10); while quick handlers
- *     keep running out of work, claims grow up to ten times this, at most 100, and they fall back
+ *     keep running out of work, claims grow up to fifty times this, at most 500, and they fall back
  *     to it otherwise (docs/worker-config.md)
  */
 public record WorkerConfig(

@@ -16,15 +16,16 @@ package dev.pgconductor.internal.worker;
  * among workers).
  *
  * <p>Slow handlers therefore never grow the claims: they never use up the executions claimed ahead
- * while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks. Used by
- * the fetch thread only.
+ * while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks. Handlers
+ * that turn slow after claims grew leave many claimed executions waiting; the fetcher hands those
+ * back and {@link #reset() resets} the size. Used by the fetch thread only.
  */
 final class ClaimSizer {
   /** Claims grow to at most this many times {@code fetchBatchSize}. */
-  static final int MAX_GROWTH = 10;
+  static final int MAX_GROWTH = 50;
 
   /** Nor past this many executions, where a claim's own work outweighs its round trip. */
-  static final int GROWTH_CEILING = 100;
+  static final int GROWTH_CEILING = 500;
 
   private final int base;
   private final int max;
@@ -32,8 +33,18 @@ final class ClaimSizer {
 
   ClaimSizer(int fetchBatchSize) {
     this.base = fetchBatchSize;
-    this.max = Math.max(fetchBatchSize, Math.min(fetchBatchSize * MAX_GROWTH, GROWTH_CEILING));
+    this.max = ceiling(fetchBatchSize);
     this.size = fetchBatchSize;
+  }
+
+  /** The largest claim a worker with this {@code fetchBatchSize} makes. */
+  static int ceiling(int fetchBatchSize) {
+    return Math.max(fetchBatchSize, Math.min(fetchBatchSize * MAX_GROWTH, GROWTH_CEILING));
+  }
+
+  /** Back to {@code fetchBatchSize}: claimed executions waited too long and were handed back. */
+  void reset() {
+    size = base;
   }
 
   /** The size of the next claim. */

@@ -185,6 +185,37 @@ final class Dispatcher {
     ended(inFlight.addAndGet(-unstarted.size()));
   }
 
+  /**
+   * Hands claimed executions back to the queue once the handlers no longer keep up with them: when
+   * the oldest one waiting for a slot has waited {@code staleNanos}, every one waiting past the
+   * first {@code keep} goes back as if never claimed (the newest first claimed go), so that other
+   * workers can take them. Claims grow only while handlers are quick; this bounds what a worker
+   * keeps to itself when they turn slow. Returns how many went back.
+   */
+  int handBackStale(int keep, long staleNanos) {
+    List<Claimed> back;
+    synchronized (lock) {
+      Claimed oldest = ready.peekFirst();
+      if (stopping
+          || oldest == null
+          || ready.size() <= keep
+          || System.nanoTime() - oldest.receivedNanos() < staleNanos) {
+        return 0;
+      }
+      back = new ArrayList<>(ready.size() - keep);
+      while (ready.size() > keep) {
+        back.add(ready.pollLast());
+      }
+    }
+    for (Claimed c : back) {
+      // no run started or ended, so the listeners hear nothing; written soon, since other
+      // workers may be waiting for them
+      flusher.add(new Outcome.Unstarted(c), true);
+    }
+    ended(inFlight.addAndGet(-back.size()));
+    return back.size();
+  }
+
   /** Waits until no execution is in flight, or the deadline ({@link System#nanoTime()}) passes. */
   boolean awaitIdle(long deadlineNanos) {
     return signal.awaitUntil(() -> inFlight.get() == 0, deadlineNanos);

@@ -6,6 +6,7 @@ import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,33 @@ final class FetchLoop implements Runnable {
     return maxInFlight - inFlight >= claimSize;
   }
 
+  /**
+   * How long a claimed execution may wait for a handler slot before what grown claims took beyond
+   * the configured fetch-ahead goes back to the queue.
+   */
+  static final long HAND_BACK_AFTER_MS = 1000;
+
+  /**
+   * Grown claims took more than the handlers now get through (they turned slow): what waits beyond
+   * {@code 2 × fetchBatchSize}, the fetch-ahead of claims that never grew, goes back to the queue,
+   * and claims start again at {@code fetchBatchSize}.
+   */
+  private void handBackStale() {
+    int back =
+        dispatcher.handBackStale(
+            2 * config.fetchBatchSize(), TimeUnit.MILLISECONDS.toNanos(HAND_BACK_AFTER_MS));
+    if (back > 0) {
+      sizer.reset();
+      claimSize = sizer.size();
+      maxInFlight = config.concurrency() + 2 * claimSize;
+      LOG.debug(
+          "Queue '{}': handed {} claimed executions back; they waited over {} ms for a handler",
+          queue,
+          back,
+          HAND_BACK_AFTER_MS);
+    }
+  }
+
   /** The last claim came back short: the queue has nothing more for this worker right now. */
   boolean starved() {
     return starved;
@@ -92,10 +120,11 @@ final class FetchLoop implements Runnable {
       try {
         int limit = claimSize;
         if (!hasRoom(dispatcher.inFlight())) {
+          handBackStale();
           signal.awaitRoom(
               () -> hasRoom(dispatcher.inFlight()),
               () -> !fetching,
-              config.pollInterval().toMillis());
+              Math.min(config.pollInterval().toMillis(), HAND_BACK_AFTER_MS));
           continue;
         }
         List<Claimed> claimed = executions.claim(orchestratorId, queue, taskNames, limit);

@@ -59,16 +59,21 @@ final class WakeSignal {
   }
 
   /**
-   * Waits until there is room to claim into ({@code room} holds) or {@code stop} holds, checking at
-   * least every {@code recheckMillis}.
+   * Waits until there is room to claim into ({@code room} holds), {@code stop} holds, or {@code
+   * maxMillis} passed (the caller looks at its claimed executions again then).
    */
-  void awaitRoom(BooleanSupplier room, BooleanSupplier stop, long recheckMillis)
+  void awaitRoom(BooleanSupplier room, BooleanSupplier stop, long maxMillis)
       throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
     synchronized (monitor) {
       waitingForRoom = true;
       try {
         while (!room.getAsBoolean() && !stop.getAsBoolean()) {
-          monitor.wait(recheckMillis);
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0) {
+            return;
+          }
+          monitor.wait(left);
         }
       } finally {
         waitingForRoom = false;

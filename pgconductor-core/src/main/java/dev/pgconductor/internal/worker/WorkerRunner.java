@@ -157,7 +157,7 @@ final class WorkerRunner<C> {
    * fetcher and for each batch task's loop.
    */
   private static int flushBatchSize(WorkerConfig config, Collection<Task<?, ?>> tasks) {
-    int size = Math.max(100, config.concurrency() + config.fetchBatchSize());
+    int size = Math.max(100, config.concurrency() + ClaimSizer.ceiling(config.fetchBatchSize()));
     for (Task<?, ?> task : tasks) {
       if (task.isBatch()) {
         int batch = task.options().batch().orElseThrow().size();

@@ -14,7 +14,7 @@ class ClaimSizerTest {
   }
 
   @Test
-  void quickHandlersDoubleTheClaimUpToTenTimesTheBatchAndAtMostAHundred() {
+  void quickHandlersDoubleTheClaimUpToFiftyTimesTheBatchAndAtMostFiveHundred() {
     ClaimSizer sizer = new ClaimSizer(10);
     assertThat(sizer.size()).isEqualTo(10);
     starvedClaim(sizer);
@@ -22,22 +22,37 @@ class ClaimSizerTest {
     starvedClaim(sizer);
     starvedClaim(sizer);
     assertThat(sizer.size()).isEqualTo(80);
+    for (int i = 0; i < 3; i++) {
+      starvedClaim(sizer);
+    }
+    assertThat(sizer.size()).isEqualTo(500);
     starvedClaim(sizer);
-    starvedClaim(sizer);
-    assertThat(sizer.size()).isEqualTo(100);
+    assertThat(sizer.size()).isEqualTo(500);
+    assertThat(ClaimSizer.ceiling(10)).isEqualTo(500);
 
     ClaimSizer small = new ClaimSizer(2);
     for (int i = 0; i < 10; i++) {
       starvedClaim(small);
     }
-    assertThat(small.size()).isEqualTo(20);
+    assertThat(small.size()).isEqualTo(100);
   }
 
   @Test
-  void aBatchOfAHundredOrMoreNeverGrows() {
+  void aBatchOfFiveHundredOrMoreNeverGrows() {
     ClaimSizer sizer = new ClaimSizer(500);
     starvedClaim(sizer);
     assertThat(sizer.size()).isEqualTo(500);
+  }
+
+  @Test
+  void aResetStartsAgainAtTheConfiguredBatch() {
+    ClaimSizer sizer = new ClaimSizer(10);
+    for (int i = 0; i < 4; i++) {
+      starvedClaim(sizer);
+    }
+    assertThat(sizer.size()).isEqualTo(160);
+    sizer.reset();
+    assertThat(sizer.size()).isEqualTo(10);
   }
 
   @Test
@@ -60,13 +75,15 @@ class ClaimSizerTest {
     for (int i = 0; i < 4; i++) {
       starvedClaim(sizer);
     }
-    assertThat(sizer.size()).isEqualTo(100);
-    sizer.claimed(100, 100, false, 100);
-    assertThat(sizer.size()).isEqualTo(50);
-    sizer.claimed(50, 50, false, 0);
-    sizer.claimed(25, 25, false, 0);
-    assertThat(sizer.size()).isEqualTo(12);
-    sizer.claimed(12, 12, false, 0);
+    assertThat(sizer.size()).isEqualTo(160);
+    sizer.claimed(160, 160, false, 160);
+    assertThat(sizer.size()).isEqualTo(80);
+    sizer.claimed(80, 80, false, 0);
+    sizer.claimed(40, 40, false, 0);
+    sizer.claimed(20, 20, false, 0);
+    sizer.claimed(10, 10, false, 0);
+    assertThat(sizer.size()).isEqualTo(10);
+    sizer.claimed(10, 10, false, 0);
     assertThat(sizer.size()).isEqualTo(10);
   }
 
