@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * How a worker fetches and runs executions.
  *
- * @param concurrency handlers running at once (default 10)
+ * @param concurrency handlers running their code at once (default 10); a handler waiting for its
+ *     step to be committed lends its slot to another execution meanwhile
  * @param pollInterval how often an idle worker looks for work when no notification arrives (default
  *     1 s); new work normally wakes it at once through LISTEN/NOTIFY, and sleeps and schedule
  *     occurrences it wrote wake it when they are due

@@ -3,7 +3,9 @@ package dev.pgconductor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.pgconductor.testing.FaultyDataSource;
 import dev.pgconductor.testing.PgDatabaseExtension;
+import dev.pgconductor.testing.TestPostgres;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -27,6 +30,7 @@ class WorkerIT {
   static final TaskDefinition<Item, Void> BLOCKING = TaskDefinition.of("blocking", Item.class);
   static final TaskDefinition<Item, Void> QUICK = TaskDefinition.of("quick", Item.class);
   static final TaskDefinition<Item, Void> GROWN = TaskDefinition.of("grown", Item.class);
+  static final TaskDefinition<Item, Void> STEPPED = TaskDefinition.of("stepped", Item.class);
   static final TaskDefinition<Item, String> PING =
       TaskDefinition.of("ping", Item.class, String.class);
   static final TaskDefinition<Item, String> MAIL =
@@ -131,6 +135,66 @@ class WorkerIT {
     }
     assertThat(maxRunning).hasValue(3);
     assertThat(onVirtualThreads).hasValue(20);
+  }
+
+  @Test
+  void aHandlerWaitingForItsStepToBeCommittedLendsItsSlot() throws Exception {
+    // concurrency 1: the second execution can start only in the slot the first lends while the
+    // commit of its step is held up; handler code still never runs in two handlers at once
+    AtomicInteger inCode = new AtomicInteger();
+    AtomicInteger maxInCode = new AtomicInteger();
+    AtomicInteger stepBodies = new AtomicInteger();
+    Runnable enter = () -> maxInCode.accumulateAndGet(inCode.incrementAndGet(), Math::max);
+    try (var pool = TestPostgres.pool(db.url(), 10)) {
+      FaultyDataSource faulty = new FaultyDataSource(pool);
+      try (var conductor =
+          Conductor.builder().dataSource(faulty).tasks(TaskSchemas.of(STEPPED)).build()) {
+        conductor.ensureInstalled();
+        var task =
+            conductor.createTask(
+                TaskOptions.of(STEPPED),
+                Trigger.invocable(),
+                (event, ctx) -> {
+                  enter.run();
+                  int n =
+                      ctx.step(
+                          "double",
+                          Integer.class,
+                          () -> {
+                            stepBodies.incrementAndGet();
+                            inCode.decrementAndGet(); // the body returns: the commit is awaited
+                            return event.payload().n() * 2;
+                          });
+                  enter.run();
+                  inCode.decrementAndGet();
+                  return null;
+                });
+        conductor.invoke(STEPPED, new Item(1, 0));
+        conductor.invoke(STEPPED, new Item(2, 0));
+        CountDownLatch commitAnswer =
+            faulty.holdNextAnswer(sql -> sql.contains("pgconductor.record_steps("));
+        try (var orchestrator =
+            Orchestrator.builder(conductor)
+                .tasks(task)
+                .defaultWorker(WorkerConfig.builder().concurrency(1).build())
+                .handleSignals(false)
+                .build()) {
+          orchestrator.start();
+          assertThat(faulty.answerHeld().await(10, TimeUnit.SECONDS)).isTrue();
+          await().atMost(Duration.ofSeconds(10)).until(() -> stepBodies.get() == 2);
+          commitAnswer.countDown();
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .until(
+                  () ->
+                      db.queryLong(
+                              "select count(*) from pgconductor.finished_executions"
+                                  + " where task_key = 'stepped' and state = 'completed'")
+                          == 2);
+        }
+      }
+    }
+    assertThat(maxInCode).hasValue(1);
   }
 
   @Test

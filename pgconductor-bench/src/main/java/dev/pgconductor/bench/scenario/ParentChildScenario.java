@@ -4,6 +4,7 @@ import dev.pgconductor.Conductor;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
 import dev.pgconductor.Trigger;
+import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.bench.BenchContext;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Trial;
@@ -37,10 +38,16 @@ public final class ParentChildScenario implements Scenario {
   @Override
   public List<Trial> trials(BenchContext context) {
     int jobs = context.options().jobs();
-    return List.of(Trial.subject(DrainScenario.TUNED, db -> run(db, jobs)));
+    return List.of(
+        Trial.subject(DrainScenario.DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT)),
+        Trial.subject(DrainScenario.TUNED, db -> run(db, jobs, PgcHarness.TUNED)));
   }
 
   static Measurement run(BenchDatabase db, int parents) throws Exception {
+    return run(db, parents, PgcHarness.TUNED);
+  }
+
+  static Measurement run(BenchDatabase db, int parents, WorkerConfig config) throws Exception {
     Completions parentsDone = new Completions();
     try (Conductor<Void> conductor = PgcHarness.conductor(db, PARENT, CHILD)) {
       var child =
@@ -61,7 +68,7 @@ public final class ParentChildScenario implements Scenario {
       PgcHarness.enqueue(conductor, PARENT, parents);
       return PgcHarness.timedDrain(
           db,
-          PgcHarness.orchestrator(conductor, List.of(parent, child), PgcHarness.TUNED),
+          PgcHarness.orchestrator(conductor, List.of(parent, child), config),
           parentsDone,
           parents);
     }

@@ -4,6 +4,7 @@ import dev.pgconductor.Conductor;
 import dev.pgconductor.TaskDefinition;
 import dev.pgconductor.TaskOptions;
 import dev.pgconductor.Trigger;
+import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.bench.BenchContext;
 import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Trial;
@@ -39,12 +40,17 @@ public final class TwoStepScenario implements Scenario {
   public List<Trial> trials(BenchContext context) {
     int jobs = context.options().jobs();
     List<Trial> trials = new ArrayList<>();
-    trials.add(Trial.subject(DrainScenario.TUNED, db -> run(db, jobs)));
+    trials.add(Trial.subject(DrainScenario.DEFAULT, db -> run(db, jobs, WorkerConfig.DEFAULT)));
+    trials.add(Trial.subject(DrainScenario.TUNED, db -> run(db, jobs, PgcHarness.TUNED)));
     trials.addAll(context.peerTrials(new Workload.TwoStep(jobs), DrainScenario.TUNED));
     return trials;
   }
 
   static Measurement run(BenchDatabase db, int jobs) throws Exception {
+    return run(db, jobs, PgcHarness.TUNED);
+  }
+
+  static Measurement run(BenchDatabase db, int jobs, WorkerConfig config) throws Exception {
     Completions completions = new Completions();
     try (Conductor<Void> conductor = PgcHarness.conductor(db, TWO_STEP)) {
       var task =
@@ -60,7 +66,7 @@ public final class TwoStepScenario implements Scenario {
               });
       PgcHarness.enqueue(conductor, TWO_STEP, jobs);
       return PgcHarness.timedDrain(
-          db, PgcHarness.orchestrator(conductor, task, PgcHarness.TUNED), completions, jobs);
+          db, PgcHarness.orchestrator(conductor, task, config), completions, jobs);
     }
   }
 }

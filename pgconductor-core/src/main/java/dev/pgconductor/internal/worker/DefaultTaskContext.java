@@ -54,6 +54,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
   private final UUID orchestratorId;
   private final TaskLogger logger;
   private final StepWriter stepWriter;
+  private HandlerSlot slot = HandlerSlot.NONE;
   private final Listeners listeners;
   private Tracing.Run traced; // null without a tracer
   private final Map<String, StepState> steps = new HashMap<>();
@@ -119,6 +120,24 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
 
   void bindThread(Thread thread) {
     this.thread = thread;
+  }
+
+  /** The run's handler slot, lent while a step waits for its commit. */
+  void lends(HandlerSlot slot) {
+    this.slot = slot;
+  }
+
+  /**
+   * Records a step, lending the run's slot while the commit is awaited: no handler code runs then.
+   */
+  private boolean record(StepRecord record)
+      throws InterruptedException, StepWriter.NotRecordedException {
+    slot.lend();
+    try {
+      return stepWriter.record(record);
+    } finally {
+      slot.reclaim();
+    }
   }
 
   /** The traced run this context belongs to (with a tracer only): it hears the steps. */
@@ -248,7 +267,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     String json = environment.json().writeStorable(value, "the result of step '" + name + "'");
     boolean held;
     try {
-      held = stepWriter.record(new StepRecord(claimed.id(), queue, claimed.lease(), name, json));
+      held = record(new StepRecord(claimed.id(), queue, claimed.lease(), name, json));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       boundary();
@@ -380,7 +399,7 @@ final class DefaultTaskContext<C> implements TaskContext<C>, TaskSignal {
     String marker = markerNode.toString();
     boolean held;
     try {
-      held = stepWriter.record(new StepRecord(claimed.id(), queue, claimed.lease(), name, marker));
+      held = record(new StepRecord(claimed.id(), queue, claimed.lease(), name, marker));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       boundary();

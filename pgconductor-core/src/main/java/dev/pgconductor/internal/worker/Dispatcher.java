@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,10 +22,13 @@ import java.util.function.Consumer;
 
 /**
  * Runs a worker's claimed executions: keeps them in claim order until a handler slot is free (at
- * most {@code concurrency} handlers at once), starts each handler on a virtual thread, and hands
- * every outcome to the flusher. Counts the executions in flight, claimed and not yet finished,
- * which is what the fetcher claims against. A run of a task with a timeout is ended by its timer if
- * the handler has not ended it first; whichever comes first writes the outcome and frees the slot.
+ * most {@code concurrency} handlers running their code at once), starts each handler on a virtual
+ * thread, and hands every outcome to the flusher. A handler that waits for its step to be committed
+ * lends its slot meanwhile ({@link HandlerSlot}), and takes one again, before any execution not
+ * started yet, when the commit is back. Counts the executions in flight, claimed and not yet
+ * finished, which is what the fetcher claims against. A run of a task with a timeout is ended by
+ * its timer if the handler has not ended it first; whichever comes first writes the outcome and
+ * frees the slot.
  */
 final class Dispatcher {
   // a fetcher starts this few handlers itself: handing them to another thread costs about as much
@@ -42,15 +46,20 @@ final class Dispatcher {
 
   private final Object lock = new Object();
   private final ArrayDeque<Claimed> ready = new ArrayDeque<>(); // claimed, not started; guarded
-  private int started; // handlers started and not finished; guarded by lock
+  private int started; // slots held: handlers started, not finished, not lending; guarded by lock
+  // runs whose step was committed, waiting to take a slot again, in order; guarded by lock
+  private final ArrayDeque<RunSlot> reclaiming = new ArrayDeque<>();
   private volatile boolean stopping;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong finished = new AtomicLong(); // handler runs ended
 
   /** Runs handlers, and ends runs that outlived their timeout (see {@link ExecutionRunner}). */
   interface Runner {
-    /** Runs the handler; null when {@code end} says the run was already ended by its timeout. */
-    Outcome run(Claimed claimed, BooleanSupplier end);
+    /**
+     * Runs the handler; null when {@code end} says the run was already ended by its timeout. The
+     * handler lends {@code slot} while it waits for a step to be committed.
+     */
+    Outcome run(Claimed claimed, BooleanSupplier end, HandlerSlot slot);
 
     /** The outcome of a run that outlived its timeout; the handler is told and interrupted. */
     Outcome timedOut(Claimed claimed);
@@ -221,8 +230,17 @@ final class Dispatcher {
     return signal.awaitUntil(() -> inFlight.get() == 0, deadlineNanos);
   }
 
-  /** Takes claimed executions off the buffer, one per free slot, and counts them started. */
+  /**
+   * Gives free slots to the runs waiting to take theirs back, then takes claimed executions off the
+   * buffer, one per slot still free, and counts them started.
+   */
   private List<Claimed> takeStartable() {
+    while (started < concurrency && !reclaiming.isEmpty()) {
+      RunSlot waiting = reclaiming.poll();
+      waiting.state = SlotState.HOLDING;
+      started++;
+      waiting.woken.release();
+    }
     int n = stopping ? 0 : Math.min(concurrency - started, ready.size());
     if (n <= 0) {
       return List.of();
@@ -254,6 +272,7 @@ final class Dispatcher {
   private void runOne(Claimed claimed) {
     AtomicBoolean over = new AtomicBoolean(); // set by whichever ends the run: handler or timer
     BooleanSupplier end = () -> over.compareAndSet(false, true);
+    RunSlot slot = new RunSlot();
     ScheduledFuture<?> timer = null;
     Outcome outcome = null;
     try {
@@ -263,8 +282,8 @@ final class Dispatcher {
         notRun.accept(outcome);
         end.getAsBoolean();
       } else {
-        timer = startTimer(claimed, end);
-        outcome = runner.run(claimed, end);
+        timer = startTimer(claimed, end, slot);
+        outcome = runner.run(claimed, end, slot);
       }
     } finally {
       if (timer != null) {
@@ -274,13 +293,13 @@ final class Dispatcher {
         outcome = new Outcome.Released(claimed, claimed.stepsJson() != null);
       }
       if (outcome != null) { // else the timer ended this run
-        finish(claimed, outcome);
+        finish(claimed, slot, outcome);
       }
     }
   }
 
   /** A timer that ends the run at its task's timeout, or null when the task has none. */
-  private ScheduledFuture<?> startTimer(Claimed claimed, BooleanSupplier end) {
+  private ScheduledFuture<?> startTimer(Claimed claimed, BooleanSupplier end, RunSlot slot) {
     var timeout = tasks.get(claimed.taskName()).options().timeout();
     if (timeout.isEmpty()) {
       return null;
@@ -288,7 +307,7 @@ final class Dispatcher {
     return timers.schedule(
         () -> {
           if (end.getAsBoolean()) {
-            finish(claimed, runner.timedOut(claimed));
+            finish(claimed, slot, runner.timedOut(claimed));
           }
         },
         timeout.get().toNanos(),
@@ -296,16 +315,76 @@ final class Dispatcher {
   }
 
   /** A run ended: its outcome goes to the flusher and its slot to the next execution. */
-  private void finish(Claimed claimed, Outcome outcome) {
+  private void finish(Claimed claimed, RunSlot slot, Outcome outcome) {
     flusher.add(outcome, limited(claimed));
     finished.incrementAndGet();
     List<Claimed> next;
     synchronized (lock) {
-      started--;
+      slot.give();
       next = takeStartable();
     }
     start(next);
     ended(inFlight.decrementAndGet());
+  }
+
+  private enum SlotState {
+    HOLDING, // counted in started
+    LENT, // the handler waits for a commit; another execution may have the slot
+    WAITING, // the commit is back; in reclaiming until a slot is free
+    GIVEN // the run ended
+  }
+
+  /** One run's slot; its state is guarded by the dispatcher's lock. */
+  private final class RunSlot implements HandlerSlot {
+    SlotState state = SlotState.HOLDING;
+    final Semaphore woken = new Semaphore(0);
+
+    @Override
+    public void lend() {
+      List<Claimed> next;
+      synchronized (lock) {
+        if (state != SlotState.HOLDING) {
+          return;
+        }
+        state = SlotState.LENT;
+        started--;
+        next = takeStartable();
+      }
+      start(next);
+    }
+
+    @Override
+    public void reclaim() {
+      synchronized (lock) {
+        if (state != SlotState.LENT) {
+          return;
+        }
+        if (started < concurrency && reclaiming.isEmpty()) {
+          state = SlotState.HOLDING;
+          started++;
+          return;
+        }
+        state = SlotState.WAITING;
+        reclaiming.add(this);
+      }
+      // a semaphore, not a monitor: on JDK 21 a virtual thread waiting in a monitor pins its
+      // carrier. Uninterruptible: a slot is handed over only by a run that ends or lends (or by
+      // give(), if the timer ends this run meanwhile), and an interrupt is seen at the next check.
+      woken.acquireUninterruptibly();
+    }
+
+    /** The run ended (its handler or its timer): the slot it holds, if any, is free. */
+    void give() {
+      switch (state) {
+        case HOLDING -> started--;
+        case WAITING -> {
+          reclaiming.remove(this);
+          woken.release();
+        }
+        case LENT, GIVEN -> {}
+      }
+      state = SlotState.GIVEN;
+    }
   }
 
   /** A claimed execution ends without running: the listeners hear it, the flusher writes it. */

@@ -73,8 +73,9 @@ final class ExecutionRunner<C> {
   /**
    * Runs the handler. {@code end} claims the end of the run for the handler: false when its timeout
    * ended the run first (see {@link #timedOut}), and then this returns null and reports nothing.
+   * The handler lends {@code slot} while it waits for its steps to be committed.
    */
-  Outcome run(Task<?, ?> task, Claimed claimed, BooleanSupplier end) {
+  Outcome run(Task<?, ?> task, Claimed claimed, BooleanSupplier end, HandlerSlot slot) {
     if (!KNOWN_ORIGINS.contains(claimed.origin())) {
       return end.getAsBoolean() ? putBack(task, claimed) : null;
     }
@@ -98,6 +99,7 @@ final class ExecutionRunner<C> {
             logger,
             stepWriter,
             task.options().window().orElse(null));
+    ctx.lends(slot);
     Tracing.Run traced = null;
     if (environment.tracing().active()) {
       traced =

@@ -89,7 +89,7 @@ final class WorkerRunner<C> {
             tasks,
             new Dispatcher.Runner() {
               @Override
-              public Outcome run(Claimed claimed, BooleanSupplier end) {
+              public Outcome run(Claimed claimed, BooleanSupplier end, HandlerSlot slot) {
                 Task<?, ?> task = tasks.get(claimed.taskName());
                 if (task.isBatch()) {
                   // an ordinary claim found it (another orchestrator registered the task as an
@@ -98,7 +98,7 @@ final class WorkerRunner<C> {
                       ? loneBatch.run(task, List.of(claimed)).getFirst()
                       : null;
                 }
-                return runner.run(task, claimed, end);
+                return runner.run(task, claimed, end, slot);
               }
 
               @Override
