@@ -23,7 +23,9 @@ public final class Scenarios {
         new EmitScenario(),
         new CronScenario(),
         new RowTriggerScenario(),
-        new BatchScenario());
+        new BatchScenario(),
+        new LargeDrainScenario(),
+        new MemoryScenario());
   }
 
   /**
