@@ -108,6 +108,17 @@ public record BenchReport(
         .findFirst();
   }
 
+  /** The trial a row comes from. */
+  public Optional<TrialResult> trial(Row row) {
+    return trials.stream()
+        .filter(
+            t ->
+                t.scenario() == row.scenario()
+                    && t.system().equals(row.system())
+                    && t.variant().equals(row.variant()))
+        .findFirst();
+  }
+
   /** The targets, checked against this run. */
   public List<TargetCheck> targets() {
     return Targets.check(this);

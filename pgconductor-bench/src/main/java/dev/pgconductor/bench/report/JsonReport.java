@@ -45,13 +45,8 @@ public final class JsonReport {
       if (row.note() != null) {
         r.put("note", row.note());
       }
-      report.trials().stream()
-          .filter(
-              t ->
-                  t.scenario() == row.scenario()
-                      && t.system().equals(row.system())
-                      && t.variant().equals(row.variant()))
-          .findFirst()
+      report
+          .trial(row)
           .map(BenchReport::details)
           .filter(d -> d.stream().anyMatch(m -> !m.isEmpty()))
           .ifPresent(d -> r.put("details", d));

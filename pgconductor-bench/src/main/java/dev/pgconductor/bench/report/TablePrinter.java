@@ -1,6 +1,8 @@
 package dev.pgconductor.bench.report;
 
+import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Trial;
+import dev.pgconductor.bench.peer.RawSqlBound;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +76,8 @@ public final class TablePrinter {
             + " differences in % (lower is better); median and min-max over the runs.");
     out.println(
         "compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
-            + " bound; for a peer or bound, pgconductor's ratio to it.");
+            + " bound; for a peer or bound, pgconductor's ratio to it (and for a bound that"
+            + " sweeps its knobs, the combination that was best).");
     if (!report.peerSettings().isEmpty()) {
       out.println();
       out.println("peer settings");
@@ -112,14 +115,50 @@ public final class TablePrinter {
         report
             .row(row.scenario(), Trial.PGCONDUCTOR, row.variant(), row.metric())
             .or(() -> report.row(row.scenario(), Trial.PGCONDUCTOR, null, row.metric()));
-    return subject
-        .map(
-            s ->
-                row.role() == Trial.Role.BOUND
-                    ? String.format(
-                        Locale.ROOT, "pgconductor at %.0f%%", 100 * s.median() / row.median())
-                    : String.format(Locale.ROOT, "pgconductor %.2fx", better(s, row)))
-        .orElse("");
+    String vs =
+        subject
+            .map(
+                s ->
+                    row.role() == Trial.Role.BOUND
+                        ? String.format(
+                            Locale.ROOT, "pgconductor at %.0f%%", 100 * s.median() / row.median())
+                        : String.format(Locale.ROOT, "pgconductor %.2fx", better(s, row)))
+            .orElse("");
+    String best = row.role() == Trial.Role.BOUND ? sweepWinner(report, row) : "";
+    return vs.isEmpty() || best.isEmpty() ? vs + best : vs + "; " + best;
+  }
+
+  /**
+   * The knobs a swept bound's runs found best (see {@link RawSqlBound}), e.g. "best of sweep: 8
+   * clients x 1,000/claim", or each run's when the runs differ; empty for a bound without a sweep.
+   */
+  static String sweepWinner(BenchReport report, Row row) {
+    List<double[]> winners =
+        report.trial(row).stream()
+            .flatMap(t -> t.runs().stream())
+            .map(Measurement::details)
+            .filter(
+                d ->
+                    d.containsKey(RawSqlBound.BEST_CLIENTS)
+                        && d.containsKey(RawSqlBound.BEST_CLAIM_BATCH))
+            .map(
+                d ->
+                    new double[] {
+                      d.get(RawSqlBound.BEST_CLIENTS), d.get(RawSqlBound.BEST_CLAIM_BATCH)
+                    })
+            .toList();
+    if (winners.isEmpty()) {
+      return "";
+    }
+    List<String> perRun =
+        winners.stream().map(w -> String.format(Locale.ROOT, "%.0fx%,.0f", w[0], w[1])).toList();
+    return perRun.stream().distinct().count() == 1
+        ? String.format(
+            Locale.ROOT,
+            "best of sweep: %.0f clients x %,.0f/claim",
+            winners.getFirst()[0],
+            winners.getFirst()[1])
+        : "best of sweep per run (clients x claim): " + String.join(", ", perRun);
   }
 
   /** How many times {@code a} is better than {@code b}. */
