@@ -75,6 +75,7 @@ public final class TablePrinter {
     out.println(
         "compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
             + " bound; for a peer or bound, pgconductor's ratio to it.");
+    IntervalTable.print(report, out);
     if (!report.peerSettings().isEmpty()) {
       out.println();
       out.println("peer settings");
