@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * java -jar pgconductor-bench/target/pgconductor-bench.jar [--url JDBC_URL] [--jobs N] [--runs N]
  *     [--scenarios 1,2,3] [--peers all|none|jvm|node|raw,db-scheduler,…] [--json FILE] [--smoke]
+ *     [--long]
  * </pre>
  *
  * Prints the results table and the targets, and writes JSON when asked. See BENCHMARKS.md.
@@ -78,12 +79,33 @@ public final class BenchMain implements Callable<Integer> {
   @Option(
       names = "--smoke",
       description =
-          "Tiny run: every scenario once with 300 jobs, 2 s steady state, 20 latency samples,"
-              + " 2,000 backlog (explicit options still win)")
+          "Tiny run: every scenario once with 300 jobs, 2 s steady states (max-rate and"
+              + " fixed-rate), 20 latency samples, 2,000 backlog (explicit options still win)")
   boolean smoke;
 
-  @Option(names = "--steady-seconds", description = "Length of scenario 4 (default 30; smoke 2)")
+  @Option(
+      names = "--steady-seconds",
+      description =
+          "Length of scenario 4's max-rate runs, pgconductor's, the peers' and the raw-SQL"
+              + " bound's (default 30; smoke 2)")
   Integer steadySeconds;
+
+  @Option(
+      names = "--long",
+      description =
+          "Scenario 4's fixed-rate runs of pgconductor, at 50%% and 90%% of its maximum rate, last"
+              + " 10 minutes each and report per minute (default 30 s, per 5 s). The max-rate runs"
+              + " keep --steady-seconds: every peer and the bound run them too, and the 30 s"
+              + " maximum is what the fixed rates are taken from. Each run of scenario 4 then"
+              + " takes over 20 minutes: use with --scenarios 4 --runs 1")
+  boolean longRun;
+
+  @Option(
+      names = "--fixed-seconds",
+      description =
+          "Length of each fixed-rate run of scenario 4 (default 30, --long 600, smoke 2); runs of"
+              + " 5 minutes or more report per minute, shorter ones in six intervals")
+  Integer fixedSeconds;
 
   @Option(
       names = "--latency-samples",
@@ -167,6 +189,9 @@ public final class BenchMain implements Callable<Integer> {
         base.callers(),
         base.enqueueBatch(),
         steadySeconds != null ? Duration.ofSeconds(steadySeconds) : base.steadyDuration(),
+        fixedSeconds != null
+            ? Duration.ofSeconds(fixedSeconds)
+            : longRun ? BenchOptions.LONG_FIXED : base.fixedDuration(),
         latencySamples != null ? latencySamples : base.latencySamples(),
         backlog != null ? backlog : base.backlog(),
         dir,

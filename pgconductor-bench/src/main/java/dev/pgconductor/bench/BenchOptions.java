@@ -17,7 +17,9 @@ import java.util.TreeSet;
  * @param peers peers to run beside pgconductor (see {@link dev.pgconductor.bench.peer.Peers})
  * @param callers concurrent callers of the one-at-a-time enqueue scenario (50)
  * @param enqueueBatch executions per call in the batch enqueue scenario (1,000)
- * @param steadyDuration length of the steady-state scenario (30 s)
+ * @param steadyDuration length of the steady-state scenario's max-rate runs (30 s)
+ * @param fixedDuration length of each of its fixed-rate runs, at 50% and 90% of the maximum rate
+ *     (30 s; {@link #LONG_FIXED} with {@code --long})
  * @param latencySamples invokes measured by the pickup latency scenario (1,000)
  * @param backlog queued executions of the large-queue variant of scenario 8 (1,000,000)
  * @param workDir where the Node peers are installed and run
@@ -32,6 +34,7 @@ public record BenchOptions(
     int callers,
     int enqueueBatch,
     Duration steadyDuration,
+    Duration fixedDuration,
     int latencySamples,
     int backlog,
     Path workDir,
@@ -41,9 +44,13 @@ public record BenchOptions(
   public static final Set<Integer> ALL_SCENARIOS =
       Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16);
 
+  /** Length of a fixed-rate steady state with {@code --long}: ten minutes. */
+  public static final Duration LONG_FIXED = Duration.ofMinutes(10);
+
   public BenchOptions {
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(steadyDuration, "steadyDuration");
+    Objects.requireNonNull(fixedDuration, "fixedDuration");
     scenarios = new TreeSet<>(scenarios);
     peers = new TreeSet<>(peers);
     positive("jobs", jobs);
@@ -54,6 +61,9 @@ public record BenchOptions(
     positive("backlog", backlog);
     if (steadyDuration.isNegative() || steadyDuration.isZero()) {
       throw new IllegalArgumentException("steadyDuration must be positive, got " + steadyDuration);
+    }
+    if (fixedDuration.isNegative() || fixedDuration.isZero()) {
+      throw new IllegalArgumentException("fixedDuration must be positive, got " + fixedDuration);
     }
     for (int s : scenarios) {
       if (!ALL_SCENARIOS.contains(s)) {
@@ -73,6 +83,7 @@ public record BenchOptions(
         50,
         1_000,
         Duration.ofSeconds(30),
+        Duration.ofSeconds(30),
         1_000,
         1_000_000,
         workDir,
@@ -89,6 +100,7 @@ public record BenchOptions(
         new TreeSet<>(peers),
         50,
         100,
+        Duration.ofSeconds(2),
         Duration.ofSeconds(2),
         20,
         2_000,

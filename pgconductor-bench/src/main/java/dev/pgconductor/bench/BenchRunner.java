@@ -193,12 +193,14 @@ public final class BenchRunner {
         "options",
         String.format(
             Locale.ROOT,
-            "jobs %,d, runs %d, scenarios %s, peers %s, steady %d s, latency samples %,d, backlog %,d%s",
+            "jobs %,d, runs %d, scenarios %s, peers %s, steady %d s, fixed-rate %d s, latency samples"
+                + " %,d, backlog %,d%s",
             options.jobs(),
             options.runs(),
             options.scenarios(),
             options.peers(),
             options.steadyDuration().toSeconds(),
+            options.fixedDuration().toSeconds(),
             options.latencySamples(),
             options.backlog(),
             options.smoke() ? ", smoke" : ""));

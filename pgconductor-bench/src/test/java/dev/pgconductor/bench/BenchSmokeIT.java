@@ -94,7 +94,7 @@ class BenchSmokeIT {
 
     JsonNode json = new ObjectMapper().readTree(JsonReport.toJson(report));
     assertThat(json.path("results").size()).isEqualTo(rows.size());
-    assertThat(json.path("targets").size()).isEqualTo(20);
+    assertThat(json.path("targets").size()).isEqualTo(22);
     for (JsonNode r : json.path("results")) {
       if (r.path("status").asText().equals("ok") && !r.path("unit").asText().equals("%")) {
         assertThat(r.path("median").asDouble()).as(r.toString()).isPositive();

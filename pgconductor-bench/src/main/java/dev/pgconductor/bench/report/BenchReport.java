@@ -1,6 +1,5 @@
 package dev.pgconductor.bench.report;
 
-import dev.pgconductor.bench.Measurement;
 import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.Trial;
 import java.util.ArrayList;
@@ -124,8 +123,15 @@ public record BenchReport(
     return Targets.check(this);
   }
 
-  /** Details of every run of a trial, for the JSON report. */
-  static List<Map<String, Double>> details(TrialResult t) {
-    return t.runs().stream().map(Measurement::details).toList();
+  /** Details and lists of every run of a trial, for the JSON report. */
+  static List<Map<String, Object>> details(TrialResult t) {
+    return t.runs().stream()
+        .map(
+            m -> {
+              Map<String, Object> all = new LinkedHashMap<>(m.details());
+              all.putAll(m.lists());
+              return all;
+            })
+        .toList();
   }
 }

@@ -78,6 +78,7 @@ public final class TablePrinter {
         "compared: for pgconductor, the ratio to the best peer and the share of the raw-SQL"
             + " bound; for a peer or bound, pgconductor's ratio to it (and for a bound that"
             + " sweeps its knobs, the combination that was best).");
+    IntervalTable.print(report, out);
     if (!report.peerSettings().isEmpty()) {
       out.println();
       out.println("peer settings");

@@ -5,6 +5,7 @@ import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.scenario.ConcurrencyLimitScenario;
 import dev.pgconductor.bench.scenario.DrainScenario;
 import dev.pgconductor.bench.scenario.RowTriggerScenario;
+import dev.pgconductor.bench.scenario.SteadyStateScenario;
 import dev.pgconductor.bench.util.Percentiles;
 import java.util.ArrayList;
 import java.util.List;
@@ -171,6 +172,9 @@ public final class Targets {
             r.row(13, PGC, DrainScenario.DEFAULT, TP),
             drainTuned,
             1.0));
+    // scenario 4's fixed-rate runs of pgconductor
+    checks.add(steadyLastVsFirst(r));
+    checks.add(steadyP99(r));
     return checks;
   }
 
@@ -316,5 +320,48 @@ public final class Targets {
 
   static String fmt(double v) {
     return String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  /** pgconductor's row of a metric in scenario 4's fixed-rate run at {@code percent}% load. */
+  private static Optional<Row> fixedRate(BenchReport r, int percent, String metric) {
+    String variant = SteadyStateScenario.fixedVariant(percent);
+    return r.subjectRows(4, metric).stream()
+        .filter(row -> row.variant().startsWith(variant))
+        .findFirst();
+  }
+
+  /** The worst run of either load decides. */
+  private static TargetCheck steadyLastVsFirst(BenchReport r) {
+    String target = "steady state: last interval >= 95% of the first (50% and 90% load)";
+    Optional<Row> half = fixedRate(r, SteadyStateScenario.HALF, SteadyStateScenario.LAST_VS_FIRST);
+    Optional<Row> high = fixedRate(r, SteadyStateScenario.HIGH, SteadyStateScenario.LAST_VS_FIRST);
+    if (half.isEmpty() || high.isEmpty()) {
+      return TargetCheck.na(target, missing(r, 4));
+    }
+    boolean halfWorse = half.get().min() <= high.get().min();
+    double worst = Math.min(half.get().min(), high.get().min());
+    return TargetCheck.of(
+        target,
+        worst >= 95,
+        String.format(
+            Locale.ROOT,
+            "worst run %.1f%% (at %d%% load); medians %.1f%% at 50%%, %.1f%% at 90%%",
+            worst,
+            halfWorse ? SteadyStateScenario.HALF : SteadyStateScenario.HIGH,
+            half.get().median(),
+            high.get().median()));
+  }
+
+  private static TargetCheck steadyP99(BenchReport r) {
+    String target = "steady state at 50% load: latency p99 < 20 ms";
+    return fixedRate(r, SteadyStateScenario.HALF, SteadyStateScenario.LATENCY_P99)
+        .map(
+            row ->
+                TargetCheck.of(
+                    target,
+                    row.max() < 20,
+                    String.format(
+                        Locale.ROOT, "worst run %.2f ms, median %.2f ms", row.max(), row.median())))
+        .orElse(TargetCheck.na(target, missing(r, 4)));
   }
 }
