@@ -52,7 +52,7 @@ public final class BenchMain implements Callable<Integer> {
   @Option(
       names = "--scenarios",
       split = ",",
-      description = "Scenario numbers to run, 1-13 (default: all)")
+      description = "Scenario numbers to run, 1-14 (default: all)")
   List<Integer> scenarios;
 
   @Option(

@@ -13,7 +13,7 @@ import java.util.TreeSet;
  * @param url JDBC URL of a database whose user may create databases; null for an embedded Postgres
  * @param jobs jobs per scenario run (10,000 in a full run)
  * @param runs runs of each trial; the table shows their median and range
- * @param scenarios scenario numbers to run (1–13)
+ * @param scenarios scenario numbers to run (1–14)
  * @param peers peers to run beside pgconductor (see {@link dev.pgconductor.bench.peer.Peers})
  * @param callers concurrent callers of the one-at-a-time enqueue scenario (50)
  * @param enqueueBatch executions per call in the batch enqueue scenario (1,000)
@@ -39,7 +39,7 @@ public record BenchOptions(
 
   /** All scenario numbers. */
   public static final Set<Integer> ALL_SCENARIOS =
-      Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
+      Set.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14);
 
   public BenchOptions {
     Objects.requireNonNull(workDir, "workDir");
@@ -57,7 +57,7 @@ public record BenchOptions(
     }
     for (int s : scenarios) {
       if (!ALL_SCENARIOS.contains(s)) {
-        throw new IllegalArgumentException("no scenario " + s + "; scenarios are 1 to 13");
+        throw new IllegalArgumentException("no scenario " + s + "; scenarios are 1 to 14");
       }
     }
   }

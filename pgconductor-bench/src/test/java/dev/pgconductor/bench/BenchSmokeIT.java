@@ -41,6 +41,12 @@ class BenchSmokeIT {
             workDir);
 
     BenchReport report = new BenchRunner(options, System.err).run();
+    assertThat(
+            ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("DrainWorkerMain")))
+        .as("scenario 14's worker JVMs, ended with the run")
+        .isEmpty();
 
     ByteArrayOutputStream table = new ByteArrayOutputStream();
     TablePrinter.print(report, new PrintStream(table, true, StandardCharsets.UTF_8));
@@ -49,8 +55,8 @@ class BenchSmokeIT {
 
     List<Row> rows = report.rows();
     assertThat(rows.stream().map(Row::scenario).distinct().sorted())
-        .containsExactlyElementsOf(IntStream.rangeClosed(1, 13).boxed().toList());
-    for (int scenario : List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)) {
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 14).boxed().toList());
+    for (int scenario : List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)) {
       List<Row> pgc =
           rows.stream()
               .filter(r -> r.scenario() == scenario && r.system().equals(Trial.PGCONDUCTOR))
@@ -94,7 +100,7 @@ class BenchSmokeIT {
 
     JsonNode json = new ObjectMapper().readTree(JsonReport.toJson(report));
     assertThat(json.path("results").size()).isEqualTo(rows.size());
-    assertThat(json.path("targets").size()).isEqualTo(16);
+    assertThat(json.path("targets").size()).isEqualTo(18);
     for (JsonNode r : json.path("results")) {
       if (r.path("status").asText().equals("ok") && !r.path("unit").asText().equals("%")) {
         assertThat(r.path("median").asDouble()).as(r.toString()).isPositive();

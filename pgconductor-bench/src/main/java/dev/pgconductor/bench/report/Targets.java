@@ -4,6 +4,7 @@ import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.scenario.ConcurrencyLimitScenario;
 import dev.pgconductor.bench.scenario.DrainScenario;
+import dev.pgconductor.bench.scenario.MultiProcessScenario;
 import dev.pgconductor.bench.scenario.RowTriggerScenario;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,7 +133,47 @@ public final class Targets {
             r.row(13, PGC, DrainScenario.DEFAULT, TP),
             drainTuned,
             1.0));
+    // scenario 14: orchestrators in several JVMs
+    for (int queues : List.of(1, 2)) {
+      checks.add(manyJvms(r, queues));
+    }
     return checks;
+  }
+
+  /**
+   * Scenario 14's target for one queue layout: the drain rate of 4 orchestrator JVMs against that
+   * of one, with the default config; beside it, how much of the 4 JVMs' claims and flushes was
+   * spent waiting on locks.
+   */
+  private static TargetCheck manyJvms(BenchReport r, int queues) {
+    String target =
+        "4 orchestrator JVMs drain >= 90% of one JVM's rate ("
+            + (queues == 1 ? "one queue" : "two queues")
+            + ")";
+    String four = MultiProcessScenario.variant(4, queues);
+    Optional<Row> oneRate = r.row(14, PGC, MultiProcessScenario.variant(1, queues), TP);
+    Optional<Row> fourRate = r.row(14, PGC, four, TP);
+    if (oneRate.isEmpty() || fourRate.isEmpty()) {
+      return TargetCheck.na(target, missing(r, 14));
+    }
+    double x = fourRate.get().median() / oneRate.get().median();
+    String locks =
+        r.row(14, PGC, four, MultiProcessScenario.CLAIM_FLUSH_LOCK_WAITS)
+            .map(
+                row ->
+                    String.format(
+                        Locale.ROOT, "; claims and flushes %.1f%% waiting on locks", row.median()))
+            .orElse("");
+    return TargetCheck.of(
+        target,
+        x >= 0.9,
+        String.format(
+                Locale.ROOT,
+                "%.0f%% (%s vs %s jobs/s)",
+                100 * x,
+                fmt(fourRate.get().median()),
+                fmt(oneRate.get().median()))
+            + locks);
   }
 
   private static TargetCheck vsPeer(

@@ -23,7 +23,8 @@ public final class Scenarios {
         new EmitScenario(),
         new CronScenario(),
         new RowTriggerScenario(),
-        new BatchScenario());
+        new BatchScenario(),
+        new MultiProcessScenario());
   }
 
   /**
