@@ -108,6 +108,7 @@ final class WorkerProcess implements AutoCloseable {
     command.add("id=" + id);
     command.addAll(args);
     Path stderr = Files.createTempFile("pgc-worker-" + id + "-", ".log");
+    stderr.toFile().deleteOnExit(); // on Ctrl-C, when close() does not run
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(stderr.toFile()));
     builder.environment().put(URL_ENV, url);
