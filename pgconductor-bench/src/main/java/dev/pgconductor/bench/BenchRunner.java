@@ -59,7 +59,11 @@ public final class BenchRunner {
           continue;
         }
         log.printf("Scenario %d: %s%n", scenario.number(), scenario.title());
-        results.addAll(runTrials(server, scenario, scenario.trials(context)));
+        try {
+          results.addAll(runTrials(server, scenario, scenario.trials(context)));
+        } finally {
+          scenario.close();
+        }
       }
       return new BenchReport(environment, peerSettings, results);
     }

@@ -40,6 +40,12 @@ class BenchSmokeIT {
             workDir);
 
     BenchReport report = new BenchRunner(options, System.err).run();
+    assertThat(
+            ProcessHandle.current()
+                .descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("DrainWorkerMain")))
+        .as("scenario 14's worker JVMs, ended with the run")
+        .isEmpty();
 
     ByteArrayOutputStream table = new ByteArrayOutputStream();
     TablePrinter.print(report, new PrintStream(table, true, StandardCharsets.UTF_8));
@@ -94,7 +100,7 @@ class BenchSmokeIT {
 
     JsonNode json = new ObjectMapper().readTree(JsonReport.toJson(report));
     assertThat(json.path("results").size()).isEqualTo(rows.size());
-    assertThat(json.path("targets").size()).isEqualTo(22);
+    assertThat(json.path("targets").size()).isEqualTo(24);
     for (JsonNode r : json.path("results")) {
       if (r.path("status").asText().equals("ok") && !r.path("unit").asText().equals("%")) {
         assertThat(r.path("median").asDouble()).as(r.toString()).isPositive();

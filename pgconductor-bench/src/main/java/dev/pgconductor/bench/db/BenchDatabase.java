@@ -79,6 +79,14 @@ public final class BenchDatabase implements AutoCloseable {
     }
   }
 
+  /**
+   * Another fresh, empty database on the same server (e.g. for a warm-up that must not leave its
+   * rows in this one); its {@link #close()} drops it.
+   */
+  public BenchDatabase sibling(String label) {
+    return server.createDatabase(label);
+  }
+
   /** Opens a plain connection (not pooled). */
   public Connection connect() throws SQLException {
     return DriverManager.getConnection(url);

@@ -4,6 +4,7 @@ import dev.pgconductor.bench.Sample;
 import dev.pgconductor.bench.Trial;
 import dev.pgconductor.bench.scenario.ConcurrencyLimitScenario;
 import dev.pgconductor.bench.scenario.DrainScenario;
+import dev.pgconductor.bench.scenario.MultiProcessScenario;
 import dev.pgconductor.bench.scenario.RowTriggerScenario;
 import dev.pgconductor.bench.scenario.SteadyStateScenario;
 import dev.pgconductor.bench.util.Percentiles;
@@ -175,7 +176,48 @@ public final class Targets {
     // scenario 4's fixed-rate runs of pgconductor
     checks.add(steadyLastVsFirst(r));
     checks.add(steadyP99(r));
+    // scenario 14: orchestrators in several JVMs
+    for (int queues : List.of(1, 2)) {
+      checks.add(manyJvms(r, queues));
+    }
     return checks;
+  }
+
+  /**
+   * Scenario 14's target for one queue layout: the drain rate of 4 orchestrator JVMs against that
+   * of one, with the default config; beside it, how much of the 4 JVMs' claims and flushes was
+   * spent waiting on locks.
+   */
+  private static TargetCheck manyJvms(BenchReport r, int queues) {
+    String target =
+        "4 orchestrator JVMs drain >= 90% of one JVM's rate ("
+            + (queues == 1 ? "one queue" : "two queues")
+            + ")";
+    String four = MultiProcessScenario.variant(4, queues);
+    Optional<Row> oneRate = r.row(14, PGC, MultiProcessScenario.variant(1, queues), TP);
+    Optional<Row> fourRate = r.row(14, PGC, four, TP);
+    if (oneRate.isEmpty() || fourRate.isEmpty()) {
+      return TargetCheck.na(target, missing(r, 14));
+    }
+    double worst = fourRate.get().min() / oneRate.get().max();
+    String locks =
+        r.row(14, PGC, four, MultiProcessScenario.CLAIM_FLUSH_LOCK_WAITS)
+            .map(
+                row ->
+                    String.format(
+                        Locale.ROOT, "; claims and flushes %.1f%% waiting on locks", row.median()))
+            .orElse("");
+    return TargetCheck.of(
+        target,
+        worst >= 0.9,
+        String.format(
+                Locale.ROOT,
+                "worst run %.0f%% (%s vs best %s jobs/s); medians %.0f%%",
+                100 * worst,
+                fmt(fourRate.get().min()),
+                fmt(oneRate.get().max()),
+                100 * fourRate.get().median() / oneRate.get().median())
+            + locks);
   }
 
   private static TargetCheck vsPeer(

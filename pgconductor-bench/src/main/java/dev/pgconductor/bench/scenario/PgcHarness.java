@@ -93,8 +93,14 @@ final class PgcHarness {
 
   /** Registers the no-op handler, which only counts. */
   static Task<Noop, Void> noopTask(Conductor<Void> conductor, Completions completions) {
+    return noopTask(conductor, NOOP, completions);
+  }
+
+  /** Registers a no-op handler of the given definition, which only counts. */
+  static Task<Noop, Void> noopTask(
+      Conductor<Void> conductor, TaskDefinition<Noop, Void> task, Completions completions) {
     return conductor.createTask(
-        TaskOptions.of(NOOP),
+        TaskOptions.of(task),
         Trigger.invocable(),
         (event, ctx) -> {
           completions.done();

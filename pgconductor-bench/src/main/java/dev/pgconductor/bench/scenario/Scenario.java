@@ -10,7 +10,7 @@ import java.util.List;
  * clean queue.
  */
 public interface Scenario {
-  /** 1–12, as numbered in BENCHMARKS.md. */
+  /** 1–14, as numbered in BENCHMARKS.md. */
   int number();
 
   /** A short title for the table. */
@@ -18,6 +18,12 @@ public interface Scenario {
 
   /** The trials to run, in the order they are reported. */
   List<Trial> trials(BenchContext context);
+
+  /**
+   * Releases what the trials kept from one run to the next (scenario 14's worker JVMs); called once
+   * all of the scenario's runs are done, or failed.
+   */
+  default void close() {}
 
   /** How many runs of each trial to make when {@code --runs} asks for {@code requested}. */
   default int runs(int requested) {

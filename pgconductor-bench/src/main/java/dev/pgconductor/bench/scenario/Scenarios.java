@@ -24,6 +24,7 @@ public final class Scenarios {
         new CronScenario(),
         new RowTriggerScenario(),
         new BatchScenario(),
+        new MultiProcessScenario(),
         new LargeDrainScenario(),
         new MemoryScenario());
   }
