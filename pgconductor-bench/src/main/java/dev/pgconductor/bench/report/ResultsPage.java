@@ -148,8 +148,9 @@ public final class ResultsPage {
           .append(entry.getKey())
           .append(". ")
           .append(rows.getFirst().path("title").asText());
-      md.append(
-          "**\n\n| system | variant | metric | median | min–max | note |\n|---|---|---|---|---|---|\n");
+      boolean notes = rows.stream().anyMatch(r -> !r.path("note").asText("").isEmpty());
+      md.append("**\n\n| system | variant | metric | median | min–max |");
+      md.append(notes ? " note |\n|---|---|---|---|---|---|\n" : "\n|---|---|---|---|---|\n");
       for (JsonNode r : rows) {
         String unit = r.path("unit").asText();
         md.append("| ").append(r.path("system").asText());
@@ -162,7 +163,10 @@ public final class ResultsPage {
         } else {
           md.append(" | ").append(r.path("status").asText()).append(" | ");
         }
-        md.append(" | ").append(r.path("note").asText("")).append(" |\n");
+        if (notes) {
+          md.append(" | ").append(r.path("note").asText(""));
+        }
+        md.append(" |\n");
       }
       md.append('\n');
     }
