@@ -21,10 +21,11 @@ import java.util.concurrent.CountDownLatch;
  * Scenario 16: the heap an orchestrator needs per 1,000 executions it holds, measured as the
  * difference of the heap in use after a full collection (the JVM's {@code System.gc()}, repeated
  * until it settles) with the executions held and with the orchestrator started but holding none.
- * Two variants: {@code --jobs} handlers running at once, each blocked on a latch (concurrency set
- * to that many); and {@code --jobs} executions claimed and waiting for a slot behind one blocked
- * handler (concurrency 1, claims of that many). Both with a payload of one small record, as in the
- * drains. The JVM runs every scenario, so only this difference is meaningful, not the heap's size.
+ * Two variants: {@code --jobs} (at least {@value #MIN_HELD}) handlers running at once, each blocked
+ * on a latch (concurrency set to that many); and as many executions claimed and waiting for a slot
+ * behind one blocked handler (concurrency 1, claims of that many). Both with a payload of one small
+ * record, as in the drains. The JVM runs every scenario, so only this difference is meaningful, not
+ * the heap's size.
  */
 public final class MemoryScenario implements Scenario {
   /** Heap per 1,000 running handlers. */
@@ -43,9 +44,15 @@ public final class MemoryScenario implements Scenario {
     return "heap per held execution";
   }
 
+  /**
+   * Executions held at least, whatever {@code --jobs}: with fewer, the difference (a few hundred
+   * KiB) is within what the heap moves between two settled readings.
+   */
+  static final int MIN_HELD = 5_000;
+
   @Override
   public List<Trial> trials(BenchContext context) {
-    int jobs = context.options().jobs();
+    int jobs = Math.max(context.options().jobs(), MIN_HELD);
     return List.of(
         Trial.subject("running handlers", db -> run(db, jobs, true)),
         Trial.subject("claimed, not started", db -> run(db, jobs, false)));
