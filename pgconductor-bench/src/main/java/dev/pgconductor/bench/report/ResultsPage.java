@@ -9,10 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.jfree.chart.ChartFactory;
@@ -28,13 +26,13 @@ import org.jfree.svg.SVGGraphics2D;
 
 /**
  * Turns a benchmark's JSON ({@code --json}) into the results section of BENCHMARKS.md: the
- * environment, one table per scenario (median and min–max of every row, with pgconductor's ratio to
- * the best peer and share of the bound where the run had them), the targets, and one SVG chart per
- * family of scenarios (throughput by system; latencies; the fixed-rate steady states' latency over
- * time), drawn with JFreeChart. The section replaces what lies between the markers {@code <!--
- * results NAME -->} and {@code <!-- /results NAME -->} of the page, where NAME (the optional fourth
- * argument, default {@code full}) also prefixes the charts' files, so that one page can hold the
- * sections of several runs (a full run, a long run).
+ * environment, one table of the run's figures (median and min–max of every row but the CPU figures,
+ * which stay in the JSON), the targets it could judge, and one SVG chart per family of scenarios
+ * (throughput by system; latencies; the fixed-rate steady states' latency over time), drawn with
+ * JFreeChart. The section replaces what lies between the markers {@code <!-- results NAME -->} and
+ * {@code <!-- /results NAME -->} of the page, where NAME (the optional fourth argument, default
+ * {@code full}) also prefixes the charts' files, so that one page can hold the sections of several
+ * runs (a full run, a long run).
  *
  * <pre>
  * java -cp pgconductor-bench.jar dev.pgconductor.bench.report.ResultsPage \
@@ -135,53 +133,48 @@ public final class ResultsPage {
     }
     md.append('\n');
     charts.forEach(c -> md.append(c).append("\n\n"));
-    Map<Integer, List<JsonNode>> byScenario = new LinkedHashMap<>();
-    json.path("results")
-        .forEach(
-            r ->
-                byScenario
-                    .computeIfAbsent(r.path("scenario").asInt(), k -> new ArrayList<>())
-                    .add(r));
-    for (var entry : byScenario.entrySet()) {
-      List<JsonNode> rows = entry.getValue();
-      md.append("**")
-          .append(entry.getKey())
-          .append(". ")
-          .append(rows.getFirst().path("title").asText());
-      boolean notes = rows.stream().anyMatch(r -> !r.path("note").asText("").isEmpty());
-      md.append("**\n\n| system | variant | metric | median | min–max |");
-      md.append(notes ? " note |\n|---|---|---|---|---|---|\n" : "\n|---|---|---|---|---|\n");
-      for (JsonNode r : rows) {
-        String unit = r.path("unit").asText();
-        md.append("| ").append(r.path("system").asText());
-        md.append(" | ").append(r.path("variant").asText());
-        md.append(" | ").append(r.path("metric").asText());
-        if (r.has("median")) {
-          md.append(" | ").append(number(r.path("median").asDouble(), unit));
-          md.append(" | ").append(number(r.path("min").asDouble(), unit));
-          md.append("–").append(number(r.path("max").asDouble(), unit));
-        } else {
-          md.append(" | ").append(r.path("status").asText()).append(" | ");
-        }
-        if (notes) {
-          md.append(" | ").append(r.path("note").asText(""));
-        }
-        md.append(" |\n");
+    // one table for the run; the CPU figures and every run's value and details stay in the JSON
+    md.append("| # | scenario | system | variant | metric | median | min–max |\n");
+    md.append("|---|---|---|---|---|---|---|\n");
+    int lastScenario = -1;
+    for (JsonNode r : json.path("results")) {
+      if (r.path("metric").asText().contains("CPU")) {
+        continue;
       }
-      md.append('\n');
+      int scenario = r.path("scenario").asInt();
+      boolean first = scenario != lastScenario;
+      lastScenario = scenario;
+      String unit = r.path("unit").asText();
+      md.append("| ").append(first ? String.valueOf(scenario) : "");
+      md.append(" | ").append(first ? r.path("title").asText() : "");
+      md.append(" | ").append(r.path("system").asText());
+      md.append(" | ").append(r.path("variant").asText());
+      md.append(" | ").append(r.path("metric").asText());
+      if (r.has("median")) {
+        md.append(" | ").append(number(r.path("median").asDouble(), unit));
+        md.append(" | ").append(number(r.path("min").asDouble(), unit));
+        md.append("–").append(number(r.path("max").asDouble(), unit));
+      } else {
+        md.append(" | ").append(r.path("status").asText()).append(" | ");
+      }
+      md.append(" |\n");
     }
-    md.append("**Targets** (each judged on every run; see [Targets](#targets))\n\n");
+    md.append('\n');
+    md.append("Targets the run could judge (each on every run; see [Targets](#targets)):\n\n");
     md.append("| | target | measured |\n|---|---|---|\n");
     json.path("targets")
         .forEach(
-            t ->
+            t -> {
+              if (!t.path("status").asText().equals("n/a")) {
                 md.append("| ")
                     .append(t.path("status").asText())
                     .append(" | ")
                     .append(t.path("target").asText())
                     .append(" | ")
                     .append(t.path("measured").asText())
-                    .append(" |\n"));
+                    .append(" |\n");
+              }
+            });
     return md.append('\n').toString();
   }
 
