@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.pgconductor.ExecutionTracer;
 import dev.pgconductor.ExecutionTracer.RunOutcome;
 import dev.pgconductor.ExecutionTracer.SendKind;
+import dev.pgconductor.internal.json.JsonCodec;
 import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -21,7 +22,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Tracing {
   private static final Logger LOG = LoggerFactory.getLogger(Tracing.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Pools its buffers across threads (see JsonCodec.defaultMapper): headers are read on each
+  // run's new virtual thread, where a mapper with Jackson's per-thread pool allocated and zeroed
+  // fresh buffers for every run, which was most of what tracing cost a no-op drain.
+  private static final ObjectMapper MAPPER = JsonCodec.defaultMapper();
   private static final ObjectReader HEADERS_READER =
       MAPPER.readerFor(new TypeReference<Map<String, String>>() {});
   private static final ObjectWriter HEADERS_WRITER = MAPPER.writerFor(Map.class);

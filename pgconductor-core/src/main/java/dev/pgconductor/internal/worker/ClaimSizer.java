@@ -6,14 +6,16 @@ package dev.pgconductor.internal.worker;
  * <p>A claim of a few rows costs mostly its round trip: with the default batch of 10, about two
  * thirds of the claim's time is spent outside the statement, and a worker whose handlers are quick
  * spends its time waiting on claims while its handler slots stand empty. So the size starts at
- * {@code fetchBatchSize} and doubles, up to {@link #MAX_GROWTH} times that and at most {@link
- * #GROWTH_CEILING} (never below {@code fetchBatchSize}), while the handlers keep running out of
- * work: a claim came back full, nothing claimed was left waiting when it did, a handler slot was
+ * {@code fetchBatchSize} and grows fourfold, up to {@link #MAX_GROWTH} times that and at most
+ * {@link #GROWTH_CEILING} (never below {@code fetchBatchSize}), while the handlers keep running out
+ * of work: a claim came back full, nothing claimed was left waiting when it did, a handler slot was
  * free, and since the previous claim came back at least a whole claim's worth of handlers finished.
- * It halves back toward {@code fetchBatchSize} when a claim comes back while claimed executions
- * still wait for a slot (the handlers have enough), and it is back at {@code fetchBatchSize} after
- * any claim that came back short (the queue ran dry, so the next burst starts small and is shared
- * among workers).
+ * Fourfold rather than twofold: a worker that starts on a backlog reaches its largest claims in
+ * three growths instead of six, so its first claims, whose round trips outweigh their work, are
+ * few. It halves back toward {@code fetchBatchSize} when a claim comes back while claimed
+ * executions still wait for a slot (the handlers have enough), and it is back at {@code
+ * fetchBatchSize} after any claim that came back short (the queue ran dry, so the next burst starts
+ * small and is shared among workers).
  *
  * <p>Slow handlers therefore never grow the claims: they never use up the executions claimed ahead
  * while a claim is under way, so executions held stay few, as {@code fetchBatchSize} asks. Handlers
@@ -26,6 +28,9 @@ final class ClaimSizer {
 
   /** Nor past this many executions, where a claim's own work outweighs its round trip. */
   static final int GROWTH_CEILING = 500;
+
+  /** How much a claim grows at a time. */
+  static final int GROWTH_FACTOR = 4;
 
   private final int base;
   private final int max;
@@ -65,7 +70,7 @@ final class ClaimSizer {
     if (got < asked) {
       size = base;
     } else if (handlersWaited && finishedSincePrevious >= asked) {
-      size = Math.min(max, asked * 2);
+      size = Math.min(max, asked * GROWTH_FACTOR);
     } else if (!handlersWaited) {
       size = Math.max(base, asked / 2);
     }

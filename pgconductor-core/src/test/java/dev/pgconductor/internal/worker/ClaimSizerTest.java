@@ -14,24 +14,21 @@ class ClaimSizerTest {
   }
 
   @Test
-  void quickHandlersDoubleTheClaimUpToFiftyTimesTheBatchAndAtMostFiveHundred() {
+  void quickHandlersQuadrupleTheClaimUpToFiftyTimesTheBatchAndAtMostFiveHundred() {
     ClaimSizer sizer = new ClaimSizer(10);
     assertThat(sizer.size()).isEqualTo(10);
     starvedClaim(sizer);
-    assertThat(sizer.size()).isEqualTo(20);
+    assertThat(sizer.size()).isEqualTo(40);
     starvedClaim(sizer);
+    assertThat(sizer.size()).isEqualTo(160);
     starvedClaim(sizer);
-    assertThat(sizer.size()).isEqualTo(80);
-    for (int i = 0; i < 3; i++) {
-      starvedClaim(sizer);
-    }
     assertThat(sizer.size()).isEqualTo(500);
     starvedClaim(sizer);
     assertThat(sizer.size()).isEqualTo(500);
     assertThat(ClaimSizer.ceiling(10)).isEqualTo(500);
 
     ClaimSizer small = new ClaimSizer(2);
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 5; i++) {
       starvedClaim(small);
     }
     assertThat(small.size()).isEqualTo(100);
@@ -47,7 +44,7 @@ class ClaimSizerTest {
   @Test
   void aResetStartsAgainAtTheConfiguredBatch() {
     ClaimSizer sizer = new ClaimSizer(10);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 2; i++) {
       starvedClaim(sizer);
     }
     assertThat(sizer.size()).isEqualTo(160);
@@ -72,7 +69,7 @@ class ClaimSizerTest {
   @Test
   void executionsLeftWaitingHalveTheClaimBackTowardTheBatch() {
     ClaimSizer sizer = new ClaimSizer(10);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 2; i++) {
       starvedClaim(sizer);
     }
     assertThat(sizer.size()).isEqualTo(160);
@@ -90,7 +87,6 @@ class ClaimSizerTest {
   @Test
   void aShortClaimStartsTheNextBurstAtTheConfiguredBatch() {
     ClaimSizer sizer = new ClaimSizer(10);
-    starvedClaim(sizer);
     starvedClaim(sizer);
     assertThat(sizer.size()).isEqualTo(40);
     sizer.claimed(40, 39, true, 40);
