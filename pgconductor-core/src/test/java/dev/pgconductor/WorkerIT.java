@@ -396,6 +396,15 @@ class WorkerIT {
             db.queryLong(
                 "select count(*) from pgconductor.queues where name in ('default', 'mail')"))
         .isEqualTo(2);
+    // every partition of the hot table, the default one too, is vacuumed unthrottled and early
+    assertThat(
+            db.queryLong(
+                """
+                select count(*) from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                where i.inhparent = 'pgconductor.executions'::regclass
+                  and c.reloptions @> array['autovacuum_vacuum_cost_delay=0',
+                                            'autovacuum_vacuum_scale_factor=0.02']"""))
+        .isEqualTo(3);
   }
 
   @Test

@@ -273,7 +273,12 @@ create table pgconductor.executions (
   primary key (id, queue)
 ) partition by list (queue);
 
-create table pgconductor.executions_default partition of pgconductor.executions default;
+-- Every execution leaves two dead row versions here (its claim's update, its finish's delete), so
+-- a busy queue's partition needs vacuum far more often and faster than the defaults give: vacuum
+-- unthrottled, once 2% of the partition is dead (the default 20% lets a backlog of a million rows
+-- gather 200,000 dead ones first). Set on each partition (pgconductor.ensure_queue).
+create table pgconductor.executions_default partition of pgconductor.executions default
+  with (autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_scale_factor = 0.02);
 
 -- The claim scan: ready rows in priority, run_at, id order. Executions of tasks with a
 -- concurrency limit or a time window have their own index, so a backlog of one never sits in
@@ -476,7 +481,9 @@ begin
   create temporary table pgconductor_moving on commit drop as
     select * from pgconductor.executions_default where queue = p_queue;
   delete from pgconductor.executions_default where queue = p_queue;
-  execute format('create table pgconductor.%I partition of pgconductor.executions for values in (%L)',
+  -- vacuumed as executions_default is (see there)
+  execute format('create table pgconductor.%I partition of pgconductor.executions for values in (%L)'
+                 ' with (autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_scale_factor = 0.02)',
                  v_partition, p_queue);
   insert into pgconductor.executions select * from pgconductor_moving;
   drop table pgconductor_moving;
