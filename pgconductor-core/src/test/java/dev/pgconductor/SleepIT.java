@@ -20,6 +20,9 @@ class SleepIT {
       TaskDefinition.of("napper", Job.class, String.class);
   static final TaskDefinition<Job, String> QUICK =
       TaskDefinition.of("quick", Job.class, String.class);
+  // its own task, so what one test leaves in the class's database never runs in the other
+  static final TaskDefinition<Job, String> SHORT_NAPPER =
+      TaskDefinition.of("short-napper", Job.class, String.class);
 
   @Test
   void aSleepingExecutionFreesItsSlotAndResumesAfterTheDurationWithoutRerunningEarlierSteps() {
@@ -105,10 +108,10 @@ class SleepIT {
 
   @Test
   void aShortSleepEndsOnTimeAlthoughThePollIntervalIsLong() {
-    try (var conductor = db.conductor(TaskSchemas.of(NAPPER)).build()) {
+    try (var conductor = db.conductor(TaskSchemas.of(SHORT_NAPPER)).build()) {
       var task =
           conductor.createTask(
-              TaskOptions.of(NAPPER),
+              TaskOptions.of(SHORT_NAPPER),
               Trigger.invocable(),
               (event, ctx) -> {
                 ctx.sleep("nap", Duration.ofMillis(300));
@@ -123,7 +126,7 @@ class SleepIT {
               .handleSignals(false)
               .build()) {
         orchestrator.start();
-        String id = conductor.invoke(NAPPER, new Job("short")).orElseThrow();
+        String id = conductor.invoke(SHORT_NAPPER, new Job("short")).orElseThrow();
         await()
             .atMost(Duration.ofSeconds(20))
             .until(

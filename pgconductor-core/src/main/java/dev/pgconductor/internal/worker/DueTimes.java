@@ -13,7 +13,8 @@ import java.util.PriorityQueue;
 final class DueTimes {
   private static final int MAX = 4096;
   // a claim that found nothing just after a due time (clocks of JVM and database differ by a
-  // little) tries again this soon, for this long after the due time
+  // little) tries again this soon; a due time is forgotten once a claim that began this long after
+  // it came back
   private static final long RETRY_MILLIS = 10;
   private static final long KEEP_MILLIS = 100;
 
@@ -30,16 +31,22 @@ final class DueTimes {
     return earliest == null || millis < earliest;
   }
 
-  /** How long to sleep from {@code now} until the earliest due time; Long.MAX_VALUE for none. */
-  synchronized long millisUntilNext(Instant now) {
-    long nowMillis = now.toEpochMilli();
-    while (!due.isEmpty() && due.peek() < nowMillis - KEEP_MILLIS) {
+  /**
+   * How long to sleep from {@code now} until the earliest due time; Long.MAX_VALUE for none. {@code
+   * lastClaimStarted}: when the claim that just came back began. Only a claim that began after a
+   * due time could have found its work, so a due time is forgotten by that, not by the clock: a
+   * slow claim that began just before the due time does not make the worker miss it.
+   */
+  synchronized long millisUntilNext(Instant now, Instant lastClaimStarted) {
+    long claimMillis = lastClaimStarted.toEpochMilli();
+    while (!due.isEmpty() && due.peek() < claimMillis - KEEP_MILLIS) {
       due.poll();
     }
     Long earliest = due.peek();
     if (earliest == null) {
       return Long.MAX_VALUE;
     }
+    long nowMillis = now.toEpochMilli();
     return earliest > nowMillis ? earliest - nowMillis + 1 : RETRY_MILLIS;
   }
 }

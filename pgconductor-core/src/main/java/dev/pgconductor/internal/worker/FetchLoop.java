@@ -4,6 +4,7 @@ import dev.pgconductor.WorkerConfig;
 import dev.pgconductor.internal.db.Claimed;
 import dev.pgconductor.internal.db.ExecutionStore;
 import dev.pgconductor.internal.db.OrchestratorStore;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +38,7 @@ final class FetchLoop implements Runnable {
   private volatile int maxInFlight;
   private volatile boolean starved = true; // the last claim came back short
   private final DueTimes due;
-  private final java.util.function.Supplier<java.time.Instant> now;
+  private final java.util.function.Supplier<Instant> now;
   private volatile boolean fetching = true;
 
   FetchLoop(
@@ -51,7 +52,7 @@ final class FetchLoop implements Runnable {
       WakeSignal signal,
       Runnable queueRanDry,
       DueTimes due,
-      java.util.function.Supplier<java.time.Instant> now) {
+      java.util.function.Supplier<Instant> now) {
     this.due = due;
     this.now = now;
     this.executions = executions;
@@ -127,6 +128,7 @@ final class FetchLoop implements Runnable {
               Math.min(config.pollInterval().toMillis(), HAND_BACK_AFTER_MS));
           continue;
         }
+        Instant claimStarted = now.get();
         List<Claimed> claimed = executions.claim(orchestratorId, queue, taskNames, limit);
         boolean handlersWaited = dispatcher.accept(claimed);
         long finishedNow = dispatcher.finished();
@@ -151,7 +153,8 @@ final class FetchLoop implements Runnable {
             continue;
           }
           long poll = config.pollInterval().toMillis();
-          signal.awaitWake(Math.min(poll, due.millisUntilNext(now.get())), () -> !fetching);
+          signal.awaitWake(
+              Math.min(poll, due.millisUntilNext(now.get(), claimStarted)), () -> !fetching);
         } else if (markedIdle) {
           orchestrators.setIdle(orchestratorId, queue, false);
           markedIdle = false;
