@@ -109,6 +109,7 @@ public final class Orchestrator implements AutoCloseable {
     private boolean handleSignals = true;
     private Duration startupTimeout = Duration.ZERO;
     private Duration migrationDrainTimeout = Duration.ofMinutes(5);
+    private boolean vacuumQueues = true;
     private final List<ConductorListener> listeners = new ArrayList<>();
 
     private Builder(Conductor<?> conductor) {
@@ -200,6 +201,22 @@ public final class Orchestrator implements AutoCloseable {
     }
 
     /**
+     * Whether this orchestrator vacuums the tables of its queues itself when dead rows pile up
+     * (default true). Every execution leaves two dead row versions behind; on a busy queue they
+     * gather faster than autovacuum comes back (once per {@code autovacuum_naptime}, a minute by
+     * default), and claims slow down as the table grows. Every two seconds the orchestrator reads
+     * the server's statistics for its queues' partitions and runs {@code VACUUM} on those with
+     * 50,000 dead row versions or more (plus a tenth of their live rows). It needs a database user
+     * that owns the tables (the one that installed the schema, as a rule); with another it says so
+     * once per queue and leaves them to autovacuum. Turn it off where the server's autovacuum is
+     * tuned for the queues already. See docs/performance.md.
+     */
+    public Builder vacuumQueues(boolean vacuumQueues) {
+      this.vacuumQueues = vacuumQueues;
+      return this;
+    }
+
+    /**
      * A listener of this orchestrator's work (in addition to the Conductor's listeners); may be
      * called more than once. See {@link ConductorListener}.
      */
@@ -265,7 +282,8 @@ public final class Orchestrator implements AutoCloseable {
               shutdownGrace,
               handleSignals,
               startupTimeout,
-              migrationDrainTimeout),
+              migrationDrainTimeout,
+              vacuumQueues),
           conductor.listeners().with(List.copyOf(listeners)),
           conductor.eventEmitter(),
           conductor.tracing());

@@ -2460,6 +2460,26 @@ language sql set jit = off as $$
   where queue = p_queue
 $$;
 
+-- The partitions of the queues among p_queues that hold at least p_min_dead dead row versions plus
+-- p_live_fraction of their live rows, by the statistics the server keeps (a second or so behind),
+-- most dead first: each execution leaves two (its claim's update, its finish's delete), so a busy
+-- queue's partition gathers millions a minute, faster than autovacuum, which visits a database at
+-- most once per autovacuum_naptime, comes back to it. Named as VACUUM takes them (quoted);
+-- can_vacuum: the current user may vacuum it (owns it, or is a member of its owner, or superuser).
+create function pgconductor.queues_to_vacuum(p_queues text[], p_min_dead bigint,
+  p_live_fraction double precision)
+returns table (queue text, relation text, dead bigint, can_vacuum boolean)
+language sql stable set jit = off as $$
+  select q.name, format('pgconductor.%I', q.partition), pg_stat_get_dead_tuples(c.oid),
+         pg_has_role(c.relowner, 'USAGE')
+  from pgconductor.queues q
+  join pg_class c on c.oid = to_regclass(format('pgconductor.%I', q.partition))
+  where q.name = any (p_queues)
+    and pg_stat_get_dead_tuples(c.oid)
+        >= p_min_dead + p_live_fraction * pg_stat_get_live_tuples(c.oid)
+  order by 3 desc
+$$;
+
 -- Removes every execution of a queue, unfinished and finished, for an operator; refused while a
 -- registered orchestrator serves the queue. A parent on another queue waiting for a child of this
 -- one gets the child's end as a cancellation. The queue's partition stays, empty, ready for reuse.

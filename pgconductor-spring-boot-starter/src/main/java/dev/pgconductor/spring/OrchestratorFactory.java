@@ -79,6 +79,7 @@ final class OrchestratorFactory {
             .shutdownGrace(o.getShutdownGrace())
             .startupTimeout(o.getStartupTimeout())
             .migrationDrainTimeout(o.getMigrationDrainTimeout())
+            .vacuumQueues(o.isVacuumQueues())
             // the application context stops the orchestrator (SmartLifecycle), not a JVM hook
             .handleSignals(false);
     customizers.orderedStream().forEach(c -> c.customize(builder));

@@ -129,6 +129,9 @@ public class PgConductorProperties {
      */
     private Duration migrationDrainTimeout = Duration.ofMinutes(5);
 
+    /** Whether the orchestrator vacuums its queues' tables itself when dead rows pile up. */
+    private boolean vacuumQueues = true;
+
     public boolean isEnabled() {
       return enabled;
     }
@@ -175,6 +178,14 @@ public class PgConductorProperties {
 
     public void setMigrationDrainTimeout(Duration migrationDrainTimeout) {
       this.migrationDrainTimeout = migrationDrainTimeout;
+    }
+
+    public boolean isVacuumQueues() {
+      return vacuumQueues;
+    }
+
+    public void setVacuumQueues(boolean vacuumQueues) {
+      this.vacuumQueues = vacuumQueues;
     }
   }
 

@@ -16,6 +16,7 @@ import dev.pgconductor.internal.json.JsonCodec;
 import dev.pgconductor.internal.listen.Listeners;
 import dev.pgconductor.internal.listen.Tracing;
 import dev.pgconductor.internal.maintenance.Maintenance;
+import dev.pgconductor.internal.maintenance.QueueVacuum;
 import dev.pgconductor.internal.schedule.DynamicSchedules;
 import dev.pgconductor.internal.schema.Migrator;
 import dev.pgconductor.internal.task.TaskRegistry;
@@ -67,7 +68,11 @@ public final class OrchestratorRuntime<C> {
       Duration shutdownGrace,
       boolean handleSignals,
       Duration startupTimeout,
-      Duration migrationDrainTimeout) {}
+      Duration migrationDrainTimeout,
+      boolean vacuumQueues) {}
+
+  /** How often the partitions of the served queues are looked at for dead rows to vacuum. */
+  private static final long VACUUM_CHECK_MILLIS = 2_000;
 
   /** Every this many heartbeats, look for ready executions of tasks nobody runs. */
   private static final int UNSERVED_EVERY_BEATS = 12;
@@ -116,6 +121,9 @@ public final class OrchestratorRuntime<C> {
   private ScheduledExecutorService timers;
   private java.util.concurrent.ExecutorService maintenanceRuns; // one queue's run at a time
   private final Maintenance maintenance;
+  private final QueueVacuum queueVacuum; // null: left to autovacuum
+  private ScheduledExecutorService vacuums;
+  private boolean vacuumFailing; // vacuum thread only
   private NotificationListener listener;
   private Thread listenerThread;
   private Thread shutdownHook;
@@ -140,6 +148,7 @@ public final class OrchestratorRuntime<C> {
     this.schedules = new ScheduleKeeper(store, db, workers, this::dueAt);
     this.executions = new ExecutionStore(db);
     this.maintenance = new Maintenance(db);
+    this.queueVacuum = settings.vacuumQueues() ? new QueueVacuum(db) : null;
     this.environment =
         new RunEnvironment<>(
             json,
@@ -299,6 +308,13 @@ public final class OrchestratorRuntime<C> {
         listenerThread =
             Thread.ofPlatform().name(threadPrefix + "listener").daemon().start(listener);
         runners.values().forEach(WorkerRunner::start);
+        if (queueVacuum != null) {
+          vacuums =
+              Executors.newSingleThreadScheduledExecutor(
+                  Thread.ofPlatform().name(threadPrefix + "vacuum").daemon().factory());
+          vacuums.scheduleWithFixedDelay(
+              this::vacuumQueues, VACUUM_CHECK_MILLIS, VACUUM_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
         synchronized (earlyDueTimes) {
           workersStarted = true;
           earlyDueTimes.forEach(e -> dueAt(e.getKey(), e.getValue()));
@@ -551,6 +567,9 @@ public final class OrchestratorRuntime<C> {
       if (maintenanceRuns != null) {
         maintenanceRuns.shutdownNow(); // a run in progress stops after its current batch
       }
+      if (vacuums != null) {
+        vacuums.shutdownNow(); // a VACUUM in progress ends on its own; nothing waits for it
+      }
       joinQuietly(listenerThread);
       if (registered) {
         int released = store.deregister(id);
@@ -759,6 +778,20 @@ public final class OrchestratorRuntime<C> {
               LOG.warn("Maintenance of queue '{}' failed: {}", queue, e.getMessage());
             }
           });
+    }
+  }
+
+  /** Vacuums the partitions of the served queues that gathered many dead rows (see QueueVacuum). */
+  private void vacuumQueues() {
+    try {
+      queueVacuum.run(List.copyOf(runners.keySet()));
+      vacuumFailing = false;
+    } catch (java.sql.SQLException | RuntimeException e) {
+      // once per spell of failures: the check comes back every two seconds
+      if (!vacuumFailing) {
+        LOG.warn("Vacuuming the queues of orchestrator {} failed: {}", id, e.getMessage());
+      }
+      vacuumFailing = true;
     }
   }
 

@@ -1,0 +1,95 @@
+package dev.pgconductor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.pgconductor.testing.PgDatabaseExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * An orchestrator vacuums its busy queues' partitions itself, without waiting for autovacuum (which
+ * is switched off on the partitions here, so only the orchestrator can have done it).
+ */
+class QueueVacuumIT {
+  @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
+
+  static final TaskDefinition<Integer, Void> VACUUMED =
+      TaskDefinition.of("vacuumed", Integer.class, Void.class).onQueue("vacuumed");
+  static final TaskDefinition<Integer, Void> UNVACUUMED =
+      TaskDefinition.of("unvacuumed", Integer.class, Void.class).onQueue("unvacuumed");
+
+  /** Two dead row versions each: past the 50,000 at which a partition is vacuumed. */
+  static final int EXECUTIONS = 30_000;
+
+  @Test
+  void aBusyQueuesPartitionIsVacuumedByItsOrchestrator() {
+    String partition = drainOnQueue(VACUUMED, true);
+    await().atMost(Duration.ofSeconds(60)).until(() -> stat("vacuum_count", partition) > 0);
+    assertThat(stat("n_dead_tup", partition))
+        .as("dead row versions left in %s after its vacuum", partition)
+        .isLessThan(EXECUTIONS / 10);
+    assertThat(stat("autovacuum_count", partition)).isZero();
+  }
+
+  @Test
+  void withVacuumQueuesOffThePartitionIsLeftToAutovacuum() {
+    String partition = drainOnQueue(UNVACUUMED, false);
+    await().atMost(Duration.ofSeconds(60)).until(() -> stat("n_dead_tup", partition) >= 50_000);
+    // the orchestrator looks every two seconds
+    await()
+        .during(Duration.ofSeconds(5))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> stat("vacuum_count", partition) == 0);
+  }
+
+  /** Runs EXECUTIONS no-op executions of the task, on its queue; returns the queue's partition. */
+  private static String drainOnQueue(TaskDefinition<Integer, Void> task, boolean vacuumQueues) {
+    String queue = task.queue();
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(task)).build());
+    AtomicInteger done = new AtomicInteger();
+    var noop =
+        conductor.createTask(
+            TaskOptions.of(task),
+            Trigger.invocable(),
+            (event, ctx) -> {
+              done.incrementAndGet();
+              return null;
+            });
+    conductor.ensureInstalled();
+    var orchestrator =
+        db.closeAfter(
+            Orchestrator.builder(conductor)
+                .tasks(noop)
+                .vacuumQueues(vacuumQueues)
+                .handleSignals(false)
+                .build());
+    orchestrator.start(); // creates the queue's partition
+    String partition =
+        db.dataSourceQueryString(
+            "select partition from pgconductor.queues where name = '" + queue + "'");
+    db.execute("alter table pgconductor." + partition + " set (autovacuum_enabled = false)");
+    List<Invocation<Integer>> batch = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      batch.add(Invocation.of(i));
+    }
+    for (int n = 0; n < EXECUTIONS; n += batch.size()) {
+      conductor.invokeBatch(task, batch);
+    }
+    await().atMost(Duration.ofMinutes(2)).until(() -> done.get() >= EXECUTIONS);
+    return partition;
+  }
+
+  /** A counter of pg_stat_user_tables for the partition. */
+  private static long stat(String column, String partition) {
+    return db.queryLong(
+        "select coalesce("
+            + column
+            + ", 0) from pg_stat_user_tables where relid = ('pgconductor.' || ?)::regclass",
+        partition);
+  }
+}
