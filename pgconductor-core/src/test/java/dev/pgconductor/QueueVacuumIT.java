@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pgconductor.testing.PgDatabaseExtension;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +49,40 @@ class QueueVacuumIT {
         .during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(10))
         .until(() -> stat("vacuum_count", partition) == 0);
+  }
+
+  @Test
+  void onlyAUserThatMayVacuumAPartitionIsGivenItToVacuum() throws SQLException {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(VACUUMED)).build());
+    conductor.ensureInstalled();
+    db.execute("select pgconductor.ensure_queue('elsewhere')");
+    String role = "pgc_not_owner_" + Long.toHexString(System.nanoTime());
+    String due =
+        "select queue, can_vacuum from pgconductor.queues_to_vacuum(array['elsewhere'], 0, 0)";
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("create role " + role);
+      try {
+        st.execute("grant usage on schema pgconductor to " + role);
+        st.execute("grant select on pgconductor.queues to " + role);
+        assertThat(canVacuum(st, due)).as("the owner").isTrue();
+        st.execute("set role " + role);
+        assertThat(canVacuum(st, due)).as("a user that does not own the partition").isFalse();
+        st.execute("reset role");
+      } finally {
+        st.execute("reset role");
+        st.execute("drop owned by " + role);
+        st.execute("drop role " + role);
+      }
+    }
+  }
+
+  private static boolean canVacuum(Statement st, String sql) throws SQLException {
+    try (ResultSet rs = st.executeQuery(sql)) {
+      assertThat(rs.next()).as("the queue's partition is listed").isTrue();
+      assertThat(rs.getString(1)).isEqualTo("elsewhere");
+      return rs.getBoolean(2);
+    }
   }
 
   /** Runs EXECUTIONS no-op executions of the task, on its queue; returns the queue's partition. */
