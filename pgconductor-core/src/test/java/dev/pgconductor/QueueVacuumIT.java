@@ -26,13 +26,15 @@ class QueueVacuumIT {
       TaskDefinition.of("vacuumed", Integer.class, Void.class).onQueue("vacuumed");
   static final TaskDefinition<Integer, Void> UNVACUUMED =
       TaskDefinition.of("unvacuumed", Integer.class, Void.class).onQueue("unvacuumed");
+  static final TaskDefinition<Integer, Void> SLOWLY_VACUUMED =
+      TaskDefinition.of("slowly-vacuumed", Integer.class, Void.class).onQueue("slowly-vacuumed");
 
   /** Two dead row versions each: past the 50,000 at which a partition is vacuumed. */
   static final int EXECUTIONS = 30_000;
 
   @Test
   void aBusyQueuesPartitionIsVacuumedByItsOrchestrator() {
-    String partition = drainOnQueue(VACUUMED, true);
+    String partition = drainOnQueue(VACUUMED, true).partition();
     await().atMost(Duration.ofSeconds(60)).until(() -> stat("vacuum_count", partition) > 0);
     assertThat(stat("n_dead_tup", partition))
         .as("dead row versions left in %s after its vacuum", partition)
@@ -42,13 +44,41 @@ class QueueVacuumIT {
 
   @Test
   void withVacuumQueuesOffThePartitionIsLeftToAutovacuum() {
-    String partition = drainOnQueue(UNVACUUMED, false);
+    String partition = drainOnQueue(UNVACUUMED, false).partition();
     await().atMost(Duration.ofSeconds(60)).until(() -> stat("n_dead_tup", partition) >= 50_000);
     // the orchestrator looks every two seconds
     await()
         .during(Duration.ofSeconds(5))
         .atMost(Duration.ofSeconds(10))
         .until(() -> stat("vacuum_count", partition) == 0);
+  }
+
+  @Test
+  void stoppingTheOrchestratorCancelsAVacuumInProgress() {
+    // the cost-based delay at its slowest: a vacuum of this partition would take a minute or more
+    String database = db.dataSourceQueryString("select current_database()");
+    db.execute(
+        "alter database \""
+            + database
+            + "\" set vacuum_cost_delay = 100; alter database \""
+            + database
+            + "\" set vacuum_cost_limit = 1");
+    try {
+      Drained drained = drainOnQueue(SLOWLY_VACUUMED, true);
+      String partition = drained.partition();
+      String inProgress =
+          "select count(*) from pg_stat_progress_vacuum where relid = ('pgconductor.' || ?)::regclass";
+      await().atMost(Duration.ofSeconds(60)).until(() -> db.queryLong(inProgress, partition) > 0);
+      drained.orchestrator().close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong(inProgress, partition) == 0);
+    } finally {
+      db.execute(
+          "alter database \""
+              + database
+              + "\" reset vacuum_cost_delay; alter database \""
+              + database
+              + "\" reset vacuum_cost_limit");
+    }
   }
 
   @Test
@@ -69,6 +99,15 @@ class QueueVacuumIT {
         st.execute("set role " + role);
         assertThat(canVacuum(st, due)).as("a user that does not own the partition").isFalse();
         st.execute("reset role");
+        if (db.queryLong("select current_setting('server_version_num')::int") >= 170000) {
+          String partition =
+              db.dataSourceQueryString(
+                  "select partition from pgconductor.queues where name = 'elsewhere'");
+          st.execute("grant maintain on pgconductor.\"" + partition + "\" to " + role);
+          st.execute("set role " + role);
+          assertThat(canVacuum(st, due)).as("a user granted MAINTAIN on the partition").isTrue();
+          st.execute("reset role");
+        }
       } finally {
         st.execute("reset role");
         st.execute("drop owned by " + role);
@@ -85,8 +124,10 @@ class QueueVacuumIT {
     }
   }
 
-  /** Runs EXECUTIONS no-op executions of the task, on its queue; returns the queue's partition. */
-  private static String drainOnQueue(TaskDefinition<Integer, Void> task, boolean vacuumQueues) {
+  record Drained(String partition, Orchestrator orchestrator) {}
+
+  /** Runs EXECUTIONS no-op executions of the task, on its queue, by an orchestrator it returns. */
+  private static Drained drainOnQueue(TaskDefinition<Integer, Void> task, boolean vacuumQueues) {
     String queue = task.queue();
     var conductor = db.closeAfter(db.conductor(TaskSchemas.of(task)).build());
     AtomicInteger done = new AtomicInteger();
@@ -119,7 +160,7 @@ class QueueVacuumIT {
       conductor.invokeBatch(task, batch);
     }
     await().atMost(Duration.ofMinutes(2)).until(() -> done.get() >= EXECUTIONS);
-    return partition;
+    return new Drained(partition, orchestrator);
   }
 
   /** A counter of pg_stat_user_tables for the partition. */

@@ -2465,13 +2465,16 @@ $$;
 -- most dead first: each execution leaves two (its claim's update, its finish's delete), so a busy
 -- queue's partition gathers millions a minute, faster than autovacuum, which visits a database at
 -- most once per autovacuum_naptime, comes back to it. Named as VACUUM takes them (quoted);
--- can_vacuum: the current user may vacuum it (owns it, or is a member of its owner, or superuser).
+-- can_vacuum: the current user may vacuum it (owns it, or is a member of its owner, or superuser,
+-- or, from Postgres 17, holds the MAINTAIN privilege on it, which earlier versions do not know).
 create function pgconductor.queues_to_vacuum(p_queues text[], p_min_dead bigint,
   p_live_fraction double precision)
 returns table (queue text, relation text, dead bigint, can_vacuum boolean)
 language sql stable set jit = off as $$
   select q.name, format('pgconductor.%I', q.partition), pg_stat_get_dead_tuples(c.oid),
          pg_has_role(c.relowner, 'USAGE')
+         or case when current_setting('server_version_num')::int >= 170000
+                 then has_table_privilege(c.oid, 'MAINTAIN') else false end
   from pgconductor.queues q
   join pg_class c on c.oid = to_regclass(format('pgconductor.%I', q.partition))
   where q.name = any (p_queues)

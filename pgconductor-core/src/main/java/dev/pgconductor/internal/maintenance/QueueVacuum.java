@@ -42,6 +42,8 @@ public final class QueueVacuum {
 
   private final Db db;
   private final Set<String> notOwned = new HashSet<>(); // queues said once to be left to autovacuum
+  private volatile Statement running; // the VACUUM in progress, for cancel()
+  private volatile boolean cancelled;
 
   public QueueVacuum(Db db) {
     this.db = db;
@@ -80,12 +82,23 @@ public final class QueueVacuum {
       for (Due d : due) {
         long started = System.nanoTime();
         try (Statement st = c.createStatement()) {
+          running = st;
+          if (cancelled) {
+            break; // cancel() came before this statement existed
+          }
           // the name comes quoted from the catalog (format %I), never from user input
           st.execute("vacuum (skip_locked, truncate false) " + d.relation());
           SQLWarning warning = st.getWarnings();
           if (warning != null) {
             LOG.debug("Vacuum of {}: {}", d.relation(), warning.getMessage());
           }
+        } catch (SQLException e) {
+          if (cancelled) {
+            break; // the orchestrator stops: a vacuum cut short leaves nothing half-done
+          }
+          throw e;
+        } finally {
+          running = null;
         }
         vacuumed++;
         LOG.debug(
@@ -96,6 +109,22 @@ public final class QueueVacuum {
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       }
       return vacuumed;
+    }
+  }
+
+  /**
+   * Stops a vacuum in progress (the server cancels it) and any that {@link #run} would start after
+   * it: the orchestrator stops and should not hold a pooled connection for minutes meanwhile.
+   */
+  public void cancel() {
+    cancelled = true;
+    Statement st = running;
+    if (st != null) {
+      try {
+        st.cancel();
+      } catch (SQLException e) {
+        LOG.debug("Cancelling a vacuum failed: {}", e.getMessage());
+      }
     }
   }
 }

@@ -568,7 +568,8 @@ public final class OrchestratorRuntime<C> {
         maintenanceRuns.shutdownNow(); // a run in progress stops after its current batch
       }
       if (vacuums != null) {
-        vacuums.shutdownNow(); // a VACUUM in progress ends on its own; nothing waits for it
+        vacuums.shutdownNow();
+        queueVacuum.cancel(); // a VACUUM in progress is cancelled on the server; nothing waits
       }
       joinQuietly(listenerThread);
       if (registered) {
