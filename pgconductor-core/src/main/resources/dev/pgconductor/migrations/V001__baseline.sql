@@ -277,8 +277,11 @@ create table pgconductor.executions (
 -- a busy queue's partition needs vacuum far more often and faster than the defaults give: vacuum
 -- unthrottled, once 2% of the partition is dead (the default 20% lets a backlog of a million rows
 -- gather 200,000 dead ones first). Set on each partition (pgconductor.ensure_queue).
+-- Pages are filled only half by inserts, so that a claim's update (not a HOT update: locked_by is
+-- in the claim index's predicate) finds room for the new row version on the same page: an update
+-- that moves to another page dirties two pages and writes an extra lock record to the WAL.
 create table pgconductor.executions_default partition of pgconductor.executions default
-  with (autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_scale_factor = 0.02);
+  with (fillfactor = 50, autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_scale_factor = 0.02);
 
 -- The claim scan: ready rows in priority, run_at, id order. Executions of tasks with a
 -- concurrency limit or a time window have their own index, so a backlog of one never sits in
@@ -323,7 +326,11 @@ create table pgconductor.finished_executions (
 create index finished_executions_parent_idx on pgconductor.finished_executions (parent_id)
   where parent_id is not null;
 -- Recent outcomes (the command line's status, dashboards) without a scan of every finished row.
-create index finished_executions_finished_at_idx on pgconductor.finished_executions (finished_at);
+-- Rows arrive in finished_at order, so a block range index serves these range reads at next to no
+-- cost per finish, where a b-tree would take an entry (and its WAL) for every execution. Space that
+-- retention frees and later rows fill only widens some ranges.
+create index finished_executions_finished_at_idx on pgconductor.finished_executions
+  using brin (finished_at) with (autosummarize = on);
 -- What maintenance removes next; executions kept for ever are not in it, so they cost nothing.
 create index finished_executions_remove_at_idx on pgconductor.finished_executions (queue, remove_at)
   where remove_at is not null;
@@ -481,9 +488,10 @@ begin
   create temporary table pgconductor_moving on commit drop as
     select * from pgconductor.executions_default where queue = p_queue;
   delete from pgconductor.executions_default where queue = p_queue;
-  -- vacuumed as executions_default is (see there)
+  -- filled and vacuumed as executions_default is (see there)
   execute format('create table pgconductor.%I partition of pgconductor.executions for values in (%L)'
-                 ' with (autovacuum_vacuum_cost_delay = 0, autovacuum_vacuum_scale_factor = 0.02)',
+                 ' with (fillfactor = 50, autovacuum_vacuum_cost_delay = 0,'
+                 ' autovacuum_vacuum_scale_factor = 0.02)',
                  v_partition, p_queue);
   insert into pgconductor.executions select * from pgconductor_moving;
   drop table pgconductor_moving;

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Prints the per-interval figures of timed runs (scenario 4's fixed-rate runs): for every run, one
- * line per interval with the completions per second and the latency percentiles, and the size of
- * the hot tables at start and end.
+ * line per interval with the completions per second, the latency percentiles and the invoke's share
+ * of the latency, and the size of the hot tables at start and end.
  */
 final class IntervalTable {
   static final String INTERVALS = "intervals";
@@ -29,7 +29,8 @@ final class IntervalTable {
           out.println();
           out.println(
               "per interval: completions by when the handler ran, latency from when the invoke was"
-                  + " due until the handler ran, size and dead tuples of the executions partitions"
+                  + " due until the handler ran, invoke p99 from when it was due until the invoke"
+                  + " returned (the enqueue side of that latency), size and dead tuples of the executions partitions"
                   + " at the interval's end (dead tuples as pg_stat has them, about a second late);"
                   + " last/first above is the last interval's completions in % of the first's"
                   + " (higher is better)");
@@ -50,23 +51,25 @@ final class IntervalTable {
             d.getOrDefault("dead_tuples_end", 0.0));
         out.printf(
             Locale.ROOT,
-            "    %-13s %12s %9s %9s %9s %11s %10s%n",
+            "    %-13s %12s %9s %9s %9s %15s %11s %10s%n",
             "interval",
             "completed/s",
             "p50 ms",
             "p99 ms",
             "max ms",
+            "invoke p99 ms",
             "executions",
             "dead");
         for (Map<String, Object> row : intervals) {
           out.printf(
               Locale.ROOT,
-              "    %-13s %,12.0f %9s %9s %9s %11s %,10d%n",
+              "    %-13s %,12.0f %9s %9s %9s %15s %11s %,10d%n",
               seconds(row.get("from_s")) + "-" + seconds(row.get("to_s")) + " s",
               number(row.get("completed_per_s")),
               millis(row.get("p50_ms")),
               millis(row.get("p99_ms")),
               millis(row.get("max_ms")),
+              millis(row.get("invoke_p99_ms")),
               bytes(number(row.get("executions_bytes"))),
               (long) number(row.get("executions_dead_tuples")));
         }

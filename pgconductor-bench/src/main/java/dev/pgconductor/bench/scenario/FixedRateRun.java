@@ -131,6 +131,8 @@ final class FixedRateRun {
         long start = System.nanoTime() + Duration.ofMillis(100).toNanos();
         Schedule schedule = new Schedule(start, periodNanos, batch);
         IntervalLatencies latencies = new IntervalLatencies(start, intervalNanos, intervalCount);
+        // the enqueue side alone: from a batch's due time until its invoke returned (committed)
+        IntervalLatencies invokes = new IntervalLatencies(start, intervalNanos, intervalCount);
         recording.set(new Recording(schedule, latencies));
 
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -166,6 +168,7 @@ final class FixedRateRun {
                               try {
                                 conductor.invokeBatch(
                                     PgcHarness.NOOP, PgcHarness.invocations(from, batch));
+                                invokes.record(due, System.nanoTime());
                                 invoked.addAndGet(batch);
                               } catch (Throwable e) {
                                 failure.compareAndSet(null, e);
@@ -196,14 +199,18 @@ final class FixedRateRun {
             HotTables.Snapshot sizes = HotTables.take(monitor);
             atBoundaries.add(sizes);
             LatencyHistogram h = latencies.interval(i);
+            LatencyHistogram inv = invokes.interval(i);
             log.printf(
                 Locale.ROOT,
-                "    %-11s %,9.0f/s  p50 %7.2f  p99 %7.2f  max %8.2f ms  executions %s, %,d dead%n",
+                "    %-11s %,9.0f/s  p50 %7.2f  p99 %7.2f  max %8.2f ms  (invoke p50 %6.2f  p99"
+                    + " %7.2f ms)  executions %s, %,d dead%n",
                 span(i, intervalNanos),
                 h.count() * 1e9 / intervalNanos,
                 h.percentileMillis(50),
                 h.percentileMillis(99),
                 h.maxMillis(),
+                inv.percentileMillis(50),
+                inv.percentileMillis(99),
                 HotTables.bytes(sizes.executionsBytes()),
                 sizes.executionsDeadTuples());
           }
@@ -236,6 +243,7 @@ final class FixedRateRun {
             periodNanos,
             intervalNanos,
             latencies,
+            invokes,
             atBoundaries,
             before,
             invoked.get(),
@@ -253,6 +261,7 @@ final class FixedRateRun {
       double periodNanos,
       long intervalNanos,
       IntervalLatencies latencies,
+      IntervalLatencies invokes,
       List<HotTables.Snapshot> atBoundaries,
       HotTables.Snapshot before,
       long invoked,
@@ -276,6 +285,9 @@ final class FixedRateRun {
       row.put("p50_ms", orNull(h.percentileMillis(50)));
       row.put("p99_ms", orNull(h.percentileMillis(99)));
       row.put("max_ms", orNull(h.maxMillis()));
+      LatencyHistogram inv = invokes.interval(i);
+      row.put("invoke_p50_ms", orNull(inv.percentileMillis(50)));
+      row.put("invoke_p99_ms", orNull(inv.percentileMillis(99)));
       row.put("executions_bytes", sizes.executionsBytes());
       row.put("executions_dead_tuples", sizes.executionsDeadTuples());
       row.put("finished_bytes", sizes.bytes("finished_executions"));
@@ -303,6 +315,8 @@ final class FixedRateRun {
         .withDetail("completed_in_run", inRun)
         .withDetail("completed_after_end", latencies.tail().count())
         .withDetail("last_completion_after_end_ms", tailNanos / 1e6)
+        .withDetail("invoke_p50_ms", invokes.overall().percentileMillis(50))
+        .withDetail("invoke_p99_ms", invokes.overall().percentileMillis(99))
         .withDetail("producer_max_lag_ms", maxLagNanos / 1e6)
         .withDetail("producer_late_batches", lateBatches)
         .withDetail("hot_bytes_start", before.totalBytes())
