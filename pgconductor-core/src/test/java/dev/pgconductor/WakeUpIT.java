@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * WRK-3: work that a worker's batched write makes ready (a parent whose child finished, work
- * released at a stop) wakes a sleeping worker of its queue at once, even one that went to sleep
- * while that write was still being committed.
+ * WRK-3: work that an invoke or a worker's batched write makes ready (a parent whose child
+ * finished, work released at a stop) wakes a sleeping worker of its queue at once, even one that
+ * went to sleep while that write was still being committed.
  */
 class WakeUpIT {
   @RegisterExtension static final PgDatabaseExtension db = new PgDatabaseExtension();
@@ -31,6 +31,10 @@ class WakeUpIT {
       TaskDefinition.of("charge", Order.class, Integer.class).onQueue("payments");
   static final TaskDefinition<Order, Integer> HANDOFF =
       TaskDefinition.of("handoff", Order.class, Integer.class).onQueue("handoff");
+  static final TaskDefinition<Order, Integer> GREET =
+      TaskDefinition.of("greet", Order.class, Integer.class).onQueue("greetings");
+  static final TaskDefinition<Order, Integer> GREET_MANY =
+      TaskDefinition.of("greet-many", Order.class, Integer.class).onQueue("greetings-batch");
 
   static final WorkerConfig FAST =
       WorkerConfig.builder().pollInterval(Duration.ofMillis(20)).build();
@@ -182,6 +186,54 @@ class WakeUpIT {
     assertThat(ids)
         .map(id -> conductor.getExecution(HANDOFF, id).orElseThrow().result())
         .containsExactly(1, 2, 3);
+  }
+
+  /**
+   * An invoke tells the idle workers of its queue at its commit (pgconductor.notify_ready): a
+   * single invoke (group-committed) wakes one at once...
+   */
+  @Test
+  void anInvokeWakesAnIdleWorkerAtOnce() {
+    assertThat(runOnIdleWorker(GREET, c -> List.of(c.invoke(GREET, new Order(1)).orElseThrow())))
+        .hasSize(1);
+  }
+
+  /** ...and so does a batch. */
+  @Test
+  void anInvokeBatchWakesAnIdleWorkerAtOnce() {
+    assertThat(
+            runOnIdleWorker(
+                GREET_MANY,
+                c ->
+                    c.invokeBatch(
+                        GREET_MANY,
+                        List.of(Invocation.of(new Order(2)), Invocation.of(new Order(3))))))
+        .hasSize(2);
+  }
+
+  /**
+   * Starts a worker for the task that polls only once a minute, waits until it sleeps, invokes, and
+   * waits until what was invoked completed; returns the ids.
+   */
+  private static List<String> runOnIdleWorker(
+      TaskDefinition<Order, Integer> def,
+      java.util.function.Function<Conductor<Void>, List<String>> invoke) {
+    var conductor = db.closeAfter(db.conductor(TaskSchemas.of(def)).build());
+    var task =
+        conductor.createTask(
+            TaskOptions.of(def), Trigger.invocable(), (event, ctx) -> event.payload().amount());
+    conductor.ensureInstalled();
+    String before = db.dataSourceQueryString("select clock_timestamp()::text");
+    try (var idle = orchestrator(conductor, task, SLOW_POLL)) {
+      idle.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> asleepSince(def.queue(), before));
+      List<String> ids = invoke.apply(conductor);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> ids.stream().allMatch(id -> state(conductor, id) == ExecutionState.COMPLETED));
+      return ids;
+    }
   }
 
   private static Orchestrator orchestrator(
