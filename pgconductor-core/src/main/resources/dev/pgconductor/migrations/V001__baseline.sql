@@ -326,11 +326,7 @@ create table pgconductor.finished_executions (
 create index finished_executions_parent_idx on pgconductor.finished_executions (parent_id)
   where parent_id is not null;
 -- Recent outcomes (the command line's status, dashboards) without a scan of every finished row.
--- Rows arrive in finished_at order, so a block range index serves these range reads at next to no
--- cost per finish, where a b-tree would take an entry (and its WAL) for every execution. Space that
--- retention frees and later rows fill only widens some ranges.
-create index finished_executions_finished_at_idx on pgconductor.finished_executions
-  using brin (finished_at) with (autosummarize = on);
+create index finished_executions_finished_at_idx on pgconductor.finished_executions (finished_at);
 -- What maintenance removes next; executions kept for ever are not in it, so they cost nothing.
 create index finished_executions_remove_at_idx on pgconductor.finished_executions (queue, remove_at)
   where remove_at is not null;
