@@ -30,8 +30,8 @@ final class IntervalTable {
           out.println(
               "per interval: completions by when the handler ran, latency from when the invoke was"
                   + " due until the handler ran, invoke p99 from when it was due until the invoke"
-                  + " returned (the enqueue side of that latency), size and dead tuples of the executions partitions"
-                  + " at the interval's end (dead tuples as pg_stat has them, about a second late);"
+                  + " returned (the enqueue side of that latency), size and dead tuples of the"
+                  + " executions partitions at the interval's end (dead tuples as pg_stat has them, about a second late);"
                   + " last/first above is the last interval's completions in % of the first's"
                   + " (higher is better)");
           header = true;
